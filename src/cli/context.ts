@@ -1,0 +1,49 @@
+/** What a command may touch of the outside world; injected so tests run commands in-process. */
+export interface CliContext {
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  stdout: (s: string) => void;
+  stderr: (s: string) => void;
+  /** True when stdout is an interactive terminal (colour, progress bars). */
+  isTTY: boolean;
+}
+
+/** Documented exit codes (README, docs/cli.md). */
+export const EXIT = {
+  ok: 0,
+  /** Findings at or above --fail-on. */
+  findings: 1,
+  /** Bad usage, bad config, missing input. */
+  usage: 2,
+  /** Something depwarden did not expect: a bug. */
+  internal: 3,
+  /** The command exists in the design but is not built yet. */
+  notBuilt: 4,
+} as const;
+
+/** An error whose message is meant for the user as is (no stack trace). */
+export class UserError extends Error {
+  readonly exitCode: number;
+  constructor(message: string, exitCode: number = EXIT.usage) {
+    super(message);
+    this.exitCode = exitCode;
+  }
+}
+
+export function processContext(): CliContext {
+  return {
+    cwd: process.cwd(),
+    env: process.env,
+    stdout: (s) => process.stdout.write(s),
+    stderr: (s) => process.stderr.write(s),
+    isTTY: Boolean(process.stdout.isTTY),
+  };
+}
+
+/** Exit code holder shared by main() and the command actions. */
+export interface RunResult {
+  code: number;
+}
+
+/** Every command module exports one of these; main() calls them all. */
+export type RegisterCommand = (program: import('commander').Command, ctx: CliContext, result: RunResult) => void;

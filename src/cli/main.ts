@@ -1,0 +1,44 @@
+import { Command, CommanderError } from 'commander';
+import { type CliContext, EXIT, processContext, type RunResult, UserError } from './context.ts';
+import { register as registerInventory } from './commands/inventory.ts';
+import { register as registerConfig } from './commands/config.ts';
+import { register as registerConflicts } from './commands/conflicts.ts';
+import { register as registerVulns } from './commands/vulns.ts';
+import { register as registerSbom } from './commands/sbom.ts';
+import { register as registerUpdates } from './commands/updates.ts';
+import { register as registerGovernance } from './commands/governance.ts';
+
+// One module per capability registers its commands; adding a capability is one line here.
+const COMMANDS = [registerInventory, registerConfig, registerConflicts, registerVulns, registerSbom, registerUpdates, registerGovernance];
+
+export function buildProgram(ctx: CliContext, result: RunResult): Command {
+  const program = new Command('depwarden')
+    .description('Runs the dependency protocol for a fleet of containerised services.')
+    .version('0.1.0')
+    .exitOverride()
+    .configureOutput({ writeOut: ctx.stdout, writeErr: ctx.stderr })
+    .showHelpAfterError(false);
+  for (const reg of COMMANDS) reg(program, ctx, result);
+  return program;
+}
+
+/** Runs the CLI and returns the exit code (documented in docs/cli.md). Never throws. */
+export async function main(argv: string[], ctx: CliContext = processContext()): Promise<number> {
+  const result: RunResult = { code: EXIT.ok };
+  const program = buildProgram(ctx, result);
+  try {
+    await program.parseAsync(argv);
+    return result.code;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // --help and --version end here with exitCode 0.
+      return e.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    }
+    if (e instanceof UserError) {
+      ctx.stderr(`depwarden: ${e.message}\n`);
+      return e.exitCode;
+    }
+    ctx.stderr(`depwarden: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    return EXIT.internal;
+  }
+}

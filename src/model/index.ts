@@ -1,0 +1,5 @@
+export * from './source.ts';
+export * from './dependency.ts';
+export * from './finding.ts';
+export * from './files.ts';
+export * from './inventory.ts';
