@@ -3,3 +3,4 @@ export * from './dependency.ts';
 export * from './finding.ts';
 export * from './files.ts';
 export * from './inventory.ts';
+export * from './rule.ts';
