@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { type CliContext, EXIT, processContext, type RunResult, UserError } from './context.ts';
+import { TOOL_VERSION } from './version.ts';
 import { register as registerInventory } from './commands/inventory.ts';
 import { register as registerConfig } from './commands/config.ts';
 import { register as registerConflicts } from './commands/conflicts.ts';
@@ -14,7 +15,7 @@ const COMMANDS = [registerInventory, registerConfig, registerConflicts, register
 export function buildProgram(ctx: CliContext, result: RunResult): Command {
   const program = new Command('depwarden')
     .description('Runs the dependency protocol for a fleet of containerised services.')
-    .version('0.1.0')
+    .version(TOOL_VERSION)
     .exitOverride()
     .configureOutput({ writeOut: ctx.stdout, writeErr: ctx.stderr })
     .showHelpAfterError(false);

@@ -40,6 +40,8 @@ export interface Inventory {
   services: Service[];
   /** Every parsed file by repository-relative path (includes files outside any service: workflows, root compose). */
   files: Map<string, ParsedData>;
+  /** Every regular file of the repository that was not ignored (for lock files of tools we do not parse). */
+  allFiles: Set<string>;
   /** Kind of every file discovered, even those that failed to parse. */
   kinds: Map<string, FormatKind>;
   /** CI actions used across all workflows. */

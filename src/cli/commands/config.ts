@@ -1,0 +1,23 @@
+import { loadConfig } from '../../config/load.ts';
+import { jsonSchema } from '../../config/schema.ts';
+import type { RegisterCommand } from '../context.ts';
+import { repoPath } from '../repo-path.ts';
+
+export const register: RegisterCommand = (program, ctx) => {
+  const config = program.command('config').description('Inspect depwarden.yaml');
+  config
+    .command('schema')
+    .description('Print the JSON Schema of depwarden.yaml (for editors)')
+    .action(() => {
+      ctx.stdout(`${JSON.stringify(jsonSchema(), null, 2)}\n`);
+    });
+  config
+    .command('validate')
+    .description('Validate depwarden.yaml and print the effective policy (defaults filled in)')
+    .argument('[path]', 'repository root', '.')
+    .action((p: string) => {
+      const loaded = loadConfig(repoPath(ctx.cwd, p));
+      ctx.stderr(loaded.file ? `${loaded.file}: valid\n` : 'no depwarden.yaml: the protocol defaults apply\n');
+      ctx.stdout(`${JSON.stringify(loaded.config, null, 2)}\n`);
+    });
+};

@@ -1,0 +1,41 @@
+import { Option } from 'commander';
+import { collectCheckFindings } from '../../check/index.ts';
+import { loadConfig } from '../../config/load.ts';
+import { buildInventory } from '../../inventory/build.ts';
+import { renderScanJson, renderScanTable } from '../../report/inventory.ts';
+import { applyRuleConfig } from '../../rules/apply-config.ts';
+import type { RegisterCommand } from '../context.ts';
+import { addFindingOptions, emitFindings, type FindingCommandOptions, writeAtomic } from '../finding-command.ts';
+import { repoPath } from '../repo-path.ts';
+import { TOOL_VERSION } from '../version.ts';
+import path from 'node:path';
+
+export const register: RegisterCommand = (program, ctx, result) => {
+  program
+    .command('scan')
+    .description('List the services of a repository and what each depends on')
+    .argument('[path]', 'repository root', '.')
+    .addOption(new Option('-f, --format <format>', 'output format').choices(['table', 'json']).default('table'))
+    .option('-o, --output <file>', 'write to a file instead of stdout')
+    .action(async (p: string, opts: { format: 'table' | 'json'; output?: string }) => {
+      const root = repoPath(ctx.cwd, p);
+      const { config } = loadConfig(root);
+      const inv = await buildInventory(root, config);
+      const findings = applyRuleConfig(inv.findings, config);
+      const text = opts.format === 'json' ? renderScanJson(inv, findings, TOOL_VERSION) : renderScanTable(inv, findings);
+      if (opts.output) writeAtomic(path.resolve(ctx.cwd, opts.output), text);
+      else ctx.stdout(text);
+    });
+
+  addFindingOptions(
+    program
+      .command('check')
+      .description("Check the protocol's rules; exit 1 when a finding is at or above --fail-on")
+      .argument('[path]', 'repository root', '.'),
+  ).action(async (p: string, opts: FindingCommandOptions) => {
+    const root = repoPath(ctx.cwd, p);
+    const { config } = loadConfig(root);
+    const inv = await buildInventory(root, config);
+    emitFindings(ctx, result, 'check', await collectCheckFindings(inv, config), config, opts);
+  });
+};

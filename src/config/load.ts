@@ -1,0 +1,61 @@
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { isMap, isSeq, LineCounter, parseDocument } from 'yaml';
+import type { z } from 'zod';
+import { UserError } from '../cli/context.ts';
+import { type Config, configSchema } from './schema.ts';
+
+export const CONFIG_FILES = ['depwarden.yaml', 'depwarden.yml', '.depwarden.yaml', '.depwarden.yml'];
+
+export interface LoadedConfig {
+  config: Config;
+  /** Repository-relative path of the file read, or undefined when the defaults (the protocol) apply. */
+  file?: string;
+}
+
+/** Finds and validates depwarden.yaml in `root`. No file means the protocol's default policy. */
+export function loadConfig(root: string): LoadedConfig {
+  for (const name of CONFIG_FILES) {
+    const abs = path.join(root, name);
+    if (existsSync(abs)) return { config: parseConfig(name, readFileSync(abs, 'utf8')), file: name };
+  }
+  return { config: configSchema.parse({}) };
+}
+
+/**
+ * Parses config text; errors name the file, line and key (what a user needs to find the mistake).
+ * Throws UserError (exit 2) listing every problem, not just the first.
+ */
+export function parseConfig(file: string, text: string): Config {
+  const lc = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    const msgs = doc.errors.map((e) => {
+      const p = lc.linePos(e.pos[0]);
+      return `${file}:${p.line}:${p.col}: ${e.message.split('\n')[0]}`;
+    });
+    throw new UserError(`invalid YAML in config:\n  ${msgs.join('\n  ')}`);
+  }
+  const raw: unknown = doc.toJS() ?? {};
+  const result = configSchema.safeParse(raw);
+  if (result.success) return result.data;
+  const msgs = result.error.issues.map((issue: z.core.$ZodIssue) => {
+    // For an unknown key zod points at the parent; point at the key itself.
+    const at = [...(issue.path as (string | number)[]), ...(issue.code === 'unrecognized_keys' ? issue.keys.slice(0, 1) : [])];
+    const keyPath = at.map(String);
+    const line = lineOf(doc, lc, at);
+    const key = keyPath.length ? keyPath.join('.') : '(top level)';
+    return `${file}:${line}: ${key}: ${issue.message}`;
+  });
+  throw new UserError(`invalid config:\n  ${msgs.join('\n  ')}`);
+}
+
+/** Line of the deepest node on `keyPath` that exists (an unknown key points at its parent). */
+function lineOf(doc: ReturnType<typeof parseDocument>, lc: LineCounter, keyPath: (string | number)[]): number {
+  for (let n = keyPath.length; n >= 0; n--) {
+    const node = n === 0 ? doc.contents : doc.getIn(keyPath.slice(0, n), true);
+    const range = (node as { range?: [number, number, number] } | undefined)?.range;
+    if (range && (n === 0 || isMap(node) || isSeq(node) || node)) return lc.linePos(range[0]).line;
+  }
+  return 1;
+}

@@ -1,0 +1,104 @@
+import path from 'node:path';
+import type { Config } from '../config/schema.ts';
+import { walkRepository } from '../discover/walk.ts';
+import { assignLockGroups } from '../formats/lock-groups.ts';
+import type { Dependency, LockedPackage } from '../model/dependency.ts';
+import type { ImageRef, ParsedData, RequirementsData } from '../model/files.ts';
+import type { Inventory, Service } from '../model/inventory.ts';
+import { loadFiles } from './load-files.ts';
+import { groupServices, manifestUnits } from './services.ts';
+
+/**
+ * The one entry point of the pipeline: discover -> parse (each file once) -> group into services.
+ * Every analysis (rules, conflicts, audit, SBOM, updates) starts from the Inventory this returns.
+ */
+export async function buildInventory(rootArg: string, config: Config): Promise<Inventory> {
+  const root = path.resolve(rootArg);
+  const walked = await walkRepository(root, { ignore: config.ignore });
+  const loaded = await loadFiles(root, walked.files, walked.allFiles);
+  const { parsed, kinds } = loaded;
+
+  const grouped = groupServices(parsed, kinds, config);
+  const services: Service[] = grouped.services.map((s) => {
+    const units = manifestUnits(s.files, parsed);
+    for (const u of units) {
+      const m = parsed.get(u.manifest);
+      const l = u.lock ? parsed.get(u.lock) : undefined;
+      // Locks written by Poetry 1.5-1.8 carry no groups: derive them from the manifest so dev scopes are right.
+      if (l?.kind === 'poetry-lock') assignLockGroups(l, m?.kind === 'pyproject' ? m : undefined);
+    }
+    const manifests = new Set(units.map((u) => u.manifest));
+    const locks = new Set(units.flatMap((u) => (u.lock ? [u.lock] : [])));
+    // Locks in the service folder that no manifest claimed (a poetry.lock without pyproject) still count.
+    for (const f of s.files) {
+      const k = kinds.get(f);
+      if ((k === 'poetry-lock' || k === 'package-lock') && parsed.has(f)) locks.add(f);
+    }
+    const dependencies: Dependency[] = [];
+    for (const f of [...manifests].sort()) dependencies.push(...declared(parsed.get(f)));
+    const locked: LockedPackage[] = [];
+    for (const f of [...locks].sort()) locked.push(...lockedOf(parsed.get(f)));
+    return { ...s, units, dependencies, locked, images: imagesOf(s, parsed) };
+  });
+
+  const actions = [...parsed.values()]
+    .flatMap((d) => (d.kind === 'gha-workflow' ? d.uses : []))
+    .sort((a, b) => cmp(a.span.file, b.span.file) || a.span.line - b.span.line);
+
+  return { root, services, files: parsed, allFiles: walked.allFiles, kinds, actions, findings: loaded.findings };
+}
+
+function declared(d: ParsedData | undefined): Dependency[] {
+  if (!d) return [];
+  if (d.kind === 'pyproject' || d.kind === 'package-json') return d.dependencies;
+  if (d.kind === 'requirements') return d.requirements;
+  return [];
+}
+
+function lockedOf(d: ParsedData | undefined): LockedPackage[] {
+  if (!d) return [];
+  if (d.kind === 'poetry-lock' || d.kind === 'package-lock') return d.packages;
+  if (d.kind === 'requirements') return requirementsAsLocked(d);
+  return [];
+}
+
+/** A fully pinned requirements file (pip-compile, poetry export) is a lock: one locked package per `==` pin. */
+export function requirementsAsLocked(d: RequirementsData): LockedPackage[] {
+  const out: LockedPackage[] = [];
+  for (const r of d.requirements) {
+    const m = /^===?\s*([^,;\s]+)$/.exec(r.constraint.trim());
+    if (!m) continue;
+    out.push({
+      ecosystem: 'PyPI',
+      name: r.name,
+      normalizedName: r.normalizedName,
+      version: m[1]!,
+      hashes: [...new Set(r.hashes ?? [])].sort(),
+      groups: [r.group],
+      dev: r.dev,
+      optional: r.optional,
+      markers: r.markers,
+      source: r.source,
+      dependencies: [],
+      span: r.span,
+    });
+  }
+  return out;
+}
+
+/** External images a service is built from (Dockerfile FROM) or runs (compose image:). */
+function imagesOf(s: Pick<Service, 'dockerfiles' | 'compose'>, parsed: Map<string, ParsedData>): ImageRef[] {
+  const out: ImageRef[] = [];
+  for (const f of s.dockerfiles) {
+    const d = parsed.get(f);
+    if (d?.kind !== 'dockerfile') continue;
+    for (const st of d.stages) if (!st.from.stageRef && !st.from.scratch) out.push(st.from);
+  }
+  // With `build:`, compose `image:` names the image being built, not one pulled from a registry.
+  for (const c of s.compose) if (c.service.image && !c.service.build) out.push(c.service.image);
+  return out;
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

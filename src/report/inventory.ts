@@ -1,0 +1,85 @@
+import type { ParsedData } from '../model/files.ts';
+import type { Finding } from '../model/finding.ts';
+import type { Inventory } from '../model/inventory.ts';
+import { findingToJson, sortKeys } from './json.ts';
+
+export const SCAN_SCHEMA_VERSION = 1;
+
+/** Counts that say what a file contributed (the corpus tests compare these with independent ground truth). */
+function fileFacts(d: ParsedData): Record<string, unknown> {
+  switch (d.kind) {
+    case 'pyproject':
+      return { dependencies: d.dependencies.length, projectName: d.projectName, requiresPython: d.requiresPython };
+    case 'package-json':
+      return { dependencies: d.dependencies.length, name: d.name };
+    case 'requirements':
+      return { requirements: d.requirements.length, includes: d.includes.length, hashes: d.requirements.reduce((n, r) => n + (r.hashes?.length ?? 0), 0) };
+    case 'poetry-lock':
+      return { lockVersion: d.lockVersion, lockedPackages: d.packages.length };
+    case 'package-lock':
+      return { lockVersion: String(d.lockfileVersion), lockedPackages: d.packages.length };
+    case 'dockerfile':
+      return { stages: d.stages.length, images: d.stages.filter((s) => !s.from.stageRef && !s.from.scratch).map((s) => s.from.resolved), installs: d.installs.length };
+    case 'compose':
+      return { services: d.services.map((s) => s.name) };
+    case 'gha-workflow':
+      return { uses: d.uses.length, shaPinned: d.uses.filter((u) => u.refKind === 'sha').length };
+  }
+}
+
+export function renderScanJson(inv: Inventory, findings: Finding[], toolVersion: string): string {
+  const doc = {
+    schemaVersion: SCAN_SCHEMA_VERSION,
+    tool: { name: 'depwarden', version: toolVersion },
+    summary: {
+      services: inv.services.length,
+      files: inv.kinds.size,
+      dependencies: inv.services.reduce((n, s) => n + s.dependencies.length, 0),
+      lockedPackages: [...inv.files.values()].reduce((n, d) => n + (d.kind === 'poetry-lock' || d.kind === 'package-lock' ? d.packages.length : 0), 0),
+      images: inv.services.reduce((n, s) => n + s.images.length, 0),
+      actions: inv.actions.length,
+      findings: findings.length,
+    },
+    services: inv.services.map((s) =>
+      sortKeys({
+        name: s.name,
+        root: s.root,
+        origin: s.origin,
+        files: s.files,
+        units: s.units.map((u) => sortKeys({ ecosystem: u.ecosystem, manifest: u.manifest, lock: u.lock })),
+        dockerfiles: s.dockerfiles,
+        compose: s.compose.map((c) => ({ file: c.file, service: c.service.name })),
+        images: s.images.map((i) => sortKeys({ ref: i.resolved, tag: i.tag, digest: i.digest, file: i.span.file, line: i.span.line })),
+        dependencies: s.dependencies.map((d) =>
+          sortKeys({ ecosystem: d.ecosystem, name: d.name, constraint: d.constraint, group: d.group, dev: d.dev, optional: d.optional, source: d.source?.type, file: d.span.file, line: d.span.line }),
+        ),
+        locked: s.locked.map((p) => sortKeys({ ecosystem: p.ecosystem, name: p.name, version: p.version, dev: p.dev, hashes: p.hashes.length, source: p.source?.type, file: p.span.file })),
+      }),
+    ),
+    files: [...inv.kinds.entries()]
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([path, kind]) => {
+        const d = inv.files.get(path);
+        return sortKeys({ path, kind, parsed: d !== undefined, ...(d ? fileFacts(d) : {}) });
+      }),
+    actions: inv.actions.map((a) => sortKeys({ uses: a.raw, kind: a.kind, refKind: a.refKind, versionComment: a.versionComment, file: a.span.file, line: a.span.line })),
+    findings: findings.map(findingToJson),
+  };
+  return `${JSON.stringify(doc, null, 2)}\n`;
+}
+
+export function renderScanTable(inv: Inventory, findings: Finding[]): string {
+  const lines: string[] = [];
+  for (const s of inv.services) {
+    lines.push(`${s.name}  (${s.root}, ${s.origin})`);
+    for (const u of s.units) {
+      const lock = u.lock ? inv.files.get(u.lock) : undefined;
+      const n = lock && (lock.kind === 'poetry-lock' || lock.kind === 'package-lock') ? lock.packages.length : undefined;
+      lines.push(`  ${u.ecosystem.padEnd(5)} ${u.manifest}${u.lock ? ` -> ${u.lock}${n !== undefined ? ` (${n} locked)` : ''}` : '  (no lock)'}`);
+    }
+    for (const i of s.images) lines.push(`  image ${i.resolved}${i.digest ? '' : '  (no digest)'}`);
+    lines.push(`  ${s.dependencies.length} direct dependencies, ${s.locked.length} locked packages`, '');
+  }
+  lines.push(`${inv.services.length} services, ${inv.kinds.size} files, ${inv.actions.length} action uses; ${findings.length} parse/discovery findings${findings.length ? ' (run `depwarden check` for details)' : ''}.`);
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,35 @@
+import type { Finding, Severity } from '../model/finding.ts';
+import type { RenderOptions } from './options.ts';
+import { summarize } from './summary.ts';
+
+const COLORS: Record<Severity, string> = { critical: '\x1b[1;31m', high: '\x1b[31m', medium: '\x1b[33m', low: '\x1b[36m', info: '\x1b[2m' };
+const RESET = '\x1b[0m';
+const DIM = '\x1b[2m';
+
+/** Human output: one block per finding, grouped by service, then a summary line. */
+export function renderTable(findings: Finding[], opts: RenderOptions): string {
+  const paint = (code: string, s: string): string => (opts.color ? `${code}${s}${RESET}` : s);
+  const lines: string[] = [];
+  const groups = new Map<string, Finding[]>();
+  for (const f of findings) {
+    const key = f.service ?? '(repository)';
+    groups.set(key, [...(groups.get(key) ?? []), f]);
+  }
+  for (const key of [...groups.keys()].sort()) {
+    lines.push(paint('\x1b[1m', key));
+    for (const f of groups.get(key)!) {
+      const sev = paint(COLORS[f.severity], f.severity.toUpperCase().padEnd(8));
+      lines.push(`  ${sev} ${f.ruleId}  ${f.location.file}:${f.location.line}:${f.location.column}  ${f.message}`);
+      if (f.hint) lines.push(paint(DIM, `           fix: ${f.hint}`));
+    }
+    lines.push('');
+  }
+  const s = summarize(findings, opts.failOn);
+  const counts = (['critical', 'high', 'medium', 'low', 'info'] as const).filter((k) => s.bySeverity[k] > 0).map((k) => `${s.bySeverity[k]} ${k}`);
+  lines.push(
+    s.total === 0
+      ? `${opts.command}: no findings.`
+      : `${opts.command}: ${s.total} finding${s.total === 1 ? '' : 's'} (${counts.join(', ')}); ${s.failed ? `failing at --fail-on ${s.failOn}` : `none at or above --fail-on ${s.failOn}`}.`,
+  );
+  return `${lines.join('\n')}\n`;
+}

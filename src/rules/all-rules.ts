@@ -1,0 +1,7 @@
+import type { RuleInfo } from '../model/rule.ts';
+import { FOUNDATION_RULES } from './catalog.ts';
+
+/** Every rule of every capability, sorted by id: the source of docs/rules.md and SARIF rule metadata. */
+export function allRules(): RuleInfo[] {
+  return [...FOUNDATION_RULES].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+}
