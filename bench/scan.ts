@@ -1,0 +1,45 @@
+// Benchmark of `depwarden scan` and `check` on a synthetic 200-service monorepo, against the floor (reading and
+// parsing the same files with the same parsers, nothing else) and against @cyclonedx/cdxgen on the same tree.
+// Run: node bench/scan.ts [--runs 5] [--no-cdxgen]      (writes the tree under bench/out/, git-ignored)
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { measure, median, NODE, REPO } from './lib/measure.ts';
+import { DEFAULT_SHAPE, writeSyntheticMonorepo } from './lib/synthetic-monorepo.ts';
+
+const args = process.argv.slice(2);
+const runs = Number(args[args.indexOf('--runs') + 1] || 5) || 5;
+const out = path.join(REPO, 'bench', 'out', 'scan-monorepo');
+rmSync(out, { recursive: true, force: true });
+mkdirSync(out, { recursive: true });
+const { files } = writeSyntheticMonorepo(out, DEFAULT_SHAPE);
+console.log(`synthetic monorepo: ${DEFAULT_SHAPE.services} services, ${DEFAULT_SHAPE.packagesPerLock} locked packages each, ${files} files`);
+
+const cli = path.join(REPO, 'bin', 'depwarden.js');
+function series(label: string, cmd: string, argv: string[], env: NodeJS.ProcessEnv = {}, n = runs): { ms: number; peakMb: number } {
+  const ms: number[] = [];
+  const mb: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const m = measure(cmd, argv, env);
+    if (m.status !== 0 && m.status !== 1) throw new Error(`${label} failed (${m.status}): ${m.stderr.slice(0, 500)}`);
+    ms.push(m.ms);
+    mb.push(m.peakMb);
+  }
+  const r = { ms: median(ms), peakMb: Math.max(...mb) };
+  console.log(`${label.padEnd(22)} median ${r.ms.toFixed(0).padStart(6)} ms   peak ${r.peakMb.toFixed(0)} MB   (${n} runs)`);
+  return r;
+}
+
+const floor = series('floor (read+parse)', NODE, [path.join(REPO, 'bench', 'lib', 'parse-floor.ts'), out]);
+const scan = series('depwarden scan', NODE, [cli, 'scan', out, '--format', 'json', '-o', '/dev/null']);
+const check = series('depwarden check', NODE, [cli, 'check', out, '--format', 'json', '-o', '/dev/null']);
+console.log(`scan / floor = ${(scan.ms / floor.ms).toFixed(2)}x   check / floor = ${(check.ms / floor.ms).toFixed(2)}x`);
+
+const cdxgen = path.join(REPO, 'node_modules', '.bin', 'cdxgen');
+if (args.includes('--no-cdxgen') || !existsSync(cdxgen)) {
+  console.log('cdxgen: skipped (not installed or --no-cdxgen)');
+} else {
+  // Network-free: no licence fetching, no package installs; the same lock files are its only input.
+  const env = { FETCH_LICENSE: 'false', CDXGEN_NO_INSTALL: 'true', CDXGEN_DEBUG_MODE: '', PYTHON_CMD: 'false' };
+  const c = series('cdxgen', NODE, [cdxgen, '-r', '-t', 'python', '-o', path.join(REPO, 'bench', 'out', 'cdxgen-scan.json'), '--no-install-deps', out], env, 1);
+  console.log(`cdxgen / depwarden scan = ${(c.ms / scan.ms).toFixed(1)}x`);
+}
