@@ -37,6 +37,14 @@ export function groupServices(
   const drafts = new Map<string, Draft>();
   const composes = [...parsed.values()].filter((d): d is ComposeData => d.kind === 'compose');
 
+  // Dockerfiles a compose build names belong to that build's context, wherever they sit.
+  const composeDockerfiles = new Map<string, string>();
+  for (const c of composes) {
+    for (const s of c.services) {
+      if (s.build) composeDockerfiles.set(dockerfilePath(s.build.resolvedContext, s.build.dockerfile), normalizeRoot(s.build.resolvedContext));
+    }
+  }
+
   if (config.services) {
     for (const s of config.services) {
       const root = normalizeRoot(s.path);
@@ -45,7 +53,7 @@ export function groupServices(
   } else {
     for (const [file, kind] of kinds) {
       const dir = ownerDir(file, kind);
-      if (dir === undefined) continue;
+      if (dir === undefined || composeDockerfiles.has(file)) continue;
       if (!drafts.has(dir)) drafts.set(dir, { root: dir, origin: 'discovered', files: new Set(), compose: [] });
     }
   }
@@ -79,7 +87,8 @@ export function groupServices(
   for (const [file, kind] of kinds) {
     const dir = ownerDir(file, kind);
     if (dir === undefined) continue;
-    const root = roots.find((r) => isWithin(dir, r));
+    const composeRoot = config.services ? undefined : composeDockerfiles.get(file);
+    const root = composeRoot !== undefined && drafts.has(composeRoot) ? composeRoot : roots.find((r) => isWithin(dir, r));
     if (root === undefined) unattached.push(file);
     else drafts.get(root)!.files.add(file);
   }
