@@ -69,6 +69,8 @@ export interface LockedPackage {
   dev: boolean;
   optional: boolean;
   markers?: string;
+  /** poetry.lock 2.1 may give markers per group ({main = "...", dev = "..."}); `markers` is then their union. */
+  markersByGroup?: Record<string, string>;
   source?: PackageSource;
   dependencies: LockedEdge[];
   /** npm only: the install path ("node_modules/a/node_modules/b"), link/bundled/workspace flags. */
