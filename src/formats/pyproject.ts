@@ -1,0 +1,244 @@
+import { parse, TomlError } from 'smol-toml';
+import type { Dependency, PackageSource } from '../model/dependency.ts';
+import type { ParseResult, PoetrySourceDecl, PyprojectData } from '../model/files.ts';
+import type { Finding } from '../model/finding.ts';
+import type { SourceSpan } from '../model/source.ts';
+import { normalizePypiName } from '../util/names.ts';
+import { errorMessage, parseFinding } from './parse-finding.ts';
+import { parsePep508 } from './pep508.ts';
+import { poetryContentHashes } from './poetry-content-hash.ts';
+import { LineIndex } from './text-position.ts';
+import { TomlLocator } from './toml-positions.ts';
+
+type Table = Record<string, unknown>;
+const isTable = (v: unknown): v is Table => typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Date);
+const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+
+/** pyproject.toml: Poetry's [tool.poetry], PEP 621 [project], PEP 735 [dependency-groups]. */
+export function parsePyproject(file: string, text: string): ParseResult<PyprojectData> {
+  let doc: Table;
+  try {
+    // bigint integers keep 1 and 1.0 apart, as Python does, for Poetry's content-hash.
+    doc = parse(text, { integersAsBigInt: true }) as Table;
+  } catch (e) {
+    const line = e instanceof TomlError ? e.line : 1;
+    const col = e instanceof TomlError ? e.column : 1;
+    return { findings: [parseFinding(file, line, col, errorMessage(e))] };
+  }
+  const findings: Finding[] = [];
+  const idx = new LineIndex(file, text);
+  const loc = new TomlLocator(text);
+  const tool = isTable(doc.tool) ? doc.tool : {};
+  const poetry = isTable(tool.poetry) ? tool.poetry : undefined;
+  const project = isTable(doc.project) ? doc.project : undefined;
+  const deps: Dependency[] = [];
+  const headerSpan = (path: string[]): SourceSpan => {
+    const s = loc.section(path);
+    return idx.span(s?.header ?? 0, s?.header ?? 0);
+  };
+
+  // PEP 621 first: with Poetry 2, [tool.poetry.dependencies] only enriches [project] entries of the same name.
+  const projectNames = new Set<string>();
+  if (project) {
+    const addList = (list: unknown, path: string[], key: string, group: string, optional: boolean, dev: boolean): void => {
+      if (list === undefined) return;
+      if (!Array.isArray(list)) {
+        findings.push(parseFinding(file, headerSpan(path).line, 1, `${[...path, key].join('.')} must be an array of requirement strings`));
+        return;
+      }
+      const at = loc.key(path, key)?.valueAt;
+      const literals = at !== undefined ? loc.arrayStrings(at) : [];
+      list.forEach((item, i) => {
+        const lit = literals.filter((l) => typeof item === 'string' && text.slice(l.start, l.end) === item)[0] ?? literals[i];
+        const span = lit ? idx.span(lit.start, lit.end) : headerSpan(path);
+        if (typeof item !== 'string') {
+          if (!(isTable(item) && 'include-group' in item)) findings.push(parseFinding(file, span.line, span.column, `${key}[${i}] is not a requirement string`));
+          return;
+        }
+        const dep = pep508Dependency(item, group, optional, dev, span, lit ? idx : undefined, lit?.start);
+        if (!dep) {
+          findings.push(parseFinding(file, span.line, span.column, `not a PEP 508 requirement: ${JSON.stringify(item)}`));
+          return;
+        }
+        if (group === 'main') projectNames.add(dep.normalizedName);
+        deps.push(dep);
+      });
+    };
+    addList(project.dependencies, ['project'], 'dependencies', 'main', false, false);
+    if (isTable(project['optional-dependencies'])) {
+      for (const [extra, list] of Object.entries(project['optional-dependencies'])) {
+        addList(list, ['project', 'optional-dependencies'], extra, `optional:${extra}`, true, false);
+      }
+    }
+  }
+  if (isTable(doc['dependency-groups'])) {
+    for (const [g, list] of Object.entries(doc['dependency-groups'])) addListPep735(g, list);
+  }
+  function addListPep735(g: string, list: unknown): void {
+    if (!Array.isArray(list)) return;
+    const at = loc.key(['dependency-groups'], g)?.valueAt;
+    const literals = at !== undefined ? loc.arrayStrings(at) : [];
+    let li = 0;
+    for (const item of list) {
+      if (typeof item !== 'string') continue; // {include-group = "x"}: the included group is listed on its own
+      const lit = literals[li++];
+      const span = lit ? idx.span(lit.start, lit.end) : headerSpan(['dependency-groups']);
+      const dep = pep508Dependency(item, `dependency-group:${g}`, false, true, span, lit ? idx : undefined, lit?.start);
+      if (dep) deps.push(dep);
+      else findings.push(parseFinding(file, span.line, span.column, `not a PEP 508 requirement: ${JSON.stringify(item)}`));
+    }
+  }
+
+  let requiresPython = str(project?.['requires-python']);
+  const groups: { name: string; optional: boolean }[] = [];
+  if (poetry) {
+    const addTable = (table: unknown, path: string[], group: string, dev: boolean, groupOptional: boolean): void => {
+      if (!isTable(table)) return;
+      for (const [name, spec] of Object.entries(table)) {
+        if (name === 'python') {
+          const v = isTable(spec) ? str(spec.version) : str(spec);
+          if (group === 'main' && v && !requiresPython) requiresPython = v;
+          continue;
+        }
+        if (group === 'main' && projectNames.has(normalizePypiName(name))) continue;
+        const k = loc.key(path, name);
+        const keySpan = k ? idx.span(k.keyAt, k.keyAt) : headerSpan(path);
+        const specs = Array.isArray(spec) ? spec : [spec];
+        specs.forEach((s, i) => {
+          const d = poetryDependency(name, s, group, dev, groupOptional, keySpan);
+          if (!d) {
+            findings.push(parseFinding(file, keySpan.line, keySpan.column, `dependency ${name} has an unreadable specification`));
+            return;
+          }
+          // Constraint text offsets, for edits: "1.2.3", {version = "1.2.3"}, or [a.b.name] version = "1.2.3".
+          if (specs.length === 1 && k) {
+            let lit: { start: number; end: number } | undefined;
+            if (k.valueAt !== undefined) lit = typeof s === 'string' ? loc.stringAt(k.valueAt) : loc.inlineField(k.valueAt, 'version');
+            else {
+              const v = loc.key([...path, name], 'version');
+              lit = v?.valueAt !== undefined ? loc.stringAt(v.valueAt) : undefined;
+            }
+            if (lit) d.constraintSpan = idx.span(lit.start, lit.end);
+          }
+          void i;
+          deps.push(d);
+        });
+      }
+    };
+    addTable(poetry.dependencies, ['tool', 'poetry', 'dependencies'], 'main', false, false);
+    addTable(poetry['dev-dependencies'], ['tool', 'poetry', 'dev-dependencies'], 'dev', true, false);
+    if (isTable(poetry.group)) {
+      for (const [g, body] of Object.entries(poetry.group)) {
+        if (!isTable(body)) continue;
+        const optional = body.optional === true;
+        groups.push({ name: g, optional });
+        addTable(body.dependencies, ['tool', 'poetry', 'group', g, 'dependencies'], g, g !== 'main', optional);
+      }
+    }
+  }
+
+  const sources: PoetrySourceDecl[] = [];
+  if (poetry && Array.isArray(poetry.source)) {
+    const heads = [...text.matchAll(/^[ \t]*\[\[\s*tool\s*\.\s*poetry\s*\.\s*source\s*\]\]/gm)].map((m) => m.index);
+    poetry.source.forEach((s, i) => {
+      if (!isTable(s) || typeof s.name !== 'string') return;
+      const at = heads[i] ?? 0;
+      const priority = str(s.priority) ?? (s.default === true ? 'default' : s.secondary === true ? 'secondary' : undefined);
+      sources.push({ name: s.name, ...(str(s.url) ? { url: str(s.url)! } : {}), ...(priority ? { priority } : {}), span: idx.span(at, at) });
+    });
+  }
+
+  const extras: Record<string, string[]> = {};
+  if (poetry && isTable(poetry.extras)) {
+    for (const [k, v] of Object.entries(poetry.extras)) if (Array.isArray(v)) extras[k] = v.filter((x): x is string => typeof x === 'string');
+  } else if (project && isTable(project['optional-dependencies'])) {
+    for (const [k, v] of Object.entries(project['optional-dependencies'])) {
+      if (Array.isArray(v)) extras[k] = v.flatMap((x) => (typeof x === 'string' ? [parsePep508(x)?.name ?? x] : []));
+    }
+  }
+  // Dependencies that an extra pulls in are optional even when the table does not say so.
+  for (const d of deps) if (d.group === 'main' && Object.values(extras).some((l) => l.some((n) => normalizePypiName(n) === d.normalizedName))) d.optional = true;
+
+  const license = project?.license ?? poetry?.license;
+  const licenseText = typeof license === 'string' ? license : isTable(license) ? str(license.text) : undefined;
+  const packageMode = poetry && typeof poetry['package-mode'] === 'boolean' ? poetry['package-mode'] : undefined;
+  return {
+    data: {
+      kind: 'pyproject',
+      file,
+      ...(str(project?.name) ?? str(poetry?.name) ? { projectName: (str(project?.name) ?? str(poetry?.name))! } : {}),
+      ...(str(project?.version) ?? str(poetry?.version) ? { projectVersion: (str(project?.version) ?? str(poetry?.version))! } : {}),
+      ...(requiresPython ? { requiresPython } : {}),
+      ...(packageMode !== undefined ? { packageMode } : {}),
+      hasPoetrySection: poetry !== undefined,
+      hasProjectSection: project !== undefined,
+      dependencies: deps,
+      sources,
+      groups,
+      extras,
+      contentHash: poetryContentHashes(doc),
+      ...(licenseText ? { license: licenseText } : {}),
+    },
+    findings,
+  };
+}
+
+function pep508Dependency(text: string, group: string, optional: boolean, dev: boolean, span: SourceSpan, idx?: LineIndex, litStart?: number): Dependency | undefined {
+  const r = parsePep508(text);
+  if (!r) return undefined;
+  const source: PackageSource | undefined = r.url ? urlSource(r.url) : undefined;
+  return {
+    ecosystem: 'PyPI',
+    name: r.name,
+    normalizedName: normalizePypiName(r.name),
+    constraint: r.specifier,
+    constraintSyntax: r.url ? 'none' : 'pep440',
+    group,
+    dev,
+    optional,
+    ...(r.extras.length ? { extras: r.extras } : {}),
+    ...(r.markers ? { markers: r.markers } : {}),
+    ...(source ? { source } : {}),
+    span,
+    ...(idx && litStart !== undefined && r.specifier ? { constraintSpan: idx.span(litStart + r.specifierStart, litStart + r.specifierEnd) } : {}),
+  };
+}
+
+/** `name @ git+https://...@rev`, `name @ file:///...`, `name @ https://.../x.whl`. */
+export function urlSource(url: string): PackageSource {
+  if (url.startsWith('git+')) {
+    const u = url.slice(4);
+    const frag = u.indexOf('#');
+    const base = frag >= 0 ? u.slice(0, frag) : u;
+    const at = base.lastIndexOf('@');
+    const slash = base.lastIndexOf('/');
+    return at > slash ? { type: 'git', url: base.slice(0, at), reference: base.slice(at + 1) } : { type: 'git', url: base };
+  }
+  if (url.startsWith('file:')) return { type: 'file', path: url.replace(/^file:\/\//, '') };
+  return { type: 'url', url };
+}
+
+function poetryDependency(name: string, spec: unknown, group: string, dev: boolean, groupOptional: boolean, span: SourceSpan): Dependency | undefined {
+  const base = { ecosystem: 'PyPI' as const, name, normalizedName: normalizePypiName(name), group, dev, span };
+  if (typeof spec === 'string') return { ...base, constraint: spec, constraintSyntax: 'poetry', optional: groupOptional };
+  if (!isTable(spec)) return undefined;
+  let source: PackageSource | undefined;
+  const path = str(spec.path);
+  if (path) source = /\.(whl|tar\.gz|zip|tgz)$/.test(path) ? { type: 'file', path } : { type: 'directory', path, ...(spec.develop === true ? { develop: true } : {}) };
+  else if (str(spec.git)) {
+    const ref = str(spec.rev) ?? str(spec.tag) ?? str(spec.branch);
+    source = { type: 'git', url: str(spec.git)!, ...(ref ? { reference: ref } : {}), ...(str(spec.subdirectory) ? { subdirectory: str(spec.subdirectory)! } : {}) };
+  } else if (str(spec.url)) source = { type: 'url', url: str(spec.url)! };
+  const extras = Array.isArray(spec.extras) ? spec.extras.filter((e): e is string => typeof e === 'string') : [];
+  const version = str(spec.version) ?? '';
+  return {
+    ...base,
+    constraint: version,
+    constraintSyntax: source && !version ? 'none' : 'poetry',
+    optional: spec.optional === true || groupOptional,
+    ...(extras.length ? { extras } : {}),
+    ...(str(spec.markers) ? { markers: str(spec.markers)! } : {}),
+    ...(source ? { source } : {}),
+    ...(str(spec.source) ? { sourceName: str(spec.source)! } : {}),
+  };
+}
