@@ -1,0 +1,84 @@
+import type { Dependency, PackageSource } from '../model/dependency.ts';
+import type { PackageJsonData, ParseResult } from '../model/files.ts';
+import { KeyLocator, parseJson } from './json-positions.ts';
+import { parseFinding } from './parse-finding.ts';
+import { LineIndex } from './text-position.ts';
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+
+const SECTIONS = [
+  { key: 'dependencies', group: 'main', dev: false, optional: false },
+  { key: 'devDependencies', group: 'dev', dev: true, optional: false },
+  { key: 'optionalDependencies', group: 'optional', dev: false, optional: true },
+  { key: 'peerDependencies', group: 'peer', dev: false, optional: false },
+] as const;
+
+/** package.json: dependency sections, workspaces, engines, packageManager, license. */
+export function parsePackageJson(file: string, text: string): ParseResult<PackageJsonData> {
+  const parsed = parseJson(file, text);
+  if (!isObj(parsed.value)) {
+    return { findings: parsed.findings.length ? parsed.findings : [parseFinding(file, 1, 1, 'package.json must be a JSON object')] };
+  }
+  const doc = parsed.value;
+  const idx = new LineIndex(file, text);
+  const dependencies: Dependency[] = [];
+  for (const s of SECTIONS) {
+    const section = doc[s.key];
+    if (!isObj(section)) continue;
+    const sectionAt = new KeyLocator(text).next(s.key) ?? 0;
+    const loc = new KeyLocator(text, sectionAt + 1);
+    for (const [name, value] of Object.entries(section)) {
+      if (typeof value !== 'string') continue;
+      const at = loc.next(name) ?? sectionAt;
+      const lit = KeyLocator.stringValue(text, at);
+      const source = npmSource(value);
+      dependencies.push({
+        ecosystem: 'npm',
+        name,
+        normalizedName: name,
+        constraint: value,
+        constraintSyntax: source ? 'none' : 'npm',
+        group: s.group,
+        dev: s.dev,
+        optional: s.optional,
+        ...(source ? { source } : {}),
+        span: idx.span(at, at),
+        ...(lit ? { constraintSpan: idx.span(lit.start, lit.end) } : {}),
+      });
+    }
+  }
+  const ws = doc.workspaces;
+  const workspaces = Array.isArray(ws) ? ws : isObj(ws) && Array.isArray(ws.packages) ? ws.packages : [];
+  const engines: Record<string, string> = {};
+  if (isObj(doc.engines)) for (const [k, v] of Object.entries(doc.engines)) if (typeof v === 'string') engines[k] = v;
+  const license = str(doc.license) ?? (isObj(doc.license) ? str(doc.license.type) : undefined);
+  return {
+    data: {
+      kind: 'package-json',
+      file,
+      ...(str(doc.name) ? { name: str(doc.name)! } : {}),
+      ...(str(doc.version) ? { version: str(doc.version)! } : {}),
+      ...(typeof doc.private === 'boolean' ? { private: doc.private } : {}),
+      dependencies,
+      workspaces: workspaces.filter((w): w is string => typeof w === 'string'),
+      ...(str(doc.packageManager) ? { packageManager: str(doc.packageManager)! } : {}),
+      ...(Object.keys(engines).length ? { engines } : {}),
+      ...(license ? { license } : {}),
+    },
+    findings: parsed.findings,
+  };
+}
+
+/** Specs that name a location instead of a registry range. `npm:` aliases stay registry ranges. */
+function npmSource(spec: string): PackageSource | undefined {
+  if (/^(file:|link:)/.test(spec)) return { type: 'directory', path: spec.replace(/^(file:|link:)/, '') };
+  if (spec.startsWith('workspace:')) return { type: 'directory', path: spec };
+  if (/^(git\+|git:|github:|gitlab:|bitbucket:)/.test(spec) || /^[\w.-]+\/[\w.-]+(#.*)?$/.test(spec)) {
+    const [url, ref] = spec.replace(/^git\+/, '').split('#');
+    return { type: 'git', url: url!, ...(ref ? { reference: ref } : {}) };
+  }
+  if (/^https?:\/\//.test(spec)) return { type: 'url', url: spec };
+  return undefined;
+}
