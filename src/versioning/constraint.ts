@@ -1,0 +1,83 @@
+import type { Dependency, Ecosystem } from '../model/dependency.ts';
+import semver from 'semver';
+import { isExactNpm, npmSatisfies } from './npm.ts';
+import { compareVersions, isValidVersion, parseVersion, satisfiesSpecifier } from './pep440.ts';
+import { poetryToPep440 } from './poetry-constraint.ts';
+
+export type ConstraintSyntax = Dependency['constraintSyntax'];
+
+/**
+ * Does `version` meet `constraint` written in `syntax`? undefined when either cannot be read: callers never
+ * turn "unreadable" into "violated".
+ */
+export function satisfies(syntax: ConstraintSyntax, constraint: string, version: string, opts: { prereleases?: boolean } = {}): boolean | undefined {
+  switch (syntax) {
+    case 'none':
+      return undefined;
+    case 'npm':
+      return npmSatisfies(version, constraint, { includePrerelease: opts.prereleases ?? true });
+    case 'pep440':
+      if (!isValidVersion(version)) return undefined;
+      try {
+        return satisfiesSpecifier(version, constraint, opts);
+      } catch {
+        return undefined;
+      }
+    case 'poetry': {
+      if (!isValidVersion(version)) return undefined;
+      const alts = poetryToPep440(constraint);
+      if (!alts) return undefined;
+      try {
+        return alts.some((a) => satisfiesSpecifier(version, a, opts));
+      } catch {
+        return undefined;
+      }
+    }
+  }
+}
+
+/** One exact version: `==1.2.3` (no wildcard), Poetry `1.2.3` / `==1.2.3`, npm `1.2.3`. `===` counts too. */
+export function isExactPin(syntax: ConstraintSyntax, constraint: string): boolean {
+  const c = constraint.trim();
+  switch (syntax) {
+    case 'npm':
+      return isExactNpm(c);
+    case 'pep440':
+      return /^===\s*\S+$/.test(c) || (/^==\s*[^,*;\s]+$/.test(c) && isValidVersion(c.replace(/^==\s*/, '')));
+    case 'poetry':
+      return (/^(==|=)?\s*[^,*|^~<>!=\s]+$/.test(c) && isValidVersion(c.replace(/^==?\s*/, ''))) || /^===\s*\S+$/.test(c);
+    case 'none':
+      return false;
+  }
+}
+
+export type UpdateType = 'major' | 'minor' | 'patch' | 'prerelease' | 'none' | 'downgrade' | 'unknown';
+
+/** Classifies the step from one version to another, by the ecosystem's version rules. */
+export function classifyUpdate(ecosystem: Ecosystem, from: string, to: string): UpdateType {
+  if (ecosystem === 'npm') {
+    const a = semver.valid(from, { loose: true });
+    const b = semver.valid(to, { loose: true });
+    if (!a || !b) return 'unknown';
+    const c = semver.compare(a, b);
+    if (c === 0) return 'none';
+    if (c > 0) return 'downgrade';
+    const d = semver.diff(a, b);
+    return d === 'major' || d === 'premajor' ? 'major' : d === 'minor' || d === 'preminor' ? 'minor' : d === 'patch' || d === 'prepatch' ? 'patch' : 'prerelease';
+  }
+  if (ecosystem === 'PyPI') {
+    const a = parseVersion(from);
+    const b = parseVersion(to);
+    if (!a || !b) return 'unknown';
+    const c = compareVersions(from, to);
+    if (c === 0) return 'none';
+    if (c > 0) return 'downgrade';
+    const ra = a.release;
+    const rb = b.release;
+    if (a.epoch !== b.epoch || (ra[0] ?? 0) !== (rb[0] ?? 0)) return 'major';
+    if ((ra[1] ?? 0) !== (rb[1] ?? 0)) return 'minor';
+    if ((ra[2] ?? 0) !== (rb[2] ?? 0)) return 'patch';
+    return b.is_prerelease || b.is_devrelease ? 'prerelease' : 'patch';
+  }
+  return 'unknown';
+}

@@ -1,0 +1,18 @@
+import semver from 'semver';
+
+/**
+ * npm ranges through node-semver, the implementation npm itself uses. Prereleases only match ranges that
+ * mention a prerelease of the same [major, minor, patch] — npm's rule — unless `includePrerelease`.
+ */
+export function npmSatisfies(version: string, range: string, opts: { includePrerelease?: boolean } = {}): boolean | undefined {
+  const v = semver.valid(version, { loose: true });
+  if (!v) return undefined;
+  const r = range.trim() === '' || range.trim() === 'latest' ? '*' : range.replace(/^npm:[^@]+@/, '');
+  if (semver.validRange(r, { loose: true }) === null) return undefined;
+  return semver.satisfies(v, r, { loose: true, includePrerelease: opts.includePrerelease ?? false });
+}
+
+export function isExactNpm(range: string): boolean {
+  const r = range.trim().replace(/^npm:(@?[^@]+)@/, '');
+  return semver.valid(r.replace(/^=/, '')) !== null && !/^[~^<>*xX]/.test(r);
+}
