@@ -74,7 +74,8 @@ export function parseCompose(file: string, text: string, ctx: ParseContext): Par
 
   let js: unknown;
   try {
-    js = doc.toJS({ maxAliasCount: 1000 });
+    // Bounded alias expansion: real files with many merges pass, a billion-laughs document does not.
+    js = doc.toJS({ maxAliasCount: 100_000 });
   } catch (e) {
     return { findings: [parseFinding(file, 1, 1, e instanceof Error ? e.message : String(e))] };
   }

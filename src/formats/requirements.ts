@@ -106,7 +106,7 @@ export function parseRequirements(file: string, text: string, ctx: ParseContext)
       ...(r.extras.length ? { extras: r.extras } : {}),
       ...(r.markers ? { markers: r.markers } : {}),
       ...(src ? { source: src } : {}),
-      ...(hashes.length ? { hashes: [...new Set(hashes)].sort() } : {}),
+      ...(hashes.length ? { hashes } : {}), // as written (pip-compile can repeat one); LockedPackage de-duplicates
       span,
       ...(r.specifier && !r.url ? { constraintSpan: idx.span(specStart, specStart + r.specifier.length) } : {}),
     });
