@@ -1,6 +1,20 @@
 #!/usr/bin/env node
-// Thin launcher: the CLI is TypeScript run by Node's built-in type stripping (Node >= 22.18),
-// so there is no build step between `npm ci` and `npx depwarden`.
-import { main } from '../src/cli/main.ts';
+// Launcher. The CLI is TypeScript run by Node's built-in type stripping (Node >= 22.18), so there is no build
+// step between `npm ci` and `npx depwarden`. Started by an older Node, it re-runs itself on the pinned Node 24
+// from node_modules (the `node` devDependency), or says plainly what is missing.
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 
+const [major, minor] = process.versions.node.split('.').map(Number);
+if (major < 22 || (major === 22 && minor < 18)) {
+  const pinned = fileURLToPath(new URL('../node_modules/node/bin/node', import.meta.url));
+  if (existsSync(pinned)) {
+    const r = spawnSync(pinned, [fileURLToPath(import.meta.url), ...process.argv.slice(2)], { stdio: 'inherit' });
+    process.exit(r.status ?? 3);
+  }
+  process.stderr.write(`depwarden needs Node >= 22.18 (this is ${process.version}). Run \`npm ci\`, then \`npx depwarden\`: it uses the pinned Node 24.\n`);
+  process.exit(3);
+}
+const { main } = await import('../src/cli/main.ts');
 process.exitCode = await main(process.argv);

@@ -127,13 +127,19 @@ export function parseDockerfile(file: string, text: string, buildArgs: Record<st
 
 /** Where the tag or digest of a raw image reference starts (its end when there is neither: an insertion point). */
 function refOffset(raw: string): number {
-  const at = raw.indexOf('@');
-  if (at >= 0) {
-    const colon = raw.lastIndexOf(':', at);
-    return colon > raw.lastIndexOf('/', at) ? colon + 1 : at;
+  // Separators inside ${...} (as in ${TAG:-1.0}) belong to the variable, not to the reference.
+  let depth = 0;
+  let lastSlash = -1;
+  let colon = -1;
+  for (let i = 0; i < raw.length; i++) {
+    const c = raw[i]!;
+    if (c === '{' && raw[i - 1] === '$') depth++;
+    else if (c === '}' && depth > 0) depth--;
+    else if (depth === 0 && c === '/') lastSlash = i;
+    else if (depth === 0 && c === ':' && i > lastSlash) colon = i;
+    else if (depth === 0 && c === '@') return colon > lastSlash ? colon + 1 : i;
   }
-  const colon = raw.lastIndexOf(':');
-  return colon > raw.lastIndexOf('/') && !raw.slice(colon).includes('}') ? colon + 1 : raw.length;
+  return colon > lastSlash ? colon + 1 : raw.length;
 }
 
 const PIP = /^(?:\S*\/)?(?:pip3?(?:\.\d+)?|python3?(?:\.\d+)?\s+-m\s+pip|uv\s+pip)\s+install\b/;
@@ -202,8 +208,14 @@ export function detectInstalls(command: string, span: DockerInstall['span']): Do
       const pkgs = words.slice(2).filter((w) => !w.startsWith('-') && !/^[\d.]+$/.test(w));
       add('gem', pkgs, pinned ? [] : pkgs, false, false);
     } else if (tool === 'go' && words[1] === 'install') {
-      const pkgs = words.slice(2).filter((w) => !w.startsWith('-'));
-      add('go', pkgs, pkgs.filter((p) => !/@v\d/.test(p)), false, false);
+      const pkgs: string[] = [];
+      for (let i = 2; i < words.length; i++) {
+        const w = words[i]!;
+        if (/^-(tags|ldflags|gcflags|mod|o|modfile|overlay|pgo)$/.test(w)) i++; // flags with a value
+        else if (!w.startsWith('-')) pkgs.push(w);
+      }
+      // A version (even one built from an ARG) pins; @latest, a branch or nothing does not.
+      add('go', pkgs, pkgs.filter((p) => !/@v[\d$]/.test(p)), false, false);
     }
   }
   return out;

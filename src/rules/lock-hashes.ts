@@ -20,7 +20,8 @@ export const lockHashesRule: Rule = (ctx) => {
   for (const d of ctx.inv.files.values()) {
     let pkgs: LockedPackage[];
     if (d.kind === 'poetry-lock' || d.kind === 'package-lock') pkgs = d.packages;
-    else if (d.kind === 'requirements' && isFullyPinned(d)) pkgs = requirementsAsLocked(d);
+    // A pinned *.in is pip-compile's input, not a lock: its hashes live in the compiled *.txt.
+    else if (d.kind === 'requirements' && !d.file.endsWith('.in') && isFullyPinned(d)) pkgs = requirementsAsLocked(d);
     else continue;
     const missing = pkgs.filter((p) => p.hashes.length === 0 && !p.integrity && !hashless(p));
     if (missing.length === 0) continue;
