@@ -4,6 +4,7 @@
 // from node_modules (the `node` devDependency), or says plainly what is missing.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import module from 'node:module';
 import { fileURLToPath } from 'node:url';
 
 const [major, minor] = process.versions.node.split('.').map(Number);
@@ -16,5 +17,7 @@ if (major < 22 || (major === 22 && minor < 18)) {
   process.stderr.write(`depwarden needs Node >= 22.18 (this is ${process.version}). Run \`npm ci\`, then \`npx depwarden\`: it uses the pinned Node 24.\n`);
   process.exit(3);
 }
+// Cache compiled code (and stripped TypeScript) on disk: start-up is a large part of a scan of a small repo.
+module.enableCompileCache?.();
 const { main } = await import('../src/cli/main.ts');
 process.exitCode = await main(process.argv);

@@ -13,7 +13,8 @@ export class LineIndex {
     this.file = file;
     this.text = text;
     const starts = [0];
-    for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) starts.push(i + 1);
+    // indexOf is vectorised in V8: several times faster than a charCodeAt loop on multi-MB locks.
+    for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) starts.push(i + 1);
     this.#starts = starts;
   }
 

@@ -15,7 +15,7 @@ import { groupServices, manifestUnits } from './services.ts';
 export async function buildInventory(rootArg: string, config: Config): Promise<Inventory> {
   const root = path.resolve(rootArg);
   const walked = await walkRepository(root, { ignore: config.ignore });
-  const loaded = await loadFiles(root, walked.files, walked.allFiles);
+  const loaded = loadFiles(root, walked.files, walked.allFiles);
   const { parsed, kinds } = loaded;
 
   const grouped = groupServices(parsed, kinds, config);

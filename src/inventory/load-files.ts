@@ -1,5 +1,4 @@
-import { readFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { ComposeData, FormatKind, ParsedData } from '../model/files.ts';
 import type { Finding } from '../model/finding.ts';
@@ -9,7 +8,6 @@ import type { DiscoveredFile } from '../discover/walk.ts';
 
 /** Files larger than this are reported, not read: no real manifest or lock comes near it. */
 export const MAX_FILE_BYTES = 64 * 1024 * 1024;
-const READ_CONCURRENCY = 32;
 
 export interface LoadedFiles {
   parsed: Map<string, ParsedData>;
@@ -18,10 +16,9 @@ export interface LoadedFiles {
 }
 
 /**
- * Reads and parses every discovered file once, with bounded concurrency. Compose files go first so the
- * build args they pass can be substituted into the Dockerfiles they build (ARG defaults otherwise).
+ * Reads and parses every discovered file once.
  */
-export async function loadFiles(root: string, files: DiscoveredFile[], allFiles: Set<string>): Promise<LoadedFiles> {
+export function loadFiles(root: string, files: DiscoveredFile[], allFiles: Set<string>): LoadedFiles {
   const parsed = new Map<string, ParsedData>();
   const kinds = new Map<string, FormatKind>();
   const findings: Finding[] = [];
@@ -37,34 +34,36 @@ export async function loadFiles(root: string, files: DiscoveredFile[], allFiles:
     },
   };
 
-  const texts = new Map<string, string>();
-  await pool(files, READ_CONCURRENCY, async (f) => {
-    kinds.set(f.path, f.kind);
+  // Read and parse one file at a time: no text outlives its parse, so memory stays near the size of the
+  // records, not of the repository. Synchronous reads beat a promise pool here (small files, page cache).
+  const readText = (f: DiscoveredFile): string | undefined => {
     try {
-      const buf = await readFile(path.join(root, f.path));
-      if (buf.length > MAX_FILE_BYTES) {
-        findings.push(parseFinding(f.path, 1, 1, `file is ${buf.length} bytes, over the ${MAX_FILE_BYTES}-byte limit; not read`));
-        return;
+      const abs = path.join(root, f.path);
+      if (statSync(abs).size > MAX_FILE_BYTES) {
+        findings.push(parseFinding(f.path, 1, 1, `file is over the ${MAX_FILE_BYTES}-byte limit; not read`));
+        return undefined;
       }
-      texts.set(f.path, buf.toString('utf8'));
+      return readFileSync(abs, 'utf8');
     } catch (e) {
       findings.push(parseFinding(f.path, 1, 1, `cannot read file: ${errorMessage(e)}`));
+      return undefined;
     }
-  });
-
+  };
   const parseOne = (f: DiscoveredFile, buildArgs?: Record<string, string>): void => {
-    const text = texts.get(f.path);
+    kinds.set(f.path, f.kind);
+    const text = readText(f);
     if (text === undefined) return;
     const r = parseFile(f.kind, f.path, text, buildArgs ? { ...ctx, buildArgs } : ctx);
     if (r.data) parsed.set(f.path, r.data);
     findings.push(...r.findings);
   };
 
-  const composeFiles = files.filter((f) => f.kind === 'compose');
-  for (const f of composeFiles) parseOne(f);
+  // Compose first: the build args it passes are substituted into the Dockerfiles it builds.
+  for (const f of files) if (f.kind === 'compose') parseOne(f);
   const argsByDockerfile = composeBuildArgs([...parsed.values()].filter((d): d is ComposeData => d.kind === 'compose'));
   for (const f of files) if (f.kind !== 'compose') parseOne(f, argsByDockerfile.get(f.path));
-  return { parsed, kinds, findings };
+  // Sorted insertion order keeps every later iteration deterministic.
+  return { parsed: new Map([...parsed].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))), kinds: new Map([...kinds].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))), findings };
 }
 
 /**
@@ -88,12 +87,4 @@ function composeBuildArgs(composes: ComposeData[]): Map<string, Record<string, s
 export function dockerfilePath(context: string, dockerfile?: string): string {
   const rel = path.posix.normalize(path.posix.join(context === '.' ? '' : context, dockerfile ?? 'Dockerfile'));
   return rel.startsWith('./') ? rel.slice(2) : rel;
-}
-
-async function pool<T>(items: T[], n: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const workers = Array.from({ length: Math.min(n, items.length) }, async () => {
-    while (next < items.length) await fn(items[next++]!);
-  });
-  await Promise.all(workers);
 }
