@@ -1,9 +1,11 @@
 // Benchmark of `depwarden scan` and `check` on a synthetic 200-service monorepo, against the floor (reading and
 // parsing the same files with the same parsers, nothing else) and against @cyclonedx/cdxgen on the same tree.
-// Run: node bench/scan.ts [--runs 5] [--no-cdxgen]      (writes the tree under bench/out/, git-ignored)
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+// Run: node bench/scan.ts [--runs 5] [--no-cdxgen]      (writes the tree under bench/out/, git-ignored;
+// cdxgen is installed on first use into bench/out/peers at the version pinned in bench/lib/peers.ts)
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { measure, median, NODE, REPO } from './lib/measure.ts';
+import { peerBin } from './lib/peers.ts';
 import { DEFAULT_SHAPE, writeSyntheticMonorepo } from './lib/synthetic-monorepo.ts';
 
 const args = process.argv.slice(2);
@@ -34,9 +36,9 @@ const scan = series('depwarden scan', NODE, [cli, 'scan', out, '--format', 'json
 const check = series('depwarden check', NODE, [cli, 'check', out, '--format', 'json', '-o', '/dev/null']);
 console.log(`scan / floor = ${(scan.ms / floor.ms).toFixed(2)}x   check / floor = ${(check.ms / floor.ms).toFixed(2)}x`);
 
-const cdxgen = path.join(REPO, 'node_modules', '.bin', 'cdxgen');
-if (args.includes('--no-cdxgen') || !existsSync(cdxgen)) {
-  console.log('cdxgen: skipped (not installed or --no-cdxgen)');
+const cdxgen = args.includes('--no-cdxgen') ? undefined : peerBin('cdxgen');
+if (!cdxgen) {
+  console.log('cdxgen: skipped (--no-cdxgen, or it could not be installed)');
 } else {
   // Network-free: no licence fetching, no package installs; the same poetry.lock files are its only input
   // (-t python: its docker/github types would pull images or call GitHub, which a fair offline run cannot).
