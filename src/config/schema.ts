@@ -18,11 +18,11 @@ export const configSchema = z
     ignore: ignoreSection,
     failOn: failOnSection,
     rules: rulesSection,
-    conflicts: conflictsSection.default({}),
-    vulns: vulnsSection.default({}),
-    sbom: sbomSection.default({}),
-    updates: updatesSection.default({}),
-    governance: governanceSection.default({}),
+    conflicts: conflictsSection.prefault({}),
+    vulns: vulnsSection.prefault({}),
+    sbom: sbomSection.prefault({}),
+    updates: updatesSection.prefault({}),
+    governance: governanceSection.prefault({}),
   })
   .strict()
   .describe('depwarden.yaml: the dependency protocol of this repository.');

@@ -1,7 +1,159 @@
-import type { RegisterCommand } from '../context.ts';
-import { registerNotBuilt } from '../not-built.ts';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { Option } from 'commander';
+import { loadConfig } from '../../config/load.ts';
+import type { Config } from '../../config/schema.ts';
+import { buildInventory } from '../../inventory/build.ts';
+import type { AdvisoryDb } from '../../vulns/store.ts';
+import { type CliContext, EXIT, type RegisterCommand, UserError } from '../context.ts';
+import { addFindingOptions, emitFindings, type FindingCommandOptions, writeAtomic } from '../finding-command.ts';
+import { repoPath } from '../repo-path.ts';
+
+// The vulnerability modules load only when a command here runs: `scan` and `check` start faster without them.
+const store = () => import('../../vulns/store.ts');
+const audit = () => import('../../vulns/audit.ts');
+const vexMod = () => import('../../vulns/vex.ts');
+
+async function dbDirOf(ctx: CliContext, config: Config, opt?: string): Promise<string> {
+  return path.resolve(ctx.cwd, opt ?? config.vulns.database ?? (await store()).defaultDbDir(ctx.env));
+}
+
+/** The database or a plain message saying how to get one. */
+export async function openDbOrExplain(dir: string): Promise<AdvisoryDb> {
+  const db = (await store()).AdvisoryDb.open(dir);
+  if (!db) throw new UserError(`no advisory database at ${dir}: run \`depwarden db sync\` (online) or \`depwarden db import <dir|zip>\` (air-gapped)`);
+  return db;
+}
+
+function sourceDate(env: NodeJS.ProcessEnv): string {
+  const epoch = Number(env.SOURCE_DATE_EPOCH);
+  return (Number.isFinite(epoch) && env.SOURCE_DATE_EPOCH ? new Date(epoch * 1000) : new Date()).toISOString();
+}
 
 export const register: RegisterCommand = (program, ctx, result) => {
-  registerNotBuilt(program, ctx, result, 'db', 'Manage the offline OSV advisory database (sync, import, status)', 4);
-  registerNotBuilt(program, ctx, result, 'audit [path]', 'Match locked packages against OSV advisories', 4);
+  const db = program.command('db').description('The offline OSV advisory database');
+  db.command('sync')
+    .description('Download or update the advisory database (all.zip first, then modified_id.csv increments)')
+    .option('--source <url>', 'OSV export base URL or file:// directory (default: vulns.source)')
+    .option('--db <dir>', 'database directory')
+    .option('--ecosystem <name...>', 'ecosystems to sync (PyPI, npm)')
+    .argument('[path]', 'repository whose depwarden.yaml configures the sync', '.')
+    .action(async (p: string, opts: { source?: string; db?: string; ecosystem?: string[] }) => {
+      const { config } = loadConfig(repoPath(ctx.cwd, p));
+      const dir = await dbDirOf(ctx, config, opts.db);
+      const { syncDb } = await import('../../vulns/sync.ts');
+      const { AdvisoryDb } = await store();
+      let bar: { update(n: number): void; start(t: number, n: number): void; stop(): void } | undefined;
+      if (ctx.isTTY) {
+        const { SingleBar, Presets } = await import('cli-progress');
+        bar = new SingleBar({ format: '{bar} {percentage}% {value}/{total} bytes', clearOnComplete: true }, Presets.shades_classic);
+      }
+      let started = false;
+      try {
+        const r = await syncDb({
+          dbDir: dir,
+          base: opts.source ?? config.vulns.source,
+          ecosystems: opts.ecosystem ?? config.vulns.ecosystems,
+          log: (l) => ctx.stderr(`${l}\n`),
+          progress: (_label, n, total) => {
+            if (!bar || !total) return;
+            if (!started) bar.start(total, 0);
+            started = true;
+            bar.update(n);
+          },
+        });
+        bar?.stop();
+        ctx.stdout(`advisory database updated: ${r.advisories} advisories (${Object.entries(r.mode).map(([e, m]) => `${e} ${m}`).join(', ')}), ${r.invalid} unreadable records skipped\n${r.dir}\n`);
+      } catch (e) {
+        bar?.stop();
+        const old = AdvisoryDb.open(dir);
+        throw new UserError(`sync failed: ${e instanceof Error ? e.message : String(e)}\n${old ? `the previous database (built ${old.meta.builtAt}) is unchanged and still used` : 'no database was written'}`);
+      }
+    });
+  db.command('import')
+    .description('Build the database from an OSV zip or a directory of OSV JSON/YAML (air-gapped sites)')
+    .argument('<source>', 'all.zip, or a directory')
+    .option('--db <dir>', 'database directory')
+    .action(async (src: string, opts: { db?: string }) => {
+      const { config } = loadConfig(ctx.cwd);
+      const { readDirectory, readZip } = await import('../../vulns/import.ts');
+      const { writeDb } = await store();
+      const abs = path.resolve(ctx.cwd, src);
+      if (!existsSync(abs)) throw new UserError(`no such file or directory: ${src}`);
+      const r = statSync(abs).isDirectory() ? readDirectory(abs) : readZip(readFileSync(abs), src);
+      if (r.advisories.length === 0) throw new UserError(`${src} holds no readable OSV advisory${r.invalid[0] ? ` (${r.invalid[0].where}: ${r.invalid[0].reason})` : ''}; the database is unchanged`);
+      const dir = writeDb(await dbDirOf(ctx, config, opts.db), r.advisories, { source: `import:${abs}`, builtAt: sourceDate(ctx.env), watermark: {}, invalid: r.invalid });
+      ctx.stdout(`imported ${r.advisories.length} advisories, ${r.invalid.length} unreadable records skipped\n${dir}\n`);
+      for (const i of r.invalid.slice(0, 20)) ctx.stderr(`skipped ${i.where}: ${i.reason}\n`);
+    });
+  db.command('status')
+    .description('Age, counts and source of the database')
+    .option('--db <dir>', 'database directory')
+    .addOption(new Option('-f, --format <format>').choices(['table', 'json']).default('table'))
+    .action(async (opts: { db?: string; format: string }) => {
+      const { config } = loadConfig(ctx.cwd);
+      const dir = await dbDirOf(ctx, config, opts.db);
+      const d = (await store()).AdvisoryDb.open(dir);
+      if (!d) {
+        ctx.stdout(opts.format === 'json' ? `${JSON.stringify({ present: false, dir }, null, 2)}\n` : `no advisory database at ${dir}\n`);
+        result.code = EXIT.findings;
+        return;
+      }
+      const ageH = (Date.now() - Date.parse(d.meta.builtAt)) / 3.6e6;
+      if (opts.format === 'json') ctx.stdout(`${JSON.stringify({ present: true, dir: d.dir, ageHours: Math.round(ageH), ...d.meta }, null, 2)}\n`);
+      else {
+        ctx.stdout(`source    ${d.meta.source}\nbuilt     ${d.meta.builtAt} (${ageH < 48 ? `${ageH.toFixed(1)} hours` : `${(ageH / 24).toFixed(0)} days`} ago)\nlocation  ${d.dir}\n`);
+        for (const [eco, e] of Object.entries(d.meta.ecosystems).sort()) ctx.stdout(`${eco.padEnd(9)} ${e.advisories} advisories on ${e.packages} packages, newest modified ${e.lastModified}\n`);
+        if (d.meta.invalid.length) ctx.stdout(`unreadable records skipped: ${d.meta.invalid.length} (first: ${d.meta.invalid[0]!.where}: ${d.meta.invalid[0]!.reason})\n`);
+      }
+      d.close();
+    });
+
+  addFindingOptions(
+    program
+      .command('audit')
+      .description('Match every locked package against the OSV advisories; exit 1 at or above --fail-on')
+      .argument('[path]', 'repository root', '.')
+      .option('--db <dir>', 'database directory'),
+  ).action(async (p: string, opts: FindingCommandOptions & { db?: string }) => {
+    const root = repoPath(ctx.cwd, p);
+    const { config } = loadConfig(root);
+    const database = await openDbOrExplain(await dbDirOf(ctx, config, opts.db));
+    const inv = await buildInventory(root, config);
+    const { auditInventory } = await audit();
+    const r = auditInventory(inv, database, (await vexMod()).loadTriage(root), new Date(sourceDate(ctx.env)));
+    database.close();
+    emitFindings(ctx, result, 'audit', r.findings, config, opts);
+  });
+
+  const vex = program.command('vex').description('Export or import triage decisions as OpenVEX or CycloneDX VEX');
+  vex
+    .command('export')
+    .argument('[path]', 'repository root', '.')
+    .addOption(new Option('-f, --format <format>').choices(['openvex', 'cyclonedx']).default('openvex'))
+    .option('--db <dir>', 'database directory')
+    .option('-o, --output <file>', 'write to a file')
+    .action(async (p: string, opts: { format: string; db?: string; output?: string }) => {
+      const root = repoPath(ctx.cwd, p);
+      const { config } = loadConfig(root);
+      const database = await openDbOrExplain(await dbDirOf(ctx, config, opts.db));
+      const { exportCycloneDxVex, exportOpenVex, loadTriage } = await vexMod();
+      const r = (await audit()).auditInventory(await buildInventory(root, config), database, loadTriage(root), new Date(sourceDate(ctx.env)));
+      database.close();
+      const all = [...r.matches.map((m) => r.suppressed.find((s) => s.id === m.id && s.pkg === m.pkg) ?? m)];
+      const text = opts.format === 'openvex' ? exportOpenVex(all, { author: 'depwarden', timestamp: sourceDate(ctx.env) }) : exportCycloneDxVex(all, { timestamp: sourceDate(ctx.env) });
+      if (opts.output) writeAtomic(path.resolve(ctx.cwd, opts.output), text);
+      else ctx.stdout(text);
+    });
+  vex
+    .command('import')
+    .description('Print triage entries for .depwarden/vex.yaml from an OpenVEX or CycloneDX VEX file (review, then add)')
+    .argument('<file>', 'VEX document')
+    .requiredOption('--owner <who>', 'owner recorded on every entry')
+    .requiredOption('--expires <YYYY-MM-DD>', 'expiry recorded on every entry')
+    .action(async (file: string, opts: { owner: string; expires: string }) => {
+      const { stringify } = await import('yaml');
+      const entries = (await vexMod()).importVex(readFileSync(path.resolve(ctx.cwd, file), 'utf8'), opts);
+      ctx.stdout(stringify({ triage: entries }));
+    });
 };

@@ -1,0 +1,106 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+/**
+ * The one HTTP client: host allow-list, timeouts, retries with exponential backoff and jitter, `Retry-After`,
+ * a size cap, and error messages with credentials redacted. Built on Node's fetch (undici).
+ */
+export interface FetchOptions {
+  /** Hosts this call may reach (exact host names). file:// URLs need no host. */
+  allowHosts: string[];
+  timeoutMs?: number;
+  retries?: number;
+  /** Base delay of the exponential backoff (tests use a small one). */
+  backoffMs?: number;
+  maxBytes?: number;
+  headers?: Record<string, string>;
+  onProgress?: (received: number, total: number | undefined) => void;
+}
+
+export class HttpError extends Error {
+  readonly status?: number;
+  constructor(message: string, status?: number) {
+    super(message);
+    this.status = status;
+  }
+}
+
+/** URL for messages: no user, password or query (tokens travel there). */
+export function redact(url: string): string {
+  try {
+    const u = new URL(url);
+    u.username = '';
+    u.password = '';
+    u.search = u.search ? '?…' : '';
+    return u.toString();
+  } catch {
+    return '(invalid url)';
+  }
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+function retryAfterMs(h: string | null): number | undefined {
+  if (!h) return undefined;
+  const s = Number(h);
+  if (Number.isFinite(s)) return Math.min(s * 1000, 60_000);
+  const t = Date.parse(h);
+  return Number.isNaN(t) ? undefined : Math.min(Math.max(0, t - Date.now()), 60_000);
+}
+
+/** GET a URL's bytes. Throws HttpError after the retries are spent; 404 is not retried. */
+export async function fetchBytes(url: string, opts: FetchOptions): Promise<Uint8Array> {
+  const u = new URL(url);
+  if (u.protocol === 'file:') return new Uint8Array(readFileSync(fileURLToPath(u)));
+  if (u.protocol !== 'https:' && u.protocol !== 'http:') throw new HttpError(`unsupported URL scheme ${u.protocol} in ${redact(url)}`);
+  if (!opts.allowHosts.includes(u.hostname)) throw new HttpError(`${u.hostname} is not a configured host (allowed: ${opts.allowHosts.join(', ') || 'none'})`);
+  const retries = opts.retries ?? 4;
+  const base = opts.backoffMs ?? 500;
+  let last: unknown;
+  for (let attempt = 0; attempt <= retries; attempt++) {
+    let wait: number | undefined;
+    try {
+      const res = await fetch(url, { headers: opts.headers, signal: AbortSignal.timeout(opts.timeoutMs ?? 60_000), redirect: 'follow' });
+      const finalHost = new URL(res.url || url).hostname;
+      if (!opts.allowHosts.includes(finalHost)) throw new HttpError(`redirected to ${finalHost}, which is not a configured host`);
+      if (res.ok) return await readBody(res, opts);
+      if (res.status === 404 || (res.status >= 400 && res.status < 500 && res.status !== 408 && res.status !== 429)) {
+        throw new HttpError(`GET ${redact(url)}: HTTP ${res.status}`, res.status);
+      }
+      last = new HttpError(`GET ${redact(url)}: HTTP ${res.status}`, res.status);
+      wait = retryAfterMs(res.headers.get('retry-after'));
+      await res.body?.cancel();
+    } catch (e) {
+      if (e instanceof HttpError && e.status !== undefined && e.status < 500 && e.status !== 408 && e.status !== 429) throw e;
+      if (e instanceof HttpError && e.message.includes('not a configured host')) throw e;
+      last = e;
+    }
+    if (attempt < retries) await sleep(wait ?? base * 2 ** attempt * (0.5 + Math.random() / 2));
+  }
+  const reason = last instanceof Error ? last.message : String(last);
+  throw new HttpError(`GET ${redact(url)} failed after ${retries + 1} attempts: ${reason}`);
+}
+
+async function readBody(res: Response, opts: FetchOptions): Promise<Uint8Array> {
+  const total = Number(res.headers.get('content-length')) || undefined;
+  const max = opts.maxBytes ?? 2 * 1024 * 1024 * 1024;
+  if (total !== undefined && total > max) throw new HttpError(`response of ${total} bytes exceeds the ${max}-byte limit`);
+  const chunks: Uint8Array[] = [];
+  let received = 0;
+  if (!res.body) return new Uint8Array();
+  for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+    received += chunk.byteLength;
+    if (received > max) throw new HttpError(`response exceeds the ${max}-byte limit`);
+    chunks.push(chunk);
+    opts.onProgress?.(received, total);
+  }
+  // A connection cut before Content-Length bytes arrived is an interrupted download, not a short file.
+  if (total !== undefined && received !== total) throw new Error(`download interrupted: ${received} of ${total} bytes`);
+  const out = new Uint8Array(received);
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.byteLength;
+  }
+  return out;
+}

@@ -1,0 +1,188 @@
+import type { LockedPackage } from '../model/dependency.ts';
+import { type Finding, type Severity, severityRank } from '../model/finding.ts';
+import type { Inventory } from '../model/inventory.ts';
+import { classifyUpdate } from '../versioning/constraint.ts';
+import { compareVersions } from '../versioning/pep440.ts';
+import semver from 'semver';
+import { fixedVersionsAbove, isAffected } from './match.ts';
+import type { Advisory } from './osv-record.ts';
+import { advisorySeverity, type Scored } from './severity.ts';
+import { applyTriage, type TriageEntry } from './vex.ts';
+
+export interface AdvisorySource {
+  lookup(ecosystem: string, name: string): Advisory[];
+}
+
+/** One vulnerability of one locked package in one service, aliases merged. */
+export interface VulnMatch {
+  service: string;
+  pkg: LockedPackage;
+  /** Stable primary id (CVE when there is one, else GHSA, else the first id), and every id that names it. */
+  id: string;
+  ids: string[];
+  summary?: string;
+  scored: Scored;
+  /** Lowest fixed version above the current one, per the advisory. */
+  fixedIn?: string;
+  /** Triage state from .depwarden/vex.yaml, when there is one. */
+  triage?: TriageEntry;
+}
+
+export interface AuditResult {
+  matches: VulnMatch[];
+  findings: Finding[];
+  /** Per service and package: the smallest version that fixes every finding, and the size of that step. */
+  upgrades: { service: string; ecosystem: string; name: string; from: string; to?: string; updateType?: string }[];
+  suppressed: VulnMatch[];
+}
+
+const PREFERENCE = [/^CVE-/, /^GHSA-/, /^PYSEC-/];
+
+function primaryId(ids: string[]): string {
+  for (const re of PREFERENCE) {
+    const hit = ids.filter((i) => re.test(i)).sort()[0];
+    if (hit) return hit;
+  }
+  return [...ids].sort()[0]!;
+}
+
+function cmpVersion(ecosystem: string, a: string, b: string): number {
+  if (ecosystem === 'npm') {
+    const x = semver.valid(a, { loose: true });
+    const y = semver.valid(b, { loose: true });
+    return x && y ? semver.compare(x, y) : a < b ? -1 : a > b ? 1 : 0;
+  }
+  return compareVersions(a, b);
+}
+
+/**
+ * Matches every locked package of every service against the advisories of its name only. Advisories that
+ * alias each other (PYSEC ↔ CVE ↔ GHSA) become one finding. Withdrawn advisories are ignored; advisories that
+ * cannot be evaluated for a version (GIT-only ranges, unreadable versions) are reported as such (DW203).
+ */
+export function auditInventory(inv: Inventory, db: AdvisorySource, triage: TriageEntry[] = [], now: Date = new Date()): AuditResult {
+  const matches: VulnMatch[] = [];
+  const findings: Finding[] = [];
+  const undecided: Finding[] = [];
+  for (const s of inv.services) {
+    const seen = new Set<string>();
+    for (const pkg of s.locked) {
+      if (pkg.ecosystem !== 'PyPI' && pkg.ecosystem !== 'npm') continue;
+      if (pkg.link || pkg.workspace || pkg.source?.type === 'directory') continue; // the repository's own code
+      const key = `${pkg.ecosystem}\0${pkg.normalizedName}\0${pkg.version}\0${pkg.span.file}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      const groups = new Map<string, { ids: Set<string>; advisories: Advisory[]; fixedIn?: string }>();
+      for (const adv of db.lookup(pkg.ecosystem, pkg.normalizedName)) {
+        if (adv.withdrawn) continue;
+        for (const a of adv.affected) {
+          if (a.ecosystem !== pkg.ecosystem || a.name !== pkg.normalizedName) continue;
+          const r = isAffected(pkg.version, a);
+          if (r.affected === undefined) {
+            undecided.push({
+              ruleId: 'DW203',
+              severity: 'low',
+              message: `${adv.id} cannot be evaluated for ${pkg.name} ${pkg.version}: ${r.invalid.length ? `unreadable versions in the advisory (${r.invalid.slice(0, 3).join(', ')})` : 'it gives only git commit ranges'}`,
+              hint: 'Review the advisory by hand and record the outcome in .depwarden/vex.yaml.',
+              location: pkg.span,
+              service: s.name,
+              subject: `${pkg.name}@${pkg.version}`,
+              properties: { advisory: adv.id },
+            });
+          }
+          if (r.affected !== true) continue;
+          // Merge with any group that shares an id or alias.
+          const ids = [adv.id, ...adv.aliases];
+          let group = [...groups.values()].find((g) => ids.some((i) => g.ids.has(i)));
+          if (!group) {
+            group = { ids: new Set(), advisories: [] };
+            groups.set(adv.id, group);
+          }
+          for (const i of ids) group.ids.add(i);
+          group.advisories.push(adv);
+          if (r.fixedIn && (!group.fixedIn || cmpVersion(pkg.ecosystem, r.fixedIn, group.fixedIn) < 0)) group.fixedIn = r.fixedIn;
+          else if (!r.fixedIn) {
+            const above = fixedVersionsAbove(pkg.version, a).sort((x, y) => cmpVersion(pkg.ecosystem, x, y))[0];
+            if (above && (!group.fixedIn || cmpVersion(pkg.ecosystem, above, group.fixedIn) < 0)) group.fixedIn = above;
+          }
+        }
+      }
+      for (const g of groups.values()) {
+        const ids = [...g.ids].sort();
+        const scored = g.advisories
+          .map((a) => advisorySeverity(a, a.affected.find((x) => x.name === pkg.normalizedName)?.severity))
+          .sort((a, b) => severityRank(b.severity) - severityRank(a.severity) || (b.score ?? 0) - (a.score ?? 0))[0]!;
+        matches.push({
+          service: s.name,
+          pkg,
+          id: primaryId(ids),
+          ids,
+          ...(g.advisories.find((a) => a.summary)?.summary ? { summary: g.advisories.find((a) => a.summary)!.summary! } : {}),
+          scored,
+          ...(g.fixedIn ? { fixedIn: g.fixedIn } : {}),
+        });
+      }
+    }
+  }
+
+  const triaged = applyTriage(matches, triage, now);
+  const upgrades = smallestUpgrades(triaged.active);
+  for (const m of triaged.active) {
+    const up = upgrades.find((u) => u.service === m.service && u.name === m.pkg.normalizedName && u.from === m.pkg.version);
+    findings.push(vulnFinding(m, up));
+  }
+  findings.push(...triaged.findings, ...dedupe(undecided));
+  return { matches, findings, upgrades, suppressed: triaged.suppressed };
+}
+
+function dedupe(fs: Finding[]): Finding[] {
+  const seen = new Set<string>();
+  return fs.filter((f) => {
+    const k = `${f.service}\0${f.subject}\0${f.properties?.advisory}`;
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+}
+
+function smallestUpgrades(matches: VulnMatch[]): AuditResult['upgrades'] {
+  const byPkg = new Map<string, VulnMatch[]>();
+  for (const m of matches) {
+    const k = `${m.service}\0${m.pkg.ecosystem}\0${m.pkg.normalizedName}\0${m.pkg.version}`;
+    byPkg.set(k, [...(byPkg.get(k) ?? []), m]);
+  }
+  const out: AuditResult['upgrades'] = [];
+  for (const list of byPkg.values()) {
+    const m0 = list[0]!;
+    const eco = m0.pkg.ecosystem;
+    // Fixing every finding needs the highest of the per-finding lowest fixes; unknown when one has no fix.
+    const fixes = list.map((m) => m.fixedIn);
+    const to = fixes.some((f) => f === undefined) ? undefined : fixes.sort((a, b) => cmpVersion(eco, a!, b!)).pop();
+    out.push({ service: m0.service, ecosystem: eco, name: m0.pkg.normalizedName, from: m0.pkg.version, ...(to ? { to, updateType: classifyUpdate(eco, m0.pkg.version, to) } : {}) });
+  }
+  return out.sort((a, b) => (a.service + a.name < b.service + b.name ? -1 : 1));
+}
+
+function vulnFinding(m: VulnMatch, up: AuditResult['upgrades'][number] | undefined): Finding {
+  const others = m.ids.filter((i) => i !== m.id);
+  const sev: Severity = m.scored.severity;
+  const fix = up?.to ? `upgrade ${m.pkg.name} to ${up.to} (${up.updateType} update) — fixes every known advisory of this version` : m.fixedIn ? `upgrade to ${m.fixedIn} or later` : 'no fixed version is known: consider removing or isolating the package, and record a triage decision';
+  return {
+    ruleId: 'DW201',
+    severity: sev,
+    message: `${m.pkg.name} ${m.pkg.version} is affected by ${m.id}${others.length ? ` (${others.join(', ')})` : ''}${m.summary ? `: ${m.summary}` : ''}`,
+    hint: fix,
+    location: m.pkg.span,
+    service: m.service,
+    subject: `${m.pkg.name}@${m.pkg.version}`,
+    properties: {
+      ids: m.ids,
+      severitySource: m.scored.source,
+      ...(m.scored.score !== undefined ? { cvss: m.scored.score } : {}),
+      ...(m.scored.vector ? { vector: m.scored.vector } : {}),
+      ...(m.fixedIn ? { fixedIn: m.fixedIn } : {}),
+      ...(up?.to ? { upgradeTo: up.to, updateType: up.updateType ?? 'unknown' } : {}),
+      ...(m.triage ? { triageState: m.triage.state } : {}),
+    },
+  };
+}
