@@ -3,10 +3,38 @@ import type { Finding } from '../model/finding.ts';
 import type { Inventory } from '../model/inventory.ts';
 import { runFoundationRules } from '../rules/index.ts';
 
+export interface CheckEnv {
+  env: NodeJS.ProcessEnv;
+  /** "now" for expiry decisions (SOURCE_DATE_EPOCH or the clock). */
+  now: Date;
+  /** A line for the user that is not a finding (e.g. "no advisory database: vulnerabilities not checked"). */
+  note(line: string): void;
+}
+
 /**
  * `depwarden check`: every capability's findings over one shared inventory (parsed once).
  * Each capability contributes through its own analysis function; check only gathers.
  */
-export async function collectCheckFindings(inv: Inventory, config: Config): Promise<Finding[]> {
-  return [...runFoundationRules(inv, config)];
+export async function collectCheckFindings(inv: Inventory, config: Config, ce: CheckEnv): Promise<Finding[]> {
+  const out = [...runFoundationRules(inv, config)];
+  out.push(...(await vulnerabilityFindings(inv, config, ce)));
+  return out;
+}
+
+/** Audit findings when an advisory database exists; otherwise say plainly that vulnerabilities were not checked. */
+async function vulnerabilityFindings(inv: Inventory, config: Config, ce: CheckEnv): Promise<Finding[]> {
+  const { AdvisoryDb, defaultDbDir } = await import('../vulns/store.ts');
+  const dir = config.vulns.database ?? defaultDbDir(ce.env);
+  const db = AdvisoryDb.open(dir);
+  if (!db) {
+    ce.note(`vulnerabilities not checked: no advisory database at ${dir} (run \`depwarden db sync\`)`);
+    return [];
+  }
+  const { auditInventory } = await import('../vulns/audit.ts');
+  const { loadTriage } = await import('../vulns/vex.ts');
+  try {
+    return auditInventory(inv, db, loadTriage(inv.root), ce.now).findings;
+  } finally {
+    db.close();
+  }
 }

@@ -11,17 +11,30 @@ export function parseVersion(s: string): Pep440Version | null {
   return pep440.explain(s.trim()) ?? null;
 }
 
+const validCache = new Map<string, boolean>();
+const compareCache = new Map<string, number>();
+const CACHE_LIMIT = 200_000;
+
 export function isValidVersion(s: string): boolean {
-  return pep440.valid(s.trim()) !== null;
+  let v = validCache.get(s);
+  if (v === undefined) {
+    v = pep440.valid(s.trim()) !== null;
+    if (validCache.size < CACHE_LIMIT) validCache.set(s, v);
+  }
+  return v;
 }
 
-/** Total order of PEP 440; invalid versions sort before valid ones and among themselves by text. */
+/** Total order of PEP 440; invalid versions sort before valid ones and among themselves by text. Memoised:
+ * an audit compares the same advisory events with the same locked versions across a whole fleet. */
 export function compareVersions(a: string, b: string): number {
+  const key = `${a}\0${b}`;
+  const hit = compareCache.get(key);
+  if (hit !== undefined) return hit;
   const va = isValidVersion(a);
   const vb = isValidVersion(b);
-  if (va && vb) return pep440.compare(a.trim(), b.trim());
-  if (va !== vb) return va ? 1 : -1;
-  return a < b ? -1 : a > b ? 1 : 0;
+  const r = va && vb ? pep440.compare(a.trim(), b.trim()) : va !== vb ? (va ? 1 : -1) : a < b ? -1 : a > b ? 1 : 0;
+  if (compareCache.size < CACHE_LIMIT) compareCache.set(key, r);
+  return r;
 }
 
 /**

@@ -55,6 +55,64 @@ function cmpVersion(ecosystem: string, a: string, b: string): number {
   return compareVersions(a, b);
 }
 
+interface Evaluation {
+  groups: Omit<VulnMatch, 'service' | 'pkg'>[];
+  undecided: { id: string; invalid: string[] }[];
+}
+
+/** Every advisory of one name@version, aliases merged transitively (union-find over ids). */
+function evaluate(pkg: LockedPackage, db: AdvisorySource): Evaluation {
+  const hits: { adv: Advisory; fixedIn?: string; severity: Scored }[] = [];
+  const undecided: Evaluation['undecided'] = [];
+  for (const adv of db.lookup(pkg.ecosystem, pkg.normalizedName)) {
+    if (adv.withdrawn) continue;
+    for (const a of adv.affected) {
+      if (a.ecosystem !== pkg.ecosystem || a.name !== pkg.normalizedName) continue;
+      const r = isAffected(pkg.version, a);
+      if (r.affected === undefined) undecided.push({ id: adv.id, invalid: r.invalid });
+      if (r.affected !== true) continue;
+      const fixedIn = r.fixedIn ?? fixedVersionsAbove(pkg.version, a).sort((x, y) => cmpVersion(pkg.ecosystem, x, y))[0];
+      hits.push({ adv, ...(fixedIn ? { fixedIn } : {}), severity: advisorySeverity(adv, a.severity) });
+    }
+  }
+  // Union-find: PYSEC-1 → CVE-1, GHSA-x → CVE-1 + CVE-2, PYSEC-2 → CVE-2 are one vulnerability.
+  const parent = new Map<string, string>();
+  const find = (x: string): string => {
+    let r = x;
+    while (parent.get(r) !== undefined && parent.get(r) !== r) r = parent.get(r)!;
+    parent.set(x, r);
+    return r;
+  };
+  const union = (a: string, b: string): void => {
+    const ra = find(a);
+    const rb = find(b);
+    if (ra !== rb) parent.set(ra < rb ? rb : ra, ra < rb ? ra : rb);
+  };
+  for (const h of hits) {
+    if (!parent.has(h.adv.id)) parent.set(h.adv.id, h.adv.id);
+    for (const al of h.adv.aliases) {
+      if (!parent.has(al)) parent.set(al, al);
+      union(h.adv.id, al);
+    }
+  }
+  const byRoot = new Map<string, typeof hits>();
+  for (const h of hits) {
+    const r = find(h.adv.id);
+    byRoot.set(r, [...(byRoot.get(r) ?? []), h]);
+  }
+  const groups: Evaluation['groups'] = [];
+  for (const list of byRoot.values()) {
+    const ids = [...new Set(list.flatMap((h) => [h.adv.id, ...h.adv.aliases]))].sort();
+    const fixes = list.map((h) => h.fixedIn).filter((f): f is string => f !== undefined).sort((x, y) => cmpVersion(pkg.ecosystem, x, y));
+    const scored = list.map((h) => h.severity).sort((a, b) => severityRank(b.severity) - severityRank(a.severity) || (b.score ?? 0) - (a.score ?? 0))[0]!;
+    const summary = list.find((h) => h.adv.summary)?.adv.summary;
+    // Records of one vulnerability may disagree on the fix: only the highest of their fixes satisfies all.
+    const fixedIn = fixes[fixes.length - 1];
+    groups.push({ id: primaryId(ids), ids, ...(summary ? { summary } : {}), scored, ...(fixedIn ? { fixedIn } : {}) });
+  }
+  return { groups: groups.sort((a, b) => (a.id < b.id ? -1 : 1)), undecided };
+}
+
 /**
  * Matches every locked package of every service against the advisories of its name only. Advisories that
  * alias each other (PYSEC ↔ CVE ↔ GHSA) become one finding. Withdrawn advisories are ignored; advisories that
@@ -64,73 +122,38 @@ export function auditInventory(inv: Inventory, db: AdvisorySource, triage: Triag
   const matches: VulnMatch[] = [];
   const findings: Finding[] = [];
   const undecided: Finding[] = [];
+  // A fleet locks the same name@version in many services: evaluate each once.
+  const evaluated = new Map<string, Evaluation>();
   for (const s of inv.services) {
     const seen = new Set<string>();
     for (const pkg of s.locked) {
       if (pkg.ecosystem !== 'PyPI' && pkg.ecosystem !== 'npm') continue;
       if (pkg.link || pkg.workspace || pkg.source?.type === 'directory') continue; // the repository's own code
-      const key = `${pkg.ecosystem}\0${pkg.normalizedName}\0${pkg.version}\0${pkg.span.file}`;
-      if (seen.has(key)) continue;
-      seen.add(key);
-      const groups = new Map<string, { ids: Set<string>; advisories: Advisory[]; fixedIn?: string }>();
-      for (const adv of db.lookup(pkg.ecosystem, pkg.normalizedName)) {
-        if (adv.withdrawn) continue;
-        for (const a of adv.affected) {
-          if (a.ecosystem !== pkg.ecosystem || a.name !== pkg.normalizedName) continue;
-          const r = isAffected(pkg.version, a);
-          if (r.affected === undefined) {
-            undecided.push({
-              ruleId: 'DW203',
-              severity: 'low',
-              message: `${adv.id} cannot be evaluated for ${pkg.name} ${pkg.version}: ${r.invalid.length ? `unreadable versions in the advisory (${r.invalid.slice(0, 3).join(', ')})` : 'it gives only git commit ranges'}`,
-              hint: 'Review the advisory by hand and record the outcome in .depwarden/vex.yaml.',
-              location: pkg.span,
-              service: s.name,
-              subject: `${pkg.name}@${pkg.version}`,
-              properties: { advisory: adv.id },
-            });
-          }
-          if (r.affected !== true) continue;
-          // Merge with any group that shares an id or alias.
-          const ids = [adv.id, ...adv.aliases];
-          let group = [...groups.values()].find((g) => ids.some((i) => g.ids.has(i)));
-          if (!group) {
-            group = { ids: new Set(), advisories: [] };
-            groups.set(adv.id, group);
-          }
-          for (const i of ids) group.ids.add(i);
-          group.advisories.push(adv);
-          if (r.fixedIn && (!group.fixedIn || cmpVersion(pkg.ecosystem, r.fixedIn, group.fixedIn) < 0)) group.fixedIn = r.fixedIn;
-          else if (!r.fixedIn) {
-            const above = fixedVersionsAbove(pkg.version, a).sort((x, y) => cmpVersion(pkg.ecosystem, x, y))[0];
-            if (above && (!group.fixedIn || cmpVersion(pkg.ecosystem, above, group.fixedIn) < 0)) group.fixedIn = above;
-          }
-        }
-      }
-      for (const g of groups.values()) {
-        const ids = [...g.ids].sort();
-        const scored = g.advisories
-          .map((a) => advisorySeverity(a, a.affected.find((x) => x.name === pkg.normalizedName)?.severity))
-          .sort((a, b) => severityRank(b.severity) - severityRank(a.severity) || (b.score ?? 0) - (a.score ?? 0))[0]!;
-        matches.push({
+      const key = `${pkg.ecosystem}\0${pkg.normalizedName}\0${pkg.version}`;
+      if (seen.has(`${key}\0${pkg.span.file}`)) continue;
+      seen.add(`${key}\0${pkg.span.file}`);
+      let ev = evaluated.get(key);
+      if (!ev) evaluated.set(key, (ev = evaluate(pkg, db)));
+      for (const u of ev.undecided) {
+        undecided.push({
+          ruleId: 'DW203',
+          severity: 'low',
+          message: `${u.id} cannot be evaluated for ${pkg.name} ${pkg.version}: ${u.invalid.length ? `unreadable versions in the advisory (${u.invalid.slice(0, 3).join(', ')})` : 'it gives only git commit ranges'}`,
+          hint: 'Review the advisory by hand and record the outcome in .depwarden/vex.yaml.',
+          location: pkg.span,
           service: s.name,
-          pkg,
-          id: primaryId(ids),
-          ids,
-          ...(g.advisories.find((a) => a.summary)?.summary ? { summary: g.advisories.find((a) => a.summary)!.summary! } : {}),
-          scored,
-          ...(g.fixedIn ? { fixedIn: g.fixedIn } : {}),
+          subject: `${pkg.name}@${pkg.version}`,
+          properties: { advisory: u.id },
         });
       }
+      for (const g of ev.groups) matches.push({ service: s.name, pkg, ...g });
     }
   }
 
   const triaged = applyTriage(matches, triage, now);
   const upgrades = smallestUpgrades(triaged.active);
-  for (const m of triaged.active) {
-    const up = upgrades.find((u) => u.service === m.service && u.name === m.pkg.normalizedName && u.from === m.pkg.version);
-    findings.push(vulnFinding(m, up));
-  }
+  const upgradeOf = new Map(upgrades.map((u) => [`${u.service}\0${u.ecosystem}\0${u.name}\0${u.from}`, u]));
+  for (const m of triaged.active) findings.push(vulnFinding(m, upgradeOf.get(`${m.service}\0${m.pkg.ecosystem}\0${m.pkg.normalizedName}\0${m.pkg.version}`)));
   findings.push(...triaged.findings, ...dedupe(undecided));
   return { matches, findings, upgrades, suppressed: triaged.suppressed };
 }

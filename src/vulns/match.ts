@@ -39,12 +39,14 @@ export function rangeIncludes(version: string, range: OsvRange, ecosystem: strin
   const events: OsvEvent[] = [];
   for (const e of range.events) {
     const v = eventVersion(e);
-    if (e.introduced === '0' || (e.limit === '*')) events.push(e);
+    if (e.introduced === '0' || e.limit === '*') events.push(e);
     else if (v !== '' && order.valid(v)) events.push(e);
-    else invalid.push(v);
+    // An empty `fixed` / `last_affected` (GitHub writes "fixed": "" when no fix exists) closes nothing:
+    // dropped from the walk, so the range stays open, and reported.
+    else if (v === '' && (e.fixed !== undefined || e.last_affected !== undefined)) invalid.push(v);
+    else return { affected: undefined, invalid: [v] };
   }
-  // An unreadable `fixed` / `last_affected` would silently widen the range: the range cannot be decided.
-  if (invalid.length > 0) return { affected: undefined, invalid };
+  // Other unreadable versions would silently widen or narrow the range: that range cannot be decided.
   const key = (e: OsvEvent): string => eventVersion(e);
   const cmp = (a: OsvEvent, b: OsvEvent): number => {
     if (a.introduced === '0') return b.introduced === '0' ? 0 : -1;
@@ -74,7 +76,7 @@ export function rangeIncludes(version: string, range: OsvRange, ecosystem: strin
     }
   }
   if (affected && limits.length > 0 && limits.every((l) => order.compare(version, l) >= 0)) affected = false;
-  return { affected, invalid: [], ...(affected && fixedIn ? { fixedIn } : {}) };
+  return { affected, invalid, ...(affected && fixedIn ? { fixedIn } : {}) };
 }
 
 /**
@@ -84,7 +86,7 @@ export function rangeIncludes(version: string, range: OsvRange, ecosystem: strin
  */
 export function isAffected(version: string, a: OsvAffected): MatchResult {
   const invalid: string[] = [];
-  if (a.versions.includes(version)) return { affected: true, invalid, ...fixedFrom(version, a) };
+  if (listed(version, a)) return { affected: true, invalid, ...fixedFrom(version, a) };
   let decidedByRange = false;
   let unknown = false;
   for (const r of a.ranges) {
@@ -99,6 +101,13 @@ export function isAffected(version: string, a: OsvAffected): MatchResult {
   // The explicit versions list does not name this version: authoritative when the ranges cannot be read.
   if (a.versions.length > 0) return { affected: false, invalid };
   return { affected: undefined, invalid };
+}
+
+/** In the `versions` list: exact text, or (PyPI) the same PEP 440 version written differently (1.0 == 1.0.0). */
+function listed(version: string, a: OsvAffected): boolean {
+  if (a.versions.includes(version)) return true;
+  if (a.ecosystem !== 'PyPI' || !isValidVersion(version)) return false;
+  return a.versions.some((v) => isValidVersion(v) && compareVersions(v, version) === 0);
 }
 
 function fixedFrom(version: string, a: OsvAffected): { fixedIn?: string } {

@@ -1,4 +1,4 @@
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, writeFileSync, fsyncSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Advisory } from './osv-record.ts';
@@ -57,7 +57,8 @@ export function writeDb(dir: string, advisories: Advisory[], meta: Omit<DbMeta, 
   mkdirSync(tmp, { recursive: true });
   const index: Record<string, Record<string, [number, number]>> = {};
   const ecosystems: DbMeta['ecosystems'] = {};
-  const chunks: string[] = [];
+  // Written piece by piece: one string of a whole export could pass V8's maximum string length.
+  const recordsFd = openSync(path.join(tmp, 'records.jsonl'), 'w');
   let offset = 0;
   for (const key of [...groups.keys()].sort()) {
     const [eco, name] = key.split('\0') as [string, string];
@@ -66,7 +67,7 @@ export function writeDb(dir: string, advisories: Advisory[], meta: Omit<DbMeta, 
     const len = Buffer.byteLength(text);
     (index[eco] ??= {})[name] = [offset, len];
     offset += len;
-    chunks.push(text);
+    writeSync(recordsFd, text);
     const e = (ecosystems[eco] ??= { advisories: 0, packages: 0, lastModified: '' });
     e.packages++;
   }
@@ -77,7 +78,8 @@ export function writeDb(dir: string, advisories: Advisory[], meta: Omit<DbMeta, 
       if (a.modified > e.lastModified) e.lastModified = a.modified;
     }
   }
-  writeSynced(path.join(tmp, 'records.jsonl'), chunks.join(''));
+  fsyncSync(recordsFd);
+  closeSync(recordsFd);
   writeSynced(path.join(tmp, 'index.json'), JSON.stringify(index));
   const full: DbMeta = { format: STORE_FORMAT, ...meta, ecosystems, advisories: byId.size };
   writeSynced(path.join(tmp, 'meta.json'), `${JSON.stringify(full, null, 2)}\n`);
@@ -107,6 +109,7 @@ export class AdvisoryDb {
   readonly dir: string;
   readonly meta: DbMeta;
   readonly #index: Record<string, Record<string, [number, number]>>;
+  readonly #cache = new Map<string, Advisory[]>();
   #fd: number | undefined;
 
   private constructor(dir: string, meta: DbMeta, index: Record<string, Record<string, [number, number]>>) {
@@ -129,14 +132,19 @@ export class AdvisoryDb {
   lookup(ecosystem: string, name: string): Advisory[] {
     const at = this.#index[ecosystem]?.[name];
     if (!at) return [];
+    const key = `${ecosystem}\0${name}`;
+    const hit = this.#cache.get(key);
+    if (hit) return hit;
     this.#fd ??= openSync(path.join(this.dir, 'records.jsonl'), 'r');
     const buf = Buffer.alloc(at[1]);
     readSync(this.#fd, buf, 0, at[1], at[0]);
-    return buf
+    const list = buf
       .toString('utf8')
       .split('\n')
       .filter(Boolean)
       .map((l) => JSON.parse(l) as Advisory);
+    this.#cache.set(key, list);
+    return list;
   }
 
   /** Every advisory (for incremental rebuilds), de-duplicated by id. */

@@ -52,7 +52,13 @@ export async function syncDb(opts: SyncOptions): Promise<SyncReport> {
 
   const byEco = new Map<string, Advisory[]>();
   const old = previous?.all() ?? [];
-  for (const a of old) for (const eco of new Set(a.affected.map((x) => x.ecosystem))) byEco.set(eco, [...(byEco.get(eco) ?? []), a]);
+  for (const a of old) {
+    for (const eco of new Set(a.affected.map((x) => x.ecosystem))) {
+      let list = byEco.get(eco);
+      if (!list) byEco.set(eco, (list = []));
+      list.push(a);
+    }
+  }
   const mode: SyncReport['mode'] = {};
   const watermark: Record<string, string> = { ...(previous?.meta.watermark ?? {}) };
   const invalid: DbMeta['invalid'] = [];

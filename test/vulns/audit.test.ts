@@ -99,4 +99,27 @@ describe('audit', () => {
     // Byte-identical on a second run.
     assert.equal((await runCli(['vex', 'export', repo, '--db', dbDir, '--format', 'cyclonedx'], { env })).stdout, cdx.stdout);
   });
+
+  it('check includes the audit when a database exists, and says so when none does', async () => {
+    const home = path.join(tmp, 'home');
+    writeDb(path.join(home, 'osv'), AdvisoryDb.open(dbDir)!.all(), { source: 'test', builtAt: '2024-01-01T00:00:00Z', watermark: {}, invalid: [] });
+    const env = { DEPWARDEN_HOME: home, SOURCE_DATE_EPOCH: String(Date.parse('2024-06-01') / 1000) };
+    const r = await runCli(['check', repo, '--format', 'json'], { env });
+    const ids = (JSON.parse(r.stdout) as { findings: { ruleId: string }[] }).findings.map((f) => f.ruleId);
+    assert.ok(ids.includes('DW201'));
+    const none = await runCli(['check', repo, '--format', 'json'], { env: { DEPWARDEN_HOME: path.join(tmp, 'empty') } });
+    assert.match(none.stderr, /vulnerabilities not checked: no advisory database/);
+  });
+
+  it('merges aliases transitively: PYSEC-1→CVE-1, PYSEC-2→CVE-2, GHSA→CVE-1+CVE-2 is one vulnerability', async () => {
+    const inv = await buildInventory(repo, configSchema.parse({}));
+    const advs = [
+      adv('PYSEC-1', ['CVE-1'], 'safe-pkg', [{ introduced: '0' }, { fixed: '1.1' }]),
+      adv('PYSEC-2', ['CVE-2'], 'safe-pkg', [{ introduced: '0' }, { fixed: '1.2' }]),
+      adv('GHSA-xxxx', ['CVE-1', 'CVE-2'], 'safe-pkg', [{ introduced: '0' }, { fixed: '1.1' }]),
+    ];
+    const r = auditInventory(inv, { lookup: (e, n) => (e === 'PyPI' && n === 'safe-pkg' ? advs : []) }, [], new Date('2024-06-01'));
+    assert.deepEqual(r.matches.map((m) => [m.id, m.ids.join('+'), m.fixedIn]), [['CVE-1', 'CVE-1+CVE-2+GHSA-xxxx+PYSEC-1+PYSEC-2', '1.2']]);
+    assert.deepEqual(r.upgrades, [{ service: 'svc-a', ecosystem: 'PyPI', name: 'safe-pkg', from: '1.0', to: '1.2', updateType: 'minor' }]);
+  });
 });

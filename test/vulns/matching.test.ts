@@ -87,6 +87,11 @@ describe('OSV matching on the real PyPA advisories', () => {
     assert.deepEqual(r.invalid, ['0.2.0-n653']);
   });
 
+  it('the versions list matches PEP 440-equal spellings (1.0 is 1.0.0)', () => {
+    assert.equal(isAffected('1.0', { ecosystem: 'PyPI', name: 'x', ranges: [], versions: ['1.0.0'] }).affected, true);
+    assert.equal(isAffected('1.0', { ecosystem: 'npm', name: 'x', ranges: [], versions: ['1.0.0'] }).affected, false);
+  });
+
   it('names are PEP 503-normalised on both sides', () => {
     const adv = toAdvisory({ id: 'X-1', modified: '2024-01-01T00:00:00Z', affected: [{ package: { ecosystem: 'PyPI', name: 'Zope.Interface' }, ranges: [{ type: 'ECOSYSTEM', events: [{ introduced: '0' }] }] }] });
     assert.equal(adv.affected[0]!.name, 'zope-interface');
@@ -100,10 +105,11 @@ describe('OSV matching on the real PyPA advisories', () => {
 });
 
 describe('OSV matching on npm advisories', () => {
-  it('fixed "" is reported, not read as "fixed in every version" (GHSA-226w-6hhj-69hp)', () => {
+  it('fixed "" closes nothing: every version stays affected, and the empty value is reported (GHSA-226w-6hhj-69hp)', () => {
     const adv = load('npm/ghsa-sample/GHSA-226w-6hhj-69hp.json');
     const results = adv.affected.map((a) => isAffected('0.0.1', a));
-    assert.ok(results.some((r) => r.invalid.includes('')));
+    assert.ok(results.some((r) => r.affected === true && r.invalid.includes('')));
+    assert.equal(advisorySeverity(adv).severity, 'critical');
   });
 
   it('introduced 0.0.0 with no end affects every version (GHSA-224h-p7p5-rh85)', () => {

@@ -8,6 +8,7 @@ import type { RegisterCommand } from '../context.ts';
 import { addFindingOptions, emitFindings, type FindingCommandOptions, writeAtomic } from '../finding-command.ts';
 import { repoPath } from '../repo-path.ts';
 import { TOOL_VERSION } from '../version.ts';
+import { sourceDate } from '../source-date.ts';
 import path from 'node:path';
 
 export const register: RegisterCommand = (program, ctx, result) => {
@@ -36,6 +37,7 @@ export const register: RegisterCommand = (program, ctx, result) => {
     const root = repoPath(ctx.cwd, p);
     const { config } = loadConfig(root);
     const inv = await buildInventory(root, config);
-    emitFindings(ctx, result, 'check', await collectCheckFindings(inv, config), config, opts);
+    const findings = await collectCheckFindings(inv, config, { env: ctx.env, now: sourceDate(ctx.env), note: (l) => ctx.stderr(`note: ${l}\n`) });
+    emitFindings(ctx, result, 'check', findings, config, opts);
   });
 };

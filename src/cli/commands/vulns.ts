@@ -8,6 +8,7 @@ import type { AdvisoryDb } from '../../vulns/store.ts';
 import { type CliContext, EXIT, type RegisterCommand, UserError } from '../context.ts';
 import { addFindingOptions, emitFindings, type FindingCommandOptions, writeAtomic } from '../finding-command.ts';
 import { repoPath } from '../repo-path.ts';
+import { sourceDate } from '../source-date.ts';
 
 // The vulnerability modules load only when a command here runs: `scan` and `check` start faster without them.
 const store = () => import('../../vulns/store.ts');
@@ -25,10 +26,7 @@ export async function openDbOrExplain(dir: string): Promise<AdvisoryDb> {
   return db;
 }
 
-function sourceDate(env: NodeJS.ProcessEnv): string {
-  const epoch = Number(env.SOURCE_DATE_EPOCH);
-  return (Number.isFinite(epoch) && env.SOURCE_DATE_EPOCH ? new Date(epoch * 1000) : new Date()).toISOString();
-}
+const sourceDateIso = (env: NodeJS.ProcessEnv): string => sourceDate(env).toISOString();
 
 export const register: RegisterCommand = (program, ctx, result) => {
   const db = program.command('db').description('The offline OSV advisory database');
@@ -82,7 +80,7 @@ export const register: RegisterCommand = (program, ctx, result) => {
       if (!existsSync(abs)) throw new UserError(`no such file or directory: ${src}`);
       const r = statSync(abs).isDirectory() ? readDirectory(abs) : readZip(readFileSync(abs), src);
       if (r.advisories.length === 0) throw new UserError(`${src} holds no readable OSV advisory${r.invalid[0] ? ` (${r.invalid[0].where}: ${r.invalid[0].reason})` : ''}; the database is unchanged`);
-      const dir = writeDb(await dbDirOf(ctx, config, opts.db), r.advisories, { source: `import:${abs}`, builtAt: sourceDate(ctx.env), watermark: {}, invalid: r.invalid });
+      const dir = writeDb(await dbDirOf(ctx, config, opts.db), r.advisories, { source: `import:${abs}`, builtAt: new Date().toISOString(), watermark: {}, invalid: r.invalid });
       ctx.stdout(`imported ${r.advisories.length} advisories, ${r.invalid.length} unreadable records skipped\n${dir}\n`);
       for (const i of r.invalid.slice(0, 20)) ctx.stderr(`skipped ${i.where}: ${i.reason}\n`);
     });
@@ -121,7 +119,7 @@ export const register: RegisterCommand = (program, ctx, result) => {
     const database = await openDbOrExplain(await dbDirOf(ctx, config, opts.db));
     const inv = await buildInventory(root, config);
     const { auditInventory } = await audit();
-    const r = auditInventory(inv, database, (await vexMod()).loadTriage(root), new Date(sourceDate(ctx.env)));
+    const r = auditInventory(inv, database, (await vexMod()).loadTriage(root), sourceDate(ctx.env));
     database.close();
     emitFindings(ctx, result, 'audit', r.findings, config, opts);
   });
@@ -138,10 +136,10 @@ export const register: RegisterCommand = (program, ctx, result) => {
       const { config } = loadConfig(root);
       const database = await openDbOrExplain(await dbDirOf(ctx, config, opts.db));
       const { exportCycloneDxVex, exportOpenVex, loadTriage } = await vexMod();
-      const r = (await audit()).auditInventory(await buildInventory(root, config), database, loadTriage(root), new Date(sourceDate(ctx.env)));
+      const r = (await audit()).auditInventory(await buildInventory(root, config), database, loadTriage(root), sourceDate(ctx.env));
       database.close();
       const all = [...r.matches.map((m) => r.suppressed.find((s) => s.id === m.id && s.pkg === m.pkg) ?? m)];
-      const text = opts.format === 'openvex' ? exportOpenVex(all, { author: 'depwarden', timestamp: sourceDate(ctx.env) }) : exportCycloneDxVex(all, { timestamp: sourceDate(ctx.env) });
+      const text = opts.format === 'openvex' ? exportOpenVex(all, { author: 'depwarden', timestamp: sourceDateIso(ctx.env) }) : exportCycloneDxVex(all, { timestamp: sourceDateIso(ctx.env) });
       if (opts.output) writeAtomic(path.resolve(ctx.cwd, opts.output), text);
       else ctx.stdout(text);
     });
