@@ -18,7 +18,9 @@ export function buildProgram(ctx: CliContext, result: RunResult): Command {
     .version(TOOL_VERSION)
     .exitOverride()
     .configureOutput({ writeOut: ctx.stdout, writeErr: ctx.stderr })
-    .showHelpAfterError(false);
+    .showHelpAfterError(false)
+    // Options belong to the command they follow: `sbom -f spdx-json` and `sbom diff -f json` do not collide.
+    .enablePositionalOptions();
   for (const reg of COMMANDS) reg(program, ctx, result);
   return program;
 }

@@ -62,23 +62,28 @@ function lockedOf(d: ParsedData | undefined): LockedPackage[] {
   return [];
 }
 
-/** A fully pinned requirements file (pip-compile, poetry export) is a lock: one locked package per `==` pin. */
+/**
+ * A compiled requirements file (pip-compile, poetry export) is a lock: one locked package per requirement —
+ * `==` pins with their version, git/URL requirements with the reference they name, local paths unversioned.
+ */
 export function requirementsAsLocked(d: RequirementsData): LockedPackage[] {
   const out: LockedPackage[] = [];
   for (const r of d.requirements) {
-    const m = /^===?\s*([^,;\s]+)$/.exec(r.constraint.trim());
-    if (!m) continue;
+    const pinned = /^===?\s*([^,;\s]+)$/.exec(r.constraint.trim())?.[1];
+    const s = r.source;
+    if (!pinned && !s) continue; // a range is not a lock entry
+    const version = pinned ?? (s?.type === 'git' ? (s.resolvedReference ?? s.reference ?? '') : '');
     out.push({
       ecosystem: 'PyPI',
       name: r.name,
       normalizedName: r.normalizedName,
-      version: m[1]!,
+      version,
       hashes: [...new Set(r.hashes ?? [])].sort(),
       groups: [r.group],
       dev: r.dev,
       optional: r.optional,
-      markers: r.markers,
-      source: r.source,
+      ...(r.markers ? { markers: r.markers } : {}),
+      ...(s ? { source: s } : {}),
       dependencies: [],
       span: r.span,
     });

@@ -173,7 +173,7 @@ export function manifestUnits(files: string[], allParsed: Map<string, ParsedData
 /** True when every requirement is an exact `==` pin (what pip-compile and `poetry export` write). */
 export function isFullyPinned(d: ParsedData): boolean {
   if (d.kind !== 'requirements' || d.requirements.length === 0) return false;
-  return d.requirements.every((r) => /^===?[^,*]+$/.test(r.constraint.trim()) || r.source?.type === 'directory');
+  return d.requirements.every((r) => /^===?[^,*]+$/.test(r.constraint.trim()) || r.source?.type === 'directory' || (r.source?.type === 'git' && Boolean(r.source.reference)) || r.source?.type === 'url');
 }
 
 /** The lock of the npm workspace root that lists this package's folder among its workspaces. */
