@@ -58,7 +58,7 @@ function component(c: SbomComponent): CDX.Models.Component {
  * CycloneDX JSON (or XML) through the official library, with sorted lists. The serial number is a UUID derived
  * from the document's content, and the timestamp comes from the caller: the same input gives the same bytes.
  */
-export function renderCycloneDx(doc: SbomDoc, opts: { version: CdxVersion; timestamp: Date; toolVersion: string; format: 'json' | 'xml' }): string {
+export function renderCycloneDx(doc: SbomDoc, opts: { version: CdxVersion; timestamp: Date; toolVersion: string; format: 'json' | 'xml'; vulnerabilities?: unknown[] }): string {
   const bom = new CDX.Models.Bom();
   bom.metadata.timestamp = opts.timestamp;
   bom.metadata.tools.components.add(new CDX.Models.Component(CDX.Enums.ComponentType.Application, 'depwarden', { version: opts.toolVersion }));
@@ -86,7 +86,11 @@ export function renderCycloneDx(doc: SbomDoc, opts: { version: CdxVersion; times
       return ser.serialize(bom, { sortLists: true, space: 2 });
     }
     const ser = new CDX.Serialize.JsonSerializer(new CDX.Serialize.JSON.Normalize.Factory(CDX.Spec.SpecVersionDict[spec]!));
-    return `${ser.serialize(bom, { sortLists: true, space: 2 })}\n`;
+    if (!opts.vulnerabilities?.length) return `${ser.serialize(bom, { sortLists: true, space: 2 })}\n`;
+    // Audit results go in as plain CycloneDX vulnerability objects (built and sorted in vulnerabilities.ts).
+    const json = JSON.parse(ser.serialize(bom, { sortLists: true })) as Record<string, unknown>;
+    json.vulnerabilities = opts.vulnerabilities;
+    return `${JSON.stringify(json, null, 2)}\n`;
   };
   const h = createHash('sha256').update(render()).digest('hex');
   bom.serialNumber = `urn:uuid:${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-${((parseInt(h[16]!, 16) & 3) | 8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;

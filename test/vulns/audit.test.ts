@@ -122,4 +122,13 @@ describe('audit', () => {
     assert.deepEqual(r.matches.map((m) => [m.id, m.ids.join('+'), m.fixedIn]), [['CVE-1', 'CVE-1+CVE-2+GHSA-xxxx+PYSEC-1+PYSEC-2', '1.2']]);
     assert.deepEqual(r.upgrades, [{ service: 'svc-a', ecosystem: 'PyPI', name: 'safe-pkg', from: '1.0', to: '1.2', updateType: 'minor' }]);
   });
+
+  it('embeds the audit in a CycloneDX SBOM, with VEX analysis, and the document stays schema-valid', async () => {
+    const { validateCycloneDxJson } = await import('../../src/sbom/cyclonedx.ts');
+    const r = await runCli(['sbom', repo, '--vulnerabilities', '--db', dbDir], { env: { SOURCE_DATE_EPOCH: String(Date.parse('2024-06-01') / 1000) } });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(await validateCycloneDxJson(r.stdout, '1.6'), null);
+    const bom = JSON.parse(r.stdout) as { vulnerabilities: { id: string; analysis: { state: string }; affects: { ref: string }[] }[] };
+    assert.deepEqual(bom.vulnerabilities.map((v) => `${v.id} ${v.analysis.state} ${v.affects.length}`), ['CVE-2014-1402 not_affected 1', 'CVE-2018-18074 in_triage 1', 'CVE-2023-32681 in_triage 1']);
+  });
 });

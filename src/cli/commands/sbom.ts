@@ -27,9 +27,10 @@ async function repositoryText(root: string, format: SbomFormat, spec: string, en
   return render(doc, format, spec, ts);
 }
 
-async function render(doc: import('../../sbom/model.ts').SbomDoc, format: SbomFormat, spec: string, timestamp: Date): Promise<string> {
+async function render(doc: import('../../sbom/model.ts').SbomDoc, format: SbomFormat, spec: string, timestamp: Date, matches?: import('../../vulns/audit.ts').VulnMatch[]): Promise<string> {
   if (format === 'spdx-json') return (await import('../../sbom/spdx.ts')).renderSpdx(doc, { timestamp, toolVersion: TOOL_VERSION });
-  return (await import('../../sbom/cyclonedx.ts')).renderCycloneDx(doc, { version: spec as '1.6', timestamp, toolVersion: TOOL_VERSION, format: format === 'cyclonedx-xml' ? 'xml' : 'json' });
+  const vulnerabilities = matches && format === 'cyclonedx-json' ? (await import('../../sbom/vulnerabilities.ts')).vulnerabilitiesFor(doc, matches) : undefined;
+  return (await import('../../sbom/cyclonedx.ts')).renderCycloneDx(doc, { version: spec as '1.6', timestamp, toolVersion: TOOL_VERSION, format: format === 'cyclonedx-xml' ? 'xml' : 'json', ...(vulnerabilities ? { vulnerabilities } : {}) });
 }
 
 export const register: RegisterCommand = (program, ctx) => {
@@ -41,11 +42,26 @@ export const register: RegisterCommand = (program, ctx) => {
     .addOption(new Option('--spec <version>', 'CycloneDX specification version').choices(['1.5', '1.6', '1.7']).default('1.6'))
     .option('-o, --output-dir <dir>', 'write <service>.<ext> per service and repository.<ext>; without it the repository SBOM goes to stdout')
     .option('--service <name>', 'only this service (to stdout, or its file)')
+    .option('--vulnerabilities', 'embed the audit (CycloneDX vulnerabilities with VEX analysis; needs the advisory database)')
+    .option('--db <dir>', 'advisory database directory (with --vulnerabilities)')
     .enablePositionalOptions()
-    .action(async (p: string, opts: { format: SbomFormat[]; spec: string; outputDir?: string; service?: string }) => {
+    .action(async (p: string, opts: { format: SbomFormat[]; spec: string; outputDir?: string; service?: string; vulnerabilities?: boolean; db?: string }) => {
       const root = repoPath(ctx.cwd, p);
       const { config } = loadConfig(root);
       const inv = await buildInventory(root, config);
+      let matches: import('../../vulns/audit.ts').VulnMatch[] | undefined;
+      if (opts.vulnerabilities) {
+        const { AdvisoryDb, defaultDbDir } = await import('../../vulns/store.ts');
+        const dir = path.resolve(ctx.cwd, opts.db ?? config.vulns.database ?? defaultDbDir(ctx.env));
+        const db = AdvisoryDb.open(dir);
+        if (!db) throw new UserError(`--vulnerabilities needs the advisory database, and there is none at ${dir}: run \`depwarden db sync\``);
+        const { auditInventory } = await import('../../vulns/audit.ts');
+        const { loadTriage } = await import('../../vulns/vex.ts');
+        const { sourceDate } = await import('../source-date.ts');
+        const r = auditInventory(inv, db, loadTriage(root), sourceDate(ctx.env));
+        db.close();
+        matches = [...r.matches.map((m) => r.suppressed.find((x) => x.id === m.id && x.pkg === m.pkg) ?? m)];
+      }
       const { repositorySbom, serviceSbom } = await import('../../sbom/model.ts');
       const { sbomTimestamp } = await import('../../sbom/timestamp.ts');
       const services = opts.service ? inv.services.filter((s) => s.name === opts.service) : inv.services;
@@ -54,7 +70,7 @@ export const register: RegisterCommand = (program, ctx) => {
       if (!opts.service) docs.push({ file: 'repository', doc: repositorySbom(inv, path.basename(root)), locks: [...new Set(inv.services.flatMap((s) => s.locked.map((x) => x.span.file)))] });
       if (!opts.outputDir) {
         const one = docs[docs.length - 1]!;
-        ctx.stdout(await render(one.doc, opts.format[0]!, opts.spec, sbomTimestamp(ctx.env, root, one.locks)));
+        ctx.stdout(await render(one.doc, opts.format[0]!, opts.spec, sbomTimestamp(ctx.env, root, one.locks), matches));
         return;
       }
       const dir = path.resolve(ctx.cwd, opts.outputDir);
@@ -62,7 +78,7 @@ export const register: RegisterCommand = (program, ctx) => {
       let n = 0;
       for (const d of docs) {
         for (const f of opts.format) {
-          writeAtomic(path.join(dir, `${d.file}.${EXT[f]}`), await render(d.doc, f, opts.spec, sbomTimestamp(ctx.env, root, d.locks)));
+          writeAtomic(path.join(dir, `${d.file}.${EXT[f]}`), await render(d.doc, f, opts.spec, sbomTimestamp(ctx.env, root, d.locks), matches));
           n++;
         }
       }
