@@ -44,7 +44,24 @@ export function compareVersions(a: string, b: string): number {
 export function satisfiesSpecifier(version: string, specifier: string, opts: { prereleases?: boolean } = {}): boolean {
   const spec = specifier.trim();
   if (spec === '' || spec === '*') return true;
-  return pep440.satisfies(version.trim(), spec, { prereleases: opts.prereleases ?? true });
+  const v = version.trim();
+  const prereleases = opts.prereleases ?? true;
+  return spec.split(',').every((clause) => {
+    const c = clause.trim();
+    // @renovatebot/pep440 applies the ">V excludes post/local releases of V" rule without looking at the epoch
+    // (it says 2!2.post0 is not >2; packaging says it is). Across epochs only the order decides.
+    const m = /^(<=|>=|<|>)\s*(.+)$/.exec(c);
+    if (m && isValidVersion(v) && isValidVersion(m[2]!)) {
+      const ev = parseVersion(v)!.epoch;
+      const es = parseVersion(m[2]!)!.epoch;
+      if (ev !== es) {
+        if (!prereleases && (parseVersion(v)!.is_prerelease || parseVersion(v)!.is_devrelease)) return false;
+        const cmp = compareVersions(v, m[2]!);
+        return m[1] === '<' ? cmp < 0 : m[1] === '<=' ? cmp <= 0 : m[1] === '>' ? cmp > 0 : cmp >= 0;
+      }
+    }
+    return pep440.satisfies(v, c, { prereleases });
+  });
 }
 
 export function isValidSpecifier(specifier: string): boolean {
