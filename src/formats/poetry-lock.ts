@@ -1,25 +1,17 @@
-import { parse, TomlError } from 'smol-toml';
 import type { LockedEdge, LockedPackage, PackageSource } from '../model/dependency.ts';
 import type { ParseResult, PoetryLockData } from '../model/files.ts';
 import type { Finding } from '../model/finding.ts';
 import { normalizePypiName } from '../util/names.ts';
-import { errorMessage, parseFinding } from './parse-finding.ts';
+import { parseFinding } from './parse-finding.ts';
+import { isTable, parseTomlDoc, str } from './toml-doc.ts';
 import { LineIndex } from './text-position.ts';
 
-type Table = Record<string, unknown>;
-const isTable = (v: unknown): v is Table => typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Date);
-const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 
 /** poetry.lock, lock-version 1.1, 2.0 and 2.1 (see docs/formats-python.md). */
 export function parsePoetryLock(file: string, text: string): ParseResult<PoetryLockData> {
-  let doc: Table;
-  try {
-    doc = parse(text) as Table;
-  } catch (e) {
-    const line = e instanceof TomlError ? e.line : 1;
-    const col = e instanceof TomlError ? e.column : 1;
-    return { findings: [parseFinding(file, line, col, errorMessage(e))] };
-  }
+  const parsed = parseTomlDoc(file, text);
+  if (!('doc' in parsed)) return parsed;
+  const doc = parsed.doc;
   const findings: Finding[] = [];
   const idx = new LineIndex(file, text);
   const headers: number[] = [];

@@ -1,30 +1,23 @@
-import { parse, TomlError } from 'smol-toml';
 import type { Dependency, PackageSource } from '../model/dependency.ts';
 import type { ParseResult, PoetrySourceDecl, PyprojectData } from '../model/files.ts';
 import type { Finding } from '../model/finding.ts';
 import type { SourceSpan } from '../model/source.ts';
 import { normalizePypiName } from '../util/names.ts';
-import { errorMessage, parseFinding } from './parse-finding.ts';
+import { parseFinding } from './parse-finding.ts';
+import { pep508Dependency } from './pep508-dependency.ts';
+import { isTable, parseTomlDoc, str } from './toml-doc.ts';
 import { parsePep508 } from './pep508.ts';
 import { poetryContentHashes } from './poetry-content-hash.ts';
 import { LineIndex } from './text-position.ts';
 import { TomlLocator } from './toml-positions.ts';
 
-type Table = Record<string, unknown>;
-const isTable = (v: unknown): v is Table => typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Date);
-const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 
 /** pyproject.toml: Poetry's [tool.poetry], PEP 621 [project], PEP 735 [dependency-groups]. */
 export function parsePyproject(file: string, text: string): ParseResult<PyprojectData> {
-  let doc: Table;
-  try {
-    // bigint integers keep 1 and 1.0 apart, as Python does, for Poetry's content-hash.
-    doc = parse(text, { integersAsBigInt: true }) as Table;
-  } catch (e) {
-    const line = e instanceof TomlError ? e.line : 1;
-    const col = e instanceof TomlError ? e.column : 1;
-    return { findings: [parseFinding(file, line, col, errorMessage(e))] };
-  }
+  // bigint integers keep 1 and 1.0 apart, as Python does, for Poetry's content-hash.
+  const parsed = parseTomlDoc(file, text, { integersAsBigInt: true });
+  if (!('doc' in parsed)) return parsed;
+  const doc = parsed.doc;
   const findings: Finding[] = [];
   const idx = new LineIndex(file, text);
   const loc = new TomlLocator(text);
@@ -55,7 +48,7 @@ export function parsePyproject(file: string, text: string): ParseResult<Pyprojec
           if (!(isTable(item) && 'include-group' in item)) findings.push(parseFinding(file, span.line, span.column, `${key}[${i}] is not a requirement string`));
           return;
         }
-        const dep = pep508Dependency(item, group, optional, dev, span, lit ? idx : undefined, lit?.start);
+        const dep = pep508Dependency(item, { group, dev, optional, span, ...(lit ? { idx, textStart: lit.start } : {}) });
         if (!dep) {
           findings.push(parseFinding(file, span.line, span.column, `not a PEP 508 requirement: ${JSON.stringify(item)}`));
           return;
@@ -83,7 +76,7 @@ export function parsePyproject(file: string, text: string): ParseResult<Pyprojec
       if (typeof item !== 'string') continue; // {include-group = "x"}: the included group is listed on its own
       const lit = literals[li++];
       const span = lit ? idx.span(lit.start, lit.end) : headerSpan(['dependency-groups']);
-      const dep = pep508Dependency(item, `dependency-group:${g}`, false, true, span, lit ? idx : undefined, lit?.start);
+      const dep = pep508Dependency(item, { group: `dependency-group:${g}`, dev: true, optional: false, span, ...(lit ? { idx, textStart: lit.start } : {}) });
       if (dep) deps.push(dep);
       else findings.push(parseFinding(file, span.line, span.column, `not a PEP 508 requirement: ${JSON.stringify(item)}`));
     }
@@ -181,41 +174,6 @@ export function parsePyproject(file: string, text: string): ParseResult<Pyprojec
     },
     findings,
   };
-}
-
-function pep508Dependency(text: string, group: string, optional: boolean, dev: boolean, span: SourceSpan, idx?: LineIndex, litStart?: number): Dependency | undefined {
-  const r = parsePep508(text);
-  if (!r) return undefined;
-  const source: PackageSource | undefined = r.url ? urlSource(r.url) : undefined;
-  return {
-    ecosystem: 'PyPI',
-    name: r.name,
-    normalizedName: normalizePypiName(r.name),
-    constraint: r.specifier,
-    constraintSyntax: r.url ? 'none' : 'pep440',
-    group,
-    dev,
-    optional,
-    ...(r.extras.length ? { extras: r.extras } : {}),
-    ...(r.markers ? { markers: r.markers } : {}),
-    ...(source ? { source } : {}),
-    span,
-    ...(idx && litStart !== undefined && r.specifier ? { constraintSpan: idx.span(litStart + r.specifierStart, litStart + r.specifierEnd) } : {}),
-  };
-}
-
-/** `name @ git+https://...@rev`, `name @ file:///...`, `name @ https://.../x.whl`. */
-export function urlSource(url: string): PackageSource {
-  if (url.startsWith('git+')) {
-    const u = url.slice(4);
-    const frag = u.indexOf('#');
-    const base = frag >= 0 ? u.slice(0, frag) : u;
-    const at = base.lastIndexOf('@');
-    const slash = base.lastIndexOf('/');
-    return at > slash ? { type: 'git', url: base.slice(0, at), reference: base.slice(at + 1) } : { type: 'git', url: base };
-  }
-  if (url.startsWith('file:')) return { type: 'file', path: url.replace(/^file:\/\//, '') };
-  return { type: 'url', url };
 }
 
 function poetryDependency(name: string, spec: unknown, group: string, dev: boolean, groupOptional: boolean, span: SourceSpan): Dependency | undefined {

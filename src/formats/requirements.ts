@@ -5,8 +5,7 @@ import type { Finding } from '../model/finding.ts';
 import { normalizePypiName } from '../util/names.ts';
 import type { ParseContext } from './index.ts';
 import { parseFinding } from './parse-finding.ts';
-import { parsePep508 } from './pep508.ts';
-import { urlSource } from './pyproject.ts';
+import { pep508Dependency, urlSource } from './pep508-dependency.ts';
 import { LineIndex } from './text-position.ts';
 
 /** A logical line: backslash continuations joined, the comment removed, with the offset of each piece. */
@@ -87,29 +86,13 @@ export function parseRequirements(file: string, text: string, ctx: ParseContext)
       requirements.push(d);
       continue;
     }
-    const r = parsePep508(reqText);
-    if (!r) {
+    const d = pep508Dependency(reqText, { group, dev: group === 'dev', optional: false, span, idx, textStart: l.start + lead });
+    if (!d) {
       findings.push(parseFinding(file, span.line, span.column, `not a requirement: ${reqText.slice(0, 80)}`));
       continue;
     }
-    const src: PackageSource | undefined = r.url ? urlSource(r.url) : undefined;
-    const specStart = l.start + lead + r.specifierStart;
-    requirements.push({
-      ecosystem: 'PyPI',
-      name: r.name,
-      normalizedName: normalizePypiName(r.name),
-      constraint: r.specifier,
-      constraintSyntax: r.url ? 'none' : 'pep440',
-      group,
-      dev: group === 'dev',
-      optional: false,
-      ...(r.extras.length ? { extras: r.extras } : {}),
-      ...(r.markers ? { markers: r.markers } : {}),
-      ...(src ? { source: src } : {}),
-      ...(hashes.length ? { hashes } : {}), // as written (pip-compile can repeat one); LockedPackage de-duplicates
-      span,
-      ...(r.specifier && !r.url ? { constraintSpan: idx.span(specStart, specStart + r.specifier.length) } : {}),
-    });
+    if (hashes.length) d.hashes = hashes; // as written (pip-compile can repeat one); LockedPackage de-duplicates
+    requirements.push(d);
   }
 
   const head = text.slice(0, 600);
