@@ -17,6 +17,7 @@ export interface CheckEnv {
  */
 export async function collectCheckFindings(inv: Inventory, config: Config, ce: CheckEnv): Promise<Finding[]> {
   const out = [...runFoundationRules(inv, config)];
+  out.push(...(await import('../conflicts/index.ts')).analyzeConflicts(inv, config));
   out.push(...(await vulnerabilityFindings(inv, config, ce)));
   return out;
 }

@@ -1,7 +1,15 @@
 import { z } from 'zod';
 
-/** `conflicts:` section of depwarden.yaml. Every option carries its default and a doc line (.describe). */
+const action = z.enum(['allow', 'warn', 'fail']);
+
+/** `conflicts:` section of depwarden.yaml. */
 export const conflictsSection = z
-  .object({})
+  .object({
+    drift: action.default('warn').describe('The same package at different versions across services: allow (no finding), warn (low), fail (high).'),
+    driftPackages: z
+      .record(z.string(), action)
+      .default({})
+      .describe('Per-package override of `drift`, keyed by normalised package name (PEP 503 for PyPI) or image repository.'),
+  })
   .strict()
-  .describe('Options of the conflicts capability.');
+  .describe('Conflict detection: lock consistency and cross-service drift.');

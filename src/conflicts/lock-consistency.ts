@@ -1,0 +1,95 @@
+import type { LockedPackage } from '../model/dependency.ts';
+import type { Finding } from '../model/finding.ts';
+import type { Inventory } from '../model/inventory.ts';
+import { lockGraph } from '../sbom/graph.ts';
+import { satisfies } from '../versioning/constraint.ts';
+
+/**
+ * Every edge a lock records is met by what the lock installs (offline, from the lock alone).
+ * - poetry.lock: the edge's constraint must be met by a locked version of the target. An edge whose target is
+ *   not locked at all is skipped: its markers exclude it from every environment the lock was resolved for
+ *   (markers are not evaluated here yet, so a marker-conditional edge is never reported as missing).
+ * - package-lock: the target Node would load (nearest node_modules upwards) must satisfy the range; a required
+ *   dependency that resolves to nothing is DW102. Optional dependencies and optional peers may be absent.
+ */
+export function lockConsistency(inv: Inventory): Finding[] {
+  const out: Finding[] = [];
+  const seen = new Set<string>();
+  for (const s of inv.services) {
+    for (const lock of new Set(s.locked.map((p) => p.span.file))) {
+      if (seen.has(lock)) continue;
+      seen.add(lock);
+      const pkgs = s.locked.filter((p) => p.span.file === lock);
+      if (!lock.endsWith('poetry.lock') && !/package-lock\.json$|npm-shrinkwrap\.json$/.test(lock)) continue;
+      out.push(...(lock.endsWith('poetry.lock') ? poetryEdges(pkgs, s.name) : npmEdges(pkgs, s.name)));
+    }
+  }
+  return out;
+}
+
+function poetryEdges(pkgs: LockedPackage[], service: string): Finding[] {
+  const byName = new Map<string, LockedPackage[]>();
+  for (const p of pkgs) byName.set(p.normalizedName, [...(byName.get(p.normalizedName) ?? []), p]);
+  const out: Finding[] = [];
+  for (const p of pkgs) {
+    // Poetry writes one entry per marker-separated alternative; the edge holds when any alternative holds.
+    const byTarget = new Map<string, typeof p.dependencies>();
+    for (const e of p.dependencies) byTarget.set(e.normalizedName, [...(byTarget.get(e.normalizedName) ?? []), e]);
+    for (const [target, edges] of byTarget) {
+      const locked = byName.get(target);
+      if (!locked) continue;
+      const met = edges.some((e) => locked.some((t) => satisfies('poetry', e.constraint, t.version) !== false));
+      if (met) continue;
+      const e = edges[0]!;
+      out.push({
+        ruleId: 'DW101',
+        severity: 'high',
+        message: `${p.name} ${p.version} requires ${e.name} ${edges.map((x) => x.constraint).join(' or ')}, but the lock has ${locked.map((t) => t.version).join(', ')}`,
+        hint: 'Relock; if the relock fails, the constraint set has no solution.',
+        detail: `because ${p.name} ${p.version} depends on ${e.name} ${e.constraint}${e.markers ? ` (when ${e.markers})` : ''} and ${p.span.file} locks ${e.name} ${locked.map((t) => t.version).join(', ')}, installing ${p.span.file} gives ${p.name} a ${e.name} it does not accept.`,
+        location: p.span,
+        service,
+        subject: `${p.name}@${p.version}`,
+      });
+    }
+  }
+  return out;
+}
+
+function npmEdges(pkgs: LockedPackage[], service: string): Finding[] {
+  const { edges } = lockGraph(pkgs);
+  const out: Finding[] = [];
+  for (const p of pkgs) {
+    if (p.link) continue;
+    const targets = edges.get(p) ?? [];
+    for (const e of p.dependencies) {
+      // Aliases (`"string-width-cjs": "npm:string-width@^4"`) install under the alias: match by folder.
+      const t = targets.find((x) => (x.path ?? "").endsWith(`node_modules/${e.name}`) || x.name === e.name);
+      if (!t) {
+        if (e.kind === 'optional' || e.kind === 'peerOptional' || e.kind === 'peer' || e.optional) continue;
+        out.push({
+          ruleId: 'DW102',
+          severity: 'high',
+          message: `${p.path ?? p.name} requires ${e.name} ${e.constraint}, which the lock does not install anywhere on its resolution path`,
+          hint: 'Run `npm install --package-lock-only` and commit the lock.',
+          location: p.span,
+          service,
+          subject: `${p.name}@${p.version}`,
+        });
+        continue;
+      }
+      if (t.link || t.workspace || !t.version || /^(file:|link:|git|github:|https?:|workspace:)/.test(e.constraint)) continue;
+      if (satisfies('npm', e.constraint, t.version) !== false) continue;
+      out.push({
+        ruleId: 'DW101',
+        severity: e.kind === 'peer' || e.kind === 'peerOptional' ? 'medium' : 'high',
+        message: `${p.path ?? p.name} requires ${e.name} ${e.constraint}${e.kind?.startsWith('peer') ? ' (peer)' : ''}, but loads ${t.path ?? t.name} ${t.version}`,
+        hint: 'Relock; if npm keeps this layout, align the ranges (or accept a peer mismatch explicitly).',
+        location: p.span,
+        service,
+        subject: `${p.name}@${p.version}`,
+      });
+    }
+  }
+  return out;
+}

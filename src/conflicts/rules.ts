@@ -1,0 +1,33 @@
+import type { RuleInfo } from '../model/rule.ts';
+
+/** Conflict rules (issue 3). */
+export const CONFLICT_RULES: RuleInfo[] = [
+  {
+    id: 'DW101',
+    title: 'Lock edge not satisfied by the locked version',
+    defaultSeverity: 'high',
+    description: 'A package in a lock requires another with a constraint that no locked version of it meets: the lock cannot install consistently.',
+    hint: 'Relock; if the relock fails, the constraint set has no solution — see the explanation.',
+  },
+  {
+    id: 'DW102',
+    title: 'Required dependency missing from the lock',
+    defaultSeverity: 'high',
+    description: 'An npm package requires a dependency (not optional, not an optional peer) that no node_modules folder on its resolution path provides.',
+    hint: 'Run `npm install --package-lock-only` and commit the lock.',
+  },
+  {
+    id: 'DW110',
+    title: 'Package version drift across services',
+    defaultSeverity: 'low',
+    description: 'The same package is locked at different versions in different services (a major split is called out); `conflicts.drift` makes it allowed, a warning or a failure.',
+    hint: 'Align the services on one version, or allow the split for this package in depwarden.yaml (conflicts.driftPackages).',
+  },
+  {
+    id: 'DW111',
+    title: 'Image tag drift across services',
+    defaultSeverity: 'low',
+    description: 'The same image repository is used at different tags (or digests) across Dockerfiles and compose files.',
+    hint: 'Use one tag and digest everywhere, or allow it in depwarden.yaml (conflicts.driftPackages with the image repository).',
+  },
+];
