@@ -3,12 +3,13 @@ import type { Finding } from '../model/finding.ts';
 import type { Inventory } from '../model/inventory.ts';
 import { lockGraph } from '../sbom/graph.ts';
 import { satisfies } from '../versioning/constraint.ts';
+import { evaluateMarker, linuxEnvironments, type MarkerEnv, parseMarker } from '../versioning/markers.ts';
 
 /**
  * Every edge a lock records is met by what the lock installs (offline, from the lock alone).
- * - poetry.lock: the edge's constraint must be met by a locked version of the target. An edge whose target is
- *   not locked at all is skipped: its markers exclude it from every environment the lock was resolved for
- *   (markers are not evaluated here yet, so a marker-conditional edge is never reported as missing).
+ * - poetry.lock: the edge's constraint must be met by a locked version of the target, for the edge alternatives
+ *   whose PEP 508 markers hold in a target environment. An edge whose target is not locked at all is skipped
+ *   (Poetry leaves out what no supported environment needs; extras are not evaluated).
  * - package-lock: the target Node would load (nearest node_modules upwards) must satisfy the range; a required
  *   dependency that resolves to nothing is DW102. Optional dependencies and optional peers may be absent.
  */
@@ -21,13 +22,35 @@ export function lockConsistency(inv: Inventory): Finding[] {
       seen.add(lock);
       const pkgs = s.locked.filter((p) => p.span.file === lock);
       if (!lock.endsWith('poetry.lock') && !/package-lock\.json$|npm-shrinkwrap\.json$/.test(lock)) continue;
-      out.push(...(lock.endsWith('poetry.lock') ? poetryEdges(pkgs, s.name) : npmEdges(pkgs, s.name)));
+      const data = inv.files.get(lock);
+      const envs = linuxEnvironments(targetPythons(data?.kind === 'poetry-lock' ? data.pythonVersions : undefined));
+      out.push(...(lock.endsWith('poetry.lock') ? poetryEdges(pkgs, s.name, envs) : npmEdges(pkgs, s.name)));
     }
   }
   return out;
 }
 
-function poetryEdges(pkgs: LockedPackage[], service: string): Finding[] {
+const SUPPORTED_PYTHONS = ['3.9', '3.10', '3.11', '3.12', '3.13', '3.14'];
+
+/** The lowest and highest supported CPython the lock's python-versions allows (all of them when unreadable). */
+export function targetPythons(constraint: string | undefined): string[] {
+  const ok = SUPPORTED_PYTHONS.filter((v) => !constraint || satisfies('poetry', constraint, `${v}.0`) !== false);
+  if (ok.length === 0) return [SUPPORTED_PYTHONS[SUPPORTED_PYTHONS.length - 1]!];
+  return [...new Set([ok[0]!, ok[ok.length - 1]!])];
+}
+
+/** Does an edge apply in at least one target environment? Unreadable markers count as applying. */
+function applies(markers: string | undefined, envs: MarkerEnv[]): boolean {
+  if (!markers) return true;
+  try {
+    const node = parseMarker(markers);
+    return envs.some((e) => evaluateMarker(node, e));
+  } catch {
+    return true;
+  }
+}
+
+function poetryEdges(pkgs: LockedPackage[], service: string, envs: MarkerEnv[]): Finding[] {
   const byName = new Map<string, LockedPackage[]>();
   for (const p of pkgs) byName.set(p.normalizedName, [...(byName.get(p.normalizedName) ?? []), p]);
   const out: Finding[] = [];
@@ -38,13 +61,17 @@ function poetryEdges(pkgs: LockedPackage[], service: string): Finding[] {
     for (const [target, edges] of byTarget) {
       const locked = byName.get(target);
       if (!locked) continue;
-      const met = edges.some((e) => locked.some((t) => satisfies('poetry', e.constraint, t.version) !== false));
+      // Only the alternatives whose markers hold in a target environment (Linux x86_64/aarch64, the lowest and
+      // highest Python the lock allows) have to be met.
+      const relevant = edges.filter((e) => applies(e.markers, envs));
+      if (relevant.length === 0) continue;
+      const met = relevant.some((e) => locked.some((t) => satisfies('poetry', e.constraint, t.version) !== false));
       if (met) continue;
-      const e = edges[0]!;
+      const e = relevant[0]!;
       out.push({
         ruleId: 'DW101',
         severity: 'high',
-        message: `${p.name} ${p.version} requires ${e.name} ${edges.map((x) => x.constraint).join(' or ')}, but the lock has ${locked.map((t) => t.version).join(', ')}`,
+        message: `${p.name} ${p.version} requires ${e.name} ${relevant.map((x) => x.constraint).join(' or ')}, but the lock has ${locked.map((t) => t.version).join(', ')}`,
         hint: 'Relock; if the relock fails, the constraint set has no solution.',
         detail: `because ${p.name} ${p.version} depends on ${e.name} ${e.constraint}${e.markers ? ` (when ${e.markers})` : ''} and ${p.span.file} locks ${e.name} ${locked.map((t) => t.version).join(', ')}, installing ${p.span.file} gives ${p.name} a ${e.name} it does not accept.`,
         location: p.span,

@@ -11,8 +11,8 @@ import { runCli } from '../helpers/run-cli.ts';
 
 const HASH = `sha256:${'1'.repeat(64)}`;
 type Pkg = { name: string; version: string; deps?: Record<string, string> };
-const lock = (pkgs: Pkg[]): string =>
-  `${pkgs.map((p) => `[[package]]\nname = "${p.name}"\nversion = "${p.version}"\ndescription = ""\noptional = false\npython-versions = "*"\ngroups = ["main"]\nfiles = [{file = "f", hash = "${HASH}"}]\n${p.deps ? `\n[package.dependencies]\n${Object.entries(p.deps).map(([k, v]) => `${k} = ${v.startsWith('{') ? v : `"${v}"`}`).join('\n')}\n` : ''}`).join('\n')}\n[metadata]\nlock-version = "2.1"\npython-versions = "^3.11"\ncontent-hash = "x"\n`;
+const lock = (pkgs: Pkg[], python = '^3.11'): string =>
+  `${pkgs.map((p) => `[[package]]\nname = "${p.name}"\nversion = "${p.version}"\ndescription = ""\noptional = false\npython-versions = "*"\ngroups = ["main"]\nfiles = [{file = "f", hash = "${HASH}"}]\n${p.deps ? `\n[package.dependencies]\n${Object.entries(p.deps).map(([k, v]) => `${k} = ${/^[[{]/.test(v) ? v : `"${v}"`}`).join('\n')}\n` : ''}`).join('\n')}\n[metadata]\nlock-version = "2.1"\npython-versions = "${python}"\ncontent-hash = "x"\n`;
 const pyproject = (name: string, deps: Record<string, string>): string => `[tool.poetry]\nname = "${name}"\nversion = "0.1.0"\ndescription = ""\nauthors = []\n\n[tool.poetry.dependencies]\npython = "^3.11"\n${Object.entries(deps).map(([k, v]) => `${k} = "${v}"`).join('\n')}\n`;
 
 describe('conflicts', () => {
@@ -30,6 +30,14 @@ describe('conflicts', () => {
     { name: 'pydantic', version: '1.10.13', deps: { 'typing-extensions': '>=4.2.0' } },
     { name: 'typing-extensions', version: '4.12.2' },
   ]));
+  // Marker-dependent: numpy >=1.26 on Python >= 3.12, <1.25 before; the lock is for Python >= 3.12 but holds
+  // 1.24. A Windows-only edge that is not met does not matter on the Linux targets.
+  write('agent-m/pyproject.toml', pyproject('agent-m', { scipy: '1.14.0' }));
+  write('agent-m/poetry.lock', lock([
+    { name: 'scipy', version: '1.14.0', deps: { numpy: '[{version = ">=1.26", markers = "python_version >= \\"3.12\\""}, {version = "<1.25", markers = "python_version < \\"3.12\\""}]', colorama: '{version = ">=0.4.6", markers = "sys_platform == \\"win32\\""}' } },
+    { name: 'numpy', version: '1.24.4' },
+    { name: 'colorama', version: '0.4.0' },
+  ], '>=3.12'));
   // Three services on three versions of requests (one of them a major split).
   write('agent-y/pyproject.toml', pyproject('agent-y', { requests: '2.31.0' }));
   write('agent-y/poetry.lock', lock([{ name: 'requests', version: '2.31.0' }, { name: 'pydantic', version: '2.7.1' }]));
@@ -45,6 +53,7 @@ describe('conflicts', () => {
     const inv = await buildInventory(tmp, configSchema.parse({}));
     const f = analyzeConflicts(inv, configSchema.parse({}));
     assert.deepEqual(f.map((x) => `${x.ruleId} ${x.service ?? ''} ${x.subject}`).sort(), [
+      'DW101 agent-m scipy@1.14.0',
       'DW101 agent-x shared-lib@1.4.0',
       'DW101 web a@1.0.0',
       'DW102 web a@1.0.0',
@@ -54,6 +63,7 @@ describe('conflicts', () => {
     const edge = f.find((x) => x.ruleId === 'DW101' && x.service === 'agent-x')!;
     assert.equal(edge.message, 'shared-lib 1.4.0 requires pydantic >=2.5, but the lock has 1.10.13');
     assert.match(edge.detail!, /because shared-lib 1\.4\.0 depends on pydantic >=2\.5 and agent-x\/poetry\.lock locks pydantic 1\.10\.13/);
+    assert.equal(f.find((x) => x.service === 'agent-m')!.message, 'scipy 1.14.0 requires numpy >=1.26, but the lock has 1.24.4');
     const req = f.find((x) => x.subject === 'requests')!;
     assert.match(req.message, /requests runs at 3 versions across services \(1\.2\.3, 2\.31\.0, 2\.32\.3\): a major-version split/);
     assert.equal(req.detail, '1.2.3: agent-w\n2.31.0: agent-y\n2.32.3: agent-z');

@@ -16,7 +16,7 @@ export const register: RegisterCommand = (program, ctx, result) => {
     const inv = await buildInventory(root, config);
     const { analyzeConflicts } = await import('../../conflicts/index.ts');
     // Said plainly: the resolver part of issue 3 does not exist yet.
-    ctx.stderr('note: constraint solving with explanations (PubGrub) and PEP 508 marker evaluation are not built yet (issue 3); lock edges with markers are checked only when their target is locked\n');
+    ctx.stderr('note: constraint solving with explanations (PubGrub) is not built yet (issue 3); Poetry edges whose target is not locked are not checked\n');
     emitFindings(ctx, result, 'conflicts', analyzeConflicts(inv, config), config, opts);
   });
 
