@@ -58,7 +58,16 @@ export function solve(source: PackageSource, requirements: { name: string; const
       origins.set(r.from, [...(origins.get(r.from) ?? []), { name: r.name, constraint: r.constraint }]);
     }
   }
-  const depsOf = (pkg: string, version: string): { name: string; constraint: string }[] => (pkg === ROOT ? rootDeps : origins.get(pkg) ?? source.dependencies(pkg, version));
+  const depsMemo = new Map<string, { name: string; constraint: string }[]>();
+  const depsOf = (pkg: string, version: string): { name: string; constraint: string }[] => {
+    if (pkg === ROOT) return rootDeps;
+    const o = origins.get(pkg);
+    if (o) return o;
+    const key = `${pkg}@${version}`;
+    let d = depsMemo.get(key);
+    if (!d) depsMemo.set(key, (d = source.dependencies(pkg, version)));
+    return d;
+  };
   const universe = new Map<string, string[]>();
   const all = (pkg: string): string[] => {
     let u = universe.get(pkg);
@@ -75,18 +84,34 @@ export function solve(source: PackageSource, requirements: { name: string; const
   let level = 0;
   let steps = 0;
 
+  // Assignments indexed by package, and each package's accumulated state cached until its assignments change.
+  const byPkg = new Map<string, number[]>();
+  const cache = new Map<string, { allowed: VSet; required: boolean }>();
+  const push = (a: Assignment): void => {
+    assignments.push(a);
+    byPkg.set(a.term.pkg, [...(byPkg.get(a.term.pkg) ?? []), assignments.length - 1]);
+    cache.delete(a.term.pkg);
+  };
+  const pop = (): void => {
+    const a = assignments.pop()!;
+    byPkg.get(a.term.pkg)!.pop();
+    cache.delete(a.term.pkg);
+  };
   // Accumulated state of a package from the assignments (up to index `upto`, exclusive).
   const state = (pkg: string, upto = assignments.length): { allowed: VSet; required: boolean } => {
+    const full = upto === assignments.length;
+    if (full && cache.has(pkg)) return cache.get(pkg)!;
     let allowed: VSet = new Set(all(pkg));
     let required = false;
-    for (let i = 0; i < upto; i++) {
+    for (const i of byPkg.get(pkg) ?? []) {
+      if (i >= upto) break;
       const a = assignments[i]!;
-      if (a.term.pkg !== pkg) continue;
       if (a.term.positive) {
         required = true;
         allowed = new Set([...allowed].filter((v) => a.term.set.has(v)));
       } else allowed = new Set([...allowed].filter((v) => !a.term.set.has(v)));
     }
+    if (full) cache.set(pkg, { allowed, required });
     return { allowed, required };
   };
   const relation = (t: Term, upto?: number): 'satisfied' | 'contradicted' | 'inconclusive' => {
@@ -131,12 +156,12 @@ export function solve(source: PackageSource, requirements: { name: string; const
           if (!learned) return inc; // fails all the way up: no solution
           const t = learned.terms.find((x) => relation(x) !== 'satisfied');
           if (!t) return learned;
-          assignments.push({ term: negate(t), level, decision: false, cause: learned });
+          push({ term: negate(t), level, decision: false, cause: learned });
           changed.length = 0;
           changed.push(t.pkg);
           break;
         }
-        assignments.push({ term: negate(unsatisfied!), level, decision: false, cause: inc });
+        push({ term: negate(unsatisfied!), level, decision: false, cause: inc });
         changed.push(unsatisfied!.pkg);
       }
     }
@@ -180,7 +205,7 @@ export function solve(source: PackageSource, requirements: { name: string; const
       if (satisfier.decision || previousLevel !== satisfier.level) {
         if (newIncompat) addIncompat(inc);
         // Backtrack: drop everything above previousLevel.
-        while (assignments.length && assignments[assignments.length - 1]!.level > previousLevel) assignments.pop();
+        while (assignments.length && assignments[assignments.length - 1]!.level > previousLevel) pop();
         level = previousLevel;
         return inc;
       }
@@ -237,19 +262,22 @@ export function solve(source: PackageSource, requirements: { name: string; const
     const version = allowed[allowed.length - 1]!;
     let conflictNow = false;
     for (const d of depsOf(pkg, version)) {
+      // Fold: every version of pkg that has the same constraint on d shares one incompatibility, as ranges do in
+      // PubGrub proper — fewer backtracks and explanations that speak of ranges, not single versions.
+      const same = all(pkg).filter((v) => v === version || depsOf(pkg, v).some((x) => x.name === d.name && x.constraint === d.constraint));
       const inc: Incompatibility = {
         terms: [
-          { pkg, positive: true, set: new Set([version]) },
+          { pkg, positive: true, set: new Set(same), ...(same.length > 1 ? { label: rangeText(same, all(pkg)) } : {}) },
           { pkg: d.name, positive: false, set: setOf(d.name, d.constraint), label: d.constraint },
         ],
-        cause: { kind: 'dependency', pkg, version, dep: d.name, constraint: d.constraint, ...(origins.has(pkg) ? { origin: true } : {}) },
+        cause: { kind: 'dependency', pkg, version: same.length > 1 ? rangeText(same, all(pkg)) : version, dep: d.name, constraint: d.constraint, ...(origins.has(pkg) ? { origin: true } : {}) },
       };
       addIncompat(inc);
       if (inc.terms.every((t) => t.pkg === pkg || relation(t) === 'satisfied')) conflictNow = true;
     }
     if (!conflictNow) {
       level++;
-      assignments.push({ term: { pkg, positive: true, set: new Set([version]) }, level, decision: true });
+      push({ term: { pkg, positive: true, set: new Set([version]) }, level, decision: true });
     }
     next = pkg;
   }
@@ -266,6 +294,22 @@ function intersectTerms(a: Term, b: Term, universe: string[]): Term {
   const both = new Set([...sa].filter((v) => sb.has(v)));
   if (a.positive || b.positive) return { pkg: a.pkg, positive: true, set: both, ...(a.label && a.positive ? { label: a.label } : b.label && b.positive ? { label: b.label } : {}) };
   return { pkg: a.pkg, positive: false, set: new Set(universe.filter((v) => !both.has(v))) };
+}
+
+/** A set of versions in words: "any version", ">=1.2.0, <=1.9.0" when contiguous in the universe, else a list. */
+export function rangeText(set: string[], universe: string[]): string {
+  if (set.length === universe.length) return 'any version';
+  const idx = set.map((v) => universe.indexOf(v)).sort((a, b) => a - b);
+  const contiguous = idx.every((x, i) => i === 0 || x === idx[i - 1]! + 1);
+  if (set.length === 1) return universe[idx[0]!]!;
+  if (contiguous) {
+    const lo = universe[idx[0]!]!;
+    const hi = universe[idx[idx.length - 1]!]!;
+    if (idx[0] === 0) return `<=${hi}`;
+    if (idx[idx.length - 1] === universe.length - 1) return `>=${lo}`;
+    return `>=${lo}, <=${hi}`;
+  }
+  return set.length <= 4 ? idx.map((i) => universe[i]).join(' or ') : `${set.length} versions (${universe[idx[0]!]} … ${universe[idx[idx.length - 1]!]})`;
 }
 
 function setText(t: Term): string {
@@ -300,8 +344,10 @@ export function describe(inc: Incompatibility, origins: Set<string> = new Set())
   const neg = terms.filter((t) => !t.positive);
   if (pos.length === 1 && neg.length === 1) return `${name(pos[0]!.pkg)}${ver(pos[0]!)} requires ${neg[0]!.pkg} ${setText(neg[0]!)}`;
   if (pos.length === 1 && neg.length === 0) return `${name(pos[0]!.pkg)}${ver(pos[0]!)} cannot be used`;
-  if (pos.length >= 2) return `${pos.map((t) => `${name(t.pkg)}${ver(t)}`).join(' and ')} are incompatible`;
-  return terms.map((t) => `${t.positive ? '' : 'not '}${t.pkg} ${setText(t)}`).join(', ');
+  if (pos.length >= 2 && neg.length === 0) return `${pos.map((t) => `${name(t.pkg)}${ver(t)}`).join(' and ')} are incompatible`;
+  if (pos.length === 0 && neg.length === 1) return `${neg[0]!.pkg} ${setText(neg[0]!)} is required`;
+  if (pos.length === 0) return `one of ${neg.map((t) => `${t.pkg} ${setText(t)}`).join(', ')} is required`;
+  return `${pos.map((t) => `${name(t.pkg)}${ver(t)}`).join(' and ')} require${pos.length > 1 ? '' : 's'} ${neg.map((t) => `${t.pkg} ${setText(t)}`).join(' or ')}`;
 }
 
 /** "Because A and B, C." lines from the leaves of the derivation up to the final conclusion. */
