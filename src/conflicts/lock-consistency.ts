@@ -40,7 +40,7 @@ export function targetPythons(constraint: string | undefined): string[] {
 }
 
 /** Does an edge apply in at least one target environment? Unreadable markers count as applying. */
-function applies(markers: string | undefined, envs: MarkerEnv[]): boolean {
+export function applies(markers: string | undefined, envs: MarkerEnv[]): boolean {
   if (!markers) return true;
   try {
     const node = parseMarker(markers);

@@ -43,6 +43,8 @@ describe('conflicts', () => {
   write('agent-y/poetry.lock', lock([{ name: 'requests', version: '2.31.0' }, { name: 'pydantic', version: '2.7.1' }]));
   write('agent-z/pyproject.toml', pyproject('agent-z', { requests: '2.32.3' }));
   write('agent-z/poetry.lock', lock([{ name: 'requests', version: '2.32.3' }]));
+  write('agent-v/pyproject.toml', pyproject('agent-v', { requests: '^2.31' }));
+  write('agent-v/poetry.lock', lock([{ name: 'requests', version: '2.32.3' }]));
   write('agent-w/pyproject.toml', pyproject('agent-w', { requests: '1.2.3' }));
   write('agent-w/poetry.lock', lock([{ name: 'requests', version: '1.2.3' }]));
   // npm: a required dependency missing, a range not met by what Node would load.
@@ -66,7 +68,7 @@ describe('conflicts', () => {
     assert.equal(f.find((x) => x.service === 'agent-m')!.message, 'scipy 1.14.0 requires numpy >=1.26, but the lock has 1.24.4');
     const req = f.find((x) => x.subject === 'requests')!;
     assert.match(req.message, /requests runs at 3 versions across services \(1\.2\.3, 2\.31\.0, 2\.32\.3\): a major-version split/);
-    assert.equal(req.detail, '1.2.3: agent-w\n2.31.0: agent-y\n2.32.3: agent-z');
+    assert.equal(req.detail, '1.2.3: agent-w\n2.31.0: agent-y\n2.32.3: agent-v, agent-z');
   });
 
   it('the drift policy allows, warns or fails, per package', async () => {
@@ -79,7 +81,6 @@ describe('conflicts', () => {
   it('conflicts command: check\'s formats and exit codes; why explains the chain', async () => {
     const r = await runCli(['conflicts', tmp, '--format', 'json']);
     assert.equal(r.code, 1);
-    assert.match(r.stderr, /not built yet \(issue 3\)/);
     const w = await runCli(['why', 'typing-extensions', tmp]);
     assert.equal(w.stdout.trim(), 'agent-x  agent-x/poetry.lock: declares pydantic 1.10.13: pydantic 1.10.13 -> typing-extensions 4.12.2 (as >=4.2.0)');
     assert.equal((await runCli(['why', 'nothing-like-this', tmp])).code, 1);
@@ -91,5 +92,22 @@ describe('conflicts', () => {
       const f = analyzeConflicts(inv, configSchema.parse({})).filter((x) => x.ruleId === 'DW101' || x.ruleId === 'DW102');
       assert.deepEqual(f.map((x) => `${c.dir}: ${x.message}`), []);
     }
+  });
+
+  it('agree: solves two services\' constraints over the locked versions, or explains why not', async () => {
+    const no = await runCli(['agree', 'agent-y', 'agent-z', '-C', tmp]);
+    assert.equal(no.code, 1);
+    assert.match(no.stdout, /\(1\) Because agent-z needs requests 2\.32\.3 and agent-y needs requests 2\.31\.0, agent-z and agent-y are incompatible\./);
+    assert.match(no.stdout, /So the constraints have no solution\.\n$/);
+    // agent-y pins 2.31.0; agent-v accepts ^2.31: they can share 2.31.0 (a version some lock holds).
+    const yes = await runCli(['agree', 'agent-y', 'agent-v', '-C', tmp]);
+    assert.equal(yes.code, 0, yes.stdout);
+    assert.equal(yes.stdout, 'agent-y and agent-v can agree on:\n  requests 2.31.0\n');
+    // A lock that is inconsistent on its Linux targets cannot agree with anything; the Windows-only edge
+    // (colorama) is not what stops it.
+    const m = await runCli(['agree', 'agent-m', 'agent-v', '-C', tmp]);
+    assert.match(m.stdout, /scipy 1\.14\.0 depends on numpy >=1\.26/);
+    assert.doesNotMatch(m.stdout, /colorama/);
+    assert.equal((await runCli(['agree', 'agent-z', 'nobody', '-C', tmp])).code, 2);
   });
 });
