@@ -45,7 +45,7 @@ function run(label: string, src: PackageSource, rq: typeof reqs): void {
   const r = solve(src, rq);
   const ms = performance.now() - t0;
   console.log(`${label.padEnd(12)} ${r.ok ? `solved: ${r.solution.size} packages selected` : `no solution: explanation ${r.explanation.split('\n').length} lines, ${r.explanation.length} chars`}; ${ms.toFixed(0)} ms, ${r.steps} steps`);
-  if (!r.ok) console.log(r.explanation.split('\n').slice(-4).join('\n'));
+  if (!r.ok) console.log(r.explanation);
 }
 
 run('solvable', source(), reqs);

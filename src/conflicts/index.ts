@@ -3,8 +3,9 @@ import type { Finding } from '../model/finding.ts';
 import type { Inventory } from '../model/inventory.ts';
 import { drift } from './drift.ts';
 import { lockConsistency } from './lock-consistency.ts';
+import { sharedLibraries } from './shared-libraries.ts';
 
-/** Conflict findings (DW1xx) over an inventory: lock consistency and cross-service drift. */
+/** Conflict findings (DW1xx) over an inventory: lock consistency, shared libraries, cross-service drift. */
 export function analyzeConflicts(inv: Inventory, config: Config): Finding[] {
-  return [...lockConsistency(inv), ...drift(inv, config)];
+  return [...lockConsistency(inv), ...sharedLibraries(inv), ...drift(inv, config)];
 }

@@ -24,7 +24,7 @@ export function lockConsistency(inv: Inventory): Finding[] {
       if (!lock.endsWith('poetry.lock') && !/package-lock\.json$|npm-shrinkwrap\.json$/.test(lock)) continue;
       const data = inv.files.get(lock);
       const envs = linuxEnvironments(targetPythons(data?.kind === 'poetry-lock' ? data.pythonVersions : undefined));
-      out.push(...(lock.endsWith('poetry.lock') ? poetryEdges(pkgs, s.name, envs) : npmEdges(pkgs, s.name)));
+      out.push(...(lock.endsWith('poetry.lock') ? poetryEdges(pkgs, s.name, envs, data?.kind === 'poetry-lock' ? data.lockVersion : '') : npmEdges(pkgs, s.name)));
     }
   }
   return out;
@@ -50,10 +50,29 @@ export function applies(markers: string | undefined, envs: MarkerEnv[]): boolean
   }
 }
 
-function poetryEdges(pkgs: LockedPackage[], service: string, envs: MarkerEnv[]): Finding[] {
+function poetryEdges(pkgs: LockedPackage[], service: string, envs: MarkerEnv[], lockVersion: string): Finding[] {
   const byName = new Map<string, LockedPackage[]>();
   for (const p of pkgs) byName.set(p.normalizedName, [...(byName.get(p.normalizedName) ?? []), p]);
   const out: Finding[] = [];
+  // Several versions of one package are fine when their markers never apply together. Only lock-version 2.1
+  // records package markers; older locks select versions through their dependents' edges, so nothing to judge.
+  for (const [, versions] of Number(lockVersion) >= 2.1 ? byName : new Map<string, LockedPackage[]>()) {
+    if (versions.length < 2) continue;
+    for (const env of envs) {
+      const live = versions.filter((p) => applies(p.markers, [env]));
+      if (live.length < 2) continue;
+      out.push({
+        ruleId: 'DW103',
+        severity: 'medium',
+        message: `${live[0]!.name} is locked at ${live.map((p) => p.version).join(' and ')}, and both apply on Python ${env.python_version} ${env.platform_machine}`,
+        hint: 'Relock; check that the alternatives in the dependency declarations have disjoint markers.',
+        location: live[1]!.span,
+        service,
+        subject: live[0]!.name,
+      });
+      break;
+    }
+  }
   for (const p of pkgs) {
     // Poetry writes one entry per marker-separated alternative; the edge holds when any alternative holds.
     const byTarget = new Map<string, typeof p.dependencies>();

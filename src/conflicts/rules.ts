@@ -17,6 +17,20 @@ export const CONFLICT_RULES: RuleInfo[] = [
     hint: 'Run `npm install --package-lock-only` and commit the lock.',
   },
   {
+    id: 'DW103',
+    title: 'Duplicate package in a lock',
+    defaultSeverity: 'medium',
+    description: 'A poetry.lock holds two versions of one package whose markers both apply in the same target environment, so which one installs is ambiguous.',
+    hint: 'Relock; check that the alternatives in the dependency declarations have disjoint markers.',
+  },
+  {
+    id: 'DW112',
+    title: 'Shared library requirement not met by a consumer',
+    defaultSeverity: 'high',
+    description: 'A service depends on another service folder by path (a shared internal library) whose own declared requirement the consumer\'s lock does not meet.',
+    hint: "Relock the consumer after aligning the package, or widen the library's constraint.",
+  },
+  {
     id: 'DW110',
     title: 'Package version drift across services',
     defaultSeverity: 'low',

@@ -38,6 +38,11 @@ describe('conflicts', () => {
     { name: 'numpy', version: '1.24.4' },
     { name: 'colorama', version: '0.4.0' },
   ], '>=3.12'));
+  // A shared internal library (by path) that needs httpx >=0.27 in a consumer that locks 0.24; and a lock
+  // 2.1 with two versions of one package whose markers overlap on Linux.
+  write('libs/shared-auth/pyproject.toml', '[project]\nname = "shared-auth"\nversion = "1.0.0"\ndependencies = ["httpx>=0.27"]\n');
+  write('agent-s/pyproject.toml', `${pyproject('agent-s', { httpx: '0.24.1' })}shared-auth = { path = "../libs/shared-auth", develop = true }\n`);
+  write('agent-s/poetry.lock', lock([{ name: 'httpx', version: '0.24.1' }, { name: 'idna', version: '3.6' }, { name: 'idna', version: '3.7' }]).replace('version = "3.7"', 'version = "3.7"\nmarkers = "sys_platform == \\"linux\\""'));
   // Three services on three versions of requests (one of them a major split).
   write('agent-y/pyproject.toml', pyproject('agent-y', { requests: '2.31.0' }));
   write('agent-y/poetry.lock', lock([{ name: 'requests', version: '2.31.0' }, { name: 'pydantic', version: '2.7.1' }]));
@@ -59,9 +64,12 @@ describe('conflicts', () => {
       'DW101 agent-x shared-lib@1.4.0',
       'DW101 web a@1.0.0',
       'DW102 web a@1.0.0',
+      'DW103 agent-s idna',
       'DW110  pydantic',
       'DW110  requests',
+      'DW112 agent-s libs/shared-auth',
     ]);
+    assert.equal(f.find((x) => x.ruleId === 'DW112')!.message, 'agent-s uses the shared library libs/shared-auth, which needs httpx >=0.27, but agent-s locks 0.24.1');
     const edge = f.find((x) => x.ruleId === 'DW101' && x.service === 'agent-x')!;
     assert.equal(edge.message, 'shared-lib 1.4.0 requires pydantic >=2.5, but the lock has 1.10.13');
     assert.match(edge.detail!, /because shared-lib 1\.4\.0 depends on pydantic >=2\.5 and agent-x\/poetry\.lock locks pydantic 1\.10\.13/);
@@ -86,10 +94,10 @@ describe('conflicts', () => {
     assert.equal((await runCli(['why', 'nothing-like-this', tmp])).code, 1);
   });
 
-  it('real locks are consistent: no DW101/DW102 on any corpus case', async () => {
+  it('real locks are consistent: no DW101/DW102/DW103/DW112 on any corpus case', async () => {
     for (const c of corpusCases()) {
       const inv = await buildInventory(path.join(CORPUS, c.dir), configSchema.parse({}));
-      const f = analyzeConflicts(inv, configSchema.parse({})).filter((x) => x.ruleId === 'DW101' || x.ruleId === 'DW102');
+      const f = analyzeConflicts(inv, configSchema.parse({})).filter((x) => x.ruleId !== 'DW110' && x.ruleId !== 'DW111');
       assert.deepEqual(f.map((x) => `${c.dir}: ${x.message}`), []);
     }
   });
