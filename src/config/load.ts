@@ -3,7 +3,7 @@ import path from 'node:path';
 import { isMap, isSeq, LineCounter, parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { UserError } from '../cli/context.ts';
-import { type Config, configSchema } from './schema.ts';
+import type { Config } from './schema.ts';
 
 export const CONFIG_FILES = ['depwarden.yaml', 'depwarden.yml', '.depwarden.yaml', '.depwarden.yml'];
 
@@ -13,20 +13,25 @@ export interface LoadedConfig {
   file?: string;
 }
 
-/** Finds and validates depwarden.yaml in `root`. No file means the protocol's default policy. */
-export function loadConfig(root: string): LoadedConfig {
+/**
+ * Finds and validates depwarden.yaml in `root`. No file means the protocol's default policy, read from
+ * schema/depwarden.defaults.json — generated from the schema (`npm run docs`; a test keeps them equal), so a
+ * repository without a config never loads the validator at all.
+ */
+export async function loadConfig(root: string): Promise<LoadedConfig> {
   for (const name of CONFIG_FILES) {
     const abs = path.join(root, name);
-    if (existsSync(abs)) return { config: parseConfig(name, readFileSync(abs, 'utf8')), file: name };
+    if (existsSync(abs)) return { config: await parseConfig(name, readFileSync(abs, 'utf8')), file: name };
   }
-  return { config: configSchema.parse({}) };
+  return { config: JSON.parse(readFileSync(new URL('../../schema/depwarden.defaults.json', import.meta.url), 'utf8')) as Config };
 }
 
 /**
  * Parses config text; errors name the file, line and key (what a user needs to find the mistake).
  * Throws UserError (exit 2) listing every problem, not just the first.
  */
-export function parseConfig(file: string, text: string): Config {
+export async function parseConfig(file: string, text: string): Promise<Config> {
+  const { configSchema } = await import('./schema.ts');
   const lc = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length > 0) {

@@ -1,4 +1,4 @@
-import { jsonSchema } from '../config/schema.ts';
+import { configSchema, jsonSchema } from '../config/schema.ts';
 import { allRules } from '../rules/all-rules.ts';
 import { renderConfigDoc } from './config-doc.ts';
 import { renderRulesDoc } from './rules-doc.ts';
@@ -9,5 +9,6 @@ export function generatedFiles(): Record<string, string> {
     'docs/rules.md': renderRulesDoc(allRules()),
     'docs/config.md': renderConfigDoc(),
     'schema/depwarden.schema.json': `${JSON.stringify(jsonSchema(), null, 2)}\n`,
+    'schema/depwarden.defaults.json': `${JSON.stringify(configSchema.parse({}), null, 2)}\n`,
   };
 }

@@ -1,5 +1,4 @@
 import { loadConfig } from '../../config/load.ts';
-import { jsonSchema } from '../../config/schema.ts';
 import type { RegisterCommand } from '../context.ts';
 import { repoPath } from '../repo-path.ts';
 
@@ -8,15 +7,16 @@ export const register: RegisterCommand = (program, ctx) => {
   config
     .command('schema')
     .description('Print the JSON Schema of depwarden.yaml (for editors)')
-    .action(() => {
+    .action(async () => {
+      const { jsonSchema } = await import('../../config/schema.ts');
       ctx.stdout(`${JSON.stringify(jsonSchema(), null, 2)}\n`);
     });
   config
     .command('validate')
     .description('Validate depwarden.yaml and print the effective policy (defaults filled in)')
     .argument('[path]', 'repository root', '.')
-    .action((p: string) => {
-      const loaded = loadConfig(repoPath(ctx.cwd, p));
+    .action(async (p: string) => {
+      const loaded = await loadConfig(repoPath(ctx.cwd, p));
       ctx.stderr(loaded.file ? `${loaded.file}: valid\n` : 'no depwarden.yaml: the protocol defaults apply\n');
       ctx.stdout(`${JSON.stringify(loaded.config, null, 2)}\n`);
     });

@@ -1,5 +1,5 @@
 import { loadConfig } from '../../config/load.ts';
-import { buildInventory } from '../../inventory/build.ts';
+import { inventoryOf } from '../lazy.ts';
 import { type RegisterCommand, UserError } from '../context.ts';
 import { addFindingOptions, emitFindings, type FindingCommandOptions } from '../finding-command.ts';
 import { repoPath } from '../repo-path.ts';
@@ -12,8 +12,8 @@ export const register: RegisterCommand = (program, ctx, result) => {
       .argument('[path]', 'repository root', '.'),
   ).action(async (p: string, opts: FindingCommandOptions) => {
     const root = repoPath(ctx.cwd, p);
-    const { config } = loadConfig(root);
-    const inv = await buildInventory(root, config);
+    const { config } = await loadConfig(root);
+    const inv = await inventoryOf(root, config);
     const { analyzeConflicts } = await import('../../conflicts/index.ts');
     // Said plainly: the resolver part of issue 3 does not exist yet.
     emitFindings(ctx, result, 'conflicts', analyzeConflicts(inv, config), config, opts);
@@ -26,8 +26,8 @@ export const register: RegisterCommand = (program, ctx, result) => {
     .argument('[path]', 'repository root', '.')
     .action(async (pkg: string, p: string) => {
       const root = repoPath(ctx.cwd, p);
-      const { config } = loadConfig(root);
-      const inv = await buildInventory(root, config);
+      const { config } = await loadConfig(root);
+      const inv = await inventoryOf(root, config);
       const { renderWhy, why } = await import('../../conflicts/why.ts');
       const chains = why(inv, pkg);
       ctx.stdout(renderWhy(pkg, chains));
@@ -43,8 +43,8 @@ export const register: RegisterCommand = (program, ctx, result) => {
     .option('--ecosystem <name>', 'PyPI or npm', 'PyPI')
     .action(async (names: string[], opts: { repo: string; package?: string; ecosystem: 'PyPI' | 'npm' }) => {
       const root = repoPath(ctx.cwd, opts.repo);
-      const { config } = loadConfig(root);
-      const inv = await buildInventory(root, config);
+      const { config } = await loadConfig(root);
+      const inv = await inventoryOf(root, config);
       const services = names.map((n) => inv.services.find((s) => s.name === n));
       const missing = names.filter((_, i) => !services[i]);
       if (missing.length) throw new UserError(`no service named ${missing.join(', ')} (see \`depwarden scan\`)`);

@@ -1,8 +1,6 @@
 import { Option } from 'commander';
-import { collectCheckFindings } from '../../check/index.ts';
 import { loadConfig } from '../../config/load.ts';
-import { buildInventory } from '../../inventory/build.ts';
-import { renderScanJson, renderScanTable } from '../../report/inventory.ts';
+import { inventoryOf } from '../lazy.ts';
 import { applyRuleConfig } from '../../rules/apply-config.ts';
 import type { RegisterCommand } from '../context.ts';
 import { addFindingOptions, emitFindings, type FindingCommandOptions, writeAtomic } from '../finding-command.ts';
@@ -20,9 +18,10 @@ export const register: RegisterCommand = (program, ctx, result) => {
     .option('-o, --output <file>', 'write to a file instead of stdout')
     .action(async (p: string, opts: { format: 'table' | 'json'; output?: string }) => {
       const root = repoPath(ctx.cwd, p);
-      const { config } = loadConfig(root);
-      const inv = await buildInventory(root, config);
+      const { config } = await loadConfig(root);
+      const inv = await inventoryOf(root, config);
       const findings = applyRuleConfig(inv.findings, config);
+      const { renderScanJson, renderScanTable } = await import('../../report/inventory.ts');
       const text = opts.format === 'json' ? renderScanJson(inv, findings, TOOL_VERSION) : renderScanTable(inv, findings);
       if (opts.output) writeAtomic(path.resolve(ctx.cwd, opts.output), text);
       else ctx.stdout(text);
@@ -35,8 +34,9 @@ export const register: RegisterCommand = (program, ctx, result) => {
       .argument('[path]', 'repository root', '.'),
   ).action(async (p: string, opts: FindingCommandOptions) => {
     const root = repoPath(ctx.cwd, p);
-    const { config } = loadConfig(root);
-    const inv = await buildInventory(root, config);
+    const { config } = await loadConfig(root);
+    const inv = await inventoryOf(root, config);
+    const { collectCheckFindings } = await import('../../check/index.ts');
     const findings = await collectCheckFindings(inv, config, { env: ctx.env, now: sourceDate(ctx.env), note: (l) => ctx.stderr(`note: ${l}\n`) });
     emitFindings(ctx, result, 'check', findings, config, opts);
   });

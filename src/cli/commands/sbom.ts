@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Option } from 'commander';
 import { loadConfig } from '../../config/load.ts';
-import { buildInventory } from '../../inventory/build.ts';
+import { inventoryOf } from '../lazy.ts';
 import { type RegisterCommand, UserError } from '../context.ts';
 import { writeAtomic } from '../finding-command.ts';
 import { repoPath } from '../repo-path.ts';
@@ -18,8 +18,8 @@ const slug = (s: string): string => s.replace(/[^A-Za-z0-9._-]+/g, '_').replace(
 
 /** Builds the whole-repository SBOM text of a directory (used for files and for git revisions alike). */
 async function repositoryText(root: string, format: SbomFormat, spec: string, env: NodeJS.ProcessEnv): Promise<string> {
-  const { config } = loadConfig(root);
-  const inv = await buildInventory(root, config);
+  const { config } = await loadConfig(root);
+  const inv = await inventoryOf(root, config);
   const { repositorySbom } = await import('../../sbom/model.ts');
   const { sbomTimestamp } = await import('../../sbom/timestamp.ts');
   const doc = repositorySbom(inv, path.basename(root));
@@ -47,8 +47,8 @@ export const register: RegisterCommand = (program, ctx) => {
     .enablePositionalOptions()
     .action(async (p: string, opts: { format: SbomFormat[]; spec: string; outputDir?: string; service?: string; vulnerabilities?: boolean; db?: string }) => {
       const root = repoPath(ctx.cwd, p);
-      const { config } = loadConfig(root);
-      const inv = await buildInventory(root, config);
+      const { config } = await loadConfig(root);
+      const inv = await inventoryOf(root, config);
       let matches: import('../../vulns/audit.ts').VulnMatch[] | undefined;
       if (opts.vulnerabilities) {
         const { AdvisoryDb, defaultDbDir } = await import('../../vulns/store.ts');

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { Option } from 'commander';
 import { loadConfig } from '../../config/load.ts';
 import type { Config } from '../../config/schema.ts';
-import { buildInventory } from '../../inventory/build.ts';
+import { inventoryOf } from '../lazy.ts';
 import type { AdvisoryDb } from '../../vulns/store.ts';
 import { type CliContext, EXIT, type RegisterCommand, UserError } from '../context.ts';
 import { addFindingOptions, emitFindings, type FindingCommandOptions, writeAtomic } from '../finding-command.ts';
@@ -37,7 +37,7 @@ export const register: RegisterCommand = (program, ctx, result) => {
     .option('--ecosystem <name...>', 'ecosystems to sync (PyPI, npm)')
     .argument('[path]', 'repository whose depwarden.yaml configures the sync', '.')
     .action(async (p: string, opts: { source?: string; db?: string; ecosystem?: string[] }) => {
-      const { config } = loadConfig(repoPath(ctx.cwd, p));
+      const { config } = await loadConfig(repoPath(ctx.cwd, p));
       const dir = await dbDirOf(ctx, config, opts.db);
       const { syncDb } = await import('../../vulns/sync.ts');
       const { AdvisoryDb } = await store();
@@ -73,7 +73,7 @@ export const register: RegisterCommand = (program, ctx, result) => {
     .argument('<source>', 'all.zip, or a directory')
     .option('--db <dir>', 'database directory')
     .action(async (src: string, opts: { db?: string }) => {
-      const { config } = loadConfig(ctx.cwd);
+      const { config } = await loadConfig(ctx.cwd);
       const { readDirectory, readZip } = await import('../../vulns/import.ts');
       const { writeDb } = await store();
       const abs = path.resolve(ctx.cwd, src);
@@ -89,7 +89,7 @@ export const register: RegisterCommand = (program, ctx, result) => {
     .option('--db <dir>', 'database directory')
     .addOption(new Option('-f, --format <format>').choices(['table', 'json']).default('table'))
     .action(async (opts: { db?: string; format: string }) => {
-      const { config } = loadConfig(ctx.cwd);
+      const { config } = await loadConfig(ctx.cwd);
       const dir = await dbDirOf(ctx, config, opts.db);
       const d = (await store()).AdvisoryDb.open(dir);
       if (!d) {
@@ -115,9 +115,9 @@ export const register: RegisterCommand = (program, ctx, result) => {
       .option('--db <dir>', 'database directory'),
   ).action(async (p: string, opts: FindingCommandOptions & { db?: string }) => {
     const root = repoPath(ctx.cwd, p);
-    const { config } = loadConfig(root);
+    const { config } = await loadConfig(root);
     const database = await openDbOrExplain(await dbDirOf(ctx, config, opts.db));
-    const inv = await buildInventory(root, config);
+    const inv = await inventoryOf(root, config);
     const { auditInventory } = await audit();
     const r = auditInventory(inv, database, (await vexMod()).loadTriage(root), sourceDate(ctx.env));
     database.close();
@@ -133,10 +133,10 @@ export const register: RegisterCommand = (program, ctx, result) => {
     .option('-o, --output <file>', 'write to a file')
     .action(async (p: string, opts: { format: string; db?: string; output?: string }) => {
       const root = repoPath(ctx.cwd, p);
-      const { config } = loadConfig(root);
+      const { config } = await loadConfig(root);
       const database = await openDbOrExplain(await dbDirOf(ctx, config, opts.db));
       const { exportCycloneDxVex, exportOpenVex, loadTriage } = await vexMod();
-      const r = (await audit()).auditInventory(await buildInventory(root, config), database, loadTriage(root), sourceDate(ctx.env));
+      const r = (await audit()).auditInventory(await inventoryOf(root, config), database, loadTriage(root), sourceDate(ctx.env));
       database.close();
       const all = [...r.matches.map((m) => r.suppressed.find((s) => s.id === m.id && s.pkg === m.pkg) ?? m)];
       const text = opts.format === 'openvex' ? exportOpenVex(all, { author: 'depwarden', timestamp: sourceDateIso(ctx.env) }) : exportCycloneDxVex(all, { timestamp: sourceDateIso(ctx.env) });
