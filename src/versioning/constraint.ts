@@ -10,7 +10,18 @@ export type ConstraintSyntax = Dependency['constraintSyntax'];
  * Does `version` meet `constraint` written in `syntax`? undefined when either cannot be read: callers never
  * turn "unreadable" into "violated".
  */
+const memo = new Map<string, boolean | undefined>();
+
 export function satisfies(syntax: ConstraintSyntax, constraint: string, version: string, opts: { prereleases?: boolean } = {}): boolean | undefined {
+  // Memoised: a fleet's locks ask the same (constraint, version) questions thousands of times.
+  const key = `${syntax}\0${constraint}\0${version}\0${opts.prereleases ?? ''}`;
+  if (memo.has(key)) return memo.get(key);
+  const r = satisfiesUncached(syntax, constraint, version, opts);
+  if (memo.size < 500_000) memo.set(key, r);
+  return r;
+}
+
+function satisfiesUncached(syntax: ConstraintSyntax, constraint: string, version: string, opts: { prereleases?: boolean }): boolean | undefined {
   switch (syntax) {
     case 'none':
       return undefined;
