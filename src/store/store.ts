@@ -1,0 +1,71 @@
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+
+/**
+ * One SQL dialect, PostgreSQL: the embedded default is PGlite (Postgres compiled to WASM, in process, data in a
+ * directory), a server is reached through `pg` when DATABASE_URL is set. Same migrations, same queries.
+ */
+export interface Store {
+  kind: 'pglite' | 'postgres';
+  query<T = Record<string, unknown>>(text: string, params?: unknown[]): Promise<T[]>;
+  /** Runs `fn` in one transaction on one connection; rolls back on any error. */
+  transaction<T>(fn: (q: Store['query']) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+const MIGRATIONS = new URL('./migrations/', import.meta.url);
+
+async function migrate(q: Store['query']): Promise<void> {
+  await q('CREATE TABLE IF NOT EXISTS schema_migrations (name text PRIMARY KEY)');
+  const done = new Set((await q<{ name: string }>('SELECT name FROM schema_migrations')).map((r) => r.name));
+  for (const f of readdirSync(MIGRATIONS).filter((x) => x.endsWith('.sql')).sort()) {
+    if (done.has(f)) continue;
+    await q(readFileSync(new URL(f, MIGRATIONS), 'utf8'));
+    await q('INSERT INTO schema_migrations (name) VALUES ($1) ON CONFLICT DO NOTHING', [f]);
+  }
+}
+
+/** PostgreSQL at `databaseUrl` (optionally in its own schema), else PGlite in `dir`. Migrations are applied. */
+export async function openStore(opts: { databaseUrl?: string; dir: string; schema?: string }): Promise<Store> {
+  if (opts.databaseUrl) {
+    const { default: pg } = await import('pg');
+    const schema = opts.schema;
+    if (schema && !/^[a-z_][a-z0-9_]*$/.test(schema)) throw new Error(`invalid schema name ${schema}`);
+    // The schema is part of every connection's startup options: no query can run before it applies.
+    const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: 4, ...(schema ? { options: `-c search_path=${schema}` } : {}) });
+    if (schema) await pool.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+    const store: Store = {
+      kind: 'postgres',
+      query: async <T>(text: string, params: unknown[] = []) => (await pool.query(text, params)).rows as T[],
+      transaction: async <T>(fn: (q: Store['query']) => Promise<T>) => {
+        const c = await pool.connect();
+        try {
+          await c.query('BEGIN');
+          const r = await fn(async <U>(text: string, params: unknown[] = []) => (await c.query(text, params)).rows as U[]);
+          await c.query('COMMIT');
+          return r;
+        } catch (e) {
+          await c.query('ROLLBACK').catch(() => {});
+          throw e;
+        } finally {
+          c.release();
+        }
+      },
+      close: () => pool.end(),
+    };
+    await store.transaction(async (q) => migrate(q));
+    return store;
+  }
+  mkdirSync(path.dirname(opts.dir), { recursive: true });
+  const { PGlite } = await import('@electric-sql/pglite');
+  const db = new PGlite(opts.dir);
+  const store: Store = {
+    kind: 'pglite',
+    query: async <T>(text: string, params: unknown[] = []) => (params.length ? (await db.query(text, params)).rows : (await db.exec(text)).flatMap((r) => r.rows)) as T[],
+    transaction: async <T>(fn: (q: Store['query']) => Promise<T>) =>
+      db.transaction(async (tx) => fn(async <U>(text: string, params: unknown[] = []) => (params.length ? (await tx.query(text, params)).rows : (await tx.exec(text)).flatMap((r) => r.rows)) as U[])),
+    close: () => db.close(),
+  };
+  await store.transaction(async (q) => migrate(q));
+  return store;
+}
