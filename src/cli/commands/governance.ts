@@ -15,11 +15,121 @@ async function storeFor(root: string, env: NodeJS.ProcessEnv) {
 }
 
 export const register: RegisterCommand = (program, ctx, result) => {
-  registerNotBuilt(program, ctx, result, 'changes', 'List and show change requests', 7);
-  registerNotBuilt(program, ctx, result, 'approve <change>', 'Approve a change request (signed)', 7);
-  registerNotBuilt(program, ctx, result, 'reject <change>', 'Reject a change request', 7);
-  registerNotBuilt(program, ctx, result, 'gate <change>', 'Exit 0 only when the policy is met for a change', 7);
   registerNotBuilt(program, ctx, result, 'rollback <target>', 'Roll a service or change back to its last known good state', 7);
+
+  /** Opens the store and the policy, runs `fn`, turns policy refusals into plain errors, always closes. */
+  const withGovernance = async <T>(repo: string, fn: (store: import('../../store/store.ts').Store, config: import('../../config/schema.ts').Config, g: typeof import('../../governance/changes.ts')) => Promise<T>): Promise<T> => {
+    const root = repoPath(ctx.cwd, repo);
+    const { loadConfig } = await import('../../config/load.ts');
+    const { config } = await loadConfig(root);
+    const g = await import('../../governance/changes.ts');
+    const store = await storeFor(root, ctx.env);
+    try {
+      return await fn(store, config, g);
+    } catch (e) {
+      if (e instanceof g.PolicyError) throw new UserError(e.message, EXIT.findings);
+      throw e;
+    } finally {
+      await store.close();
+    }
+  };
+
+  const changes = program.command('changes').description('Change requests: propose, list, show, record tests, merge, verify');
+  changes
+    .command('propose')
+    .argument('<id>')
+    .requiredOption('--title <text>')
+    .requiredOption('--class <class>', 'patch, minor, major or security')
+    .requiredOption('--author <login>')
+    .requiredOption('--digest <digest>', 'content digest of the change (e.g. the commit SHA); approvals sign it')
+    .option('--impact', 'an impact assessment is attached')
+    .option('-C, --repo <path>', 'repository root', '.')
+    .action(async (id: string, o: { title: string; class: string; author: string; digest: string; impact?: boolean; repo: string }) =>
+      withGovernance(o.repo, async (store, _c, g) => {
+        if (!(g.UPDATE_CLASSES as readonly string[]).includes(o.class)) throw new UserError(`--class must be one of ${g.UPDATE_CLASSES.join(', ')}`);
+        const c = await g.proposeChange(store, { id, title: o.title, class: o.class as 'minor', author: o.author, digest: o.digest, impact: o.impact ?? false });
+        ctx.stdout(`${c.id} proposed (${c.class})\n`);
+      }),
+    );
+  changes
+    .command('list')
+    .option('-C, --repo <path>', 'repository root', '.')
+    .action(async (o: { repo: string }) =>
+      withGovernance(o.repo, async (store, config, g) => {
+        for (const c of await g.listChanges(store)) {
+          const gt = await g.gate(store, config, c.id);
+          ctx.stdout(`${c.id.padEnd(12)} ${c.state.padEnd(12)} ${c.class.padEnd(8)} ${c.author.padEnd(10)} ${c.title}${gt.ok ? '' : `  [needs: ${gt.missing.join('; ')}]`}\n`);
+        }
+      }),
+    );
+  changes
+    .command('show')
+    .argument('<id>')
+    .option('-C, --repo <path>', 'repository root', '.')
+    .action(async (id: string, o: { repo: string }) =>
+      withGovernance(o.repo, async (store, config, g) => {
+        const c = await g.getChange(store, id);
+        const approvals = await g.approvalsOf(store, id);
+        const gt = await g.gate(store, config, id);
+        ctx.stdout(`${JSON.stringify({ ...c, approvals: approvals.map((a) => ({ approver: a.approver, roles: a.roles, time: a.time })), gate: gt }, null, 2)}\n`);
+      }),
+    );
+  for (const [name, desc] of [['tested', 'Record that the tests passed (or failed with --failed)'], ['merge', 'Merge (only when the policy is met)'], ['verified', 'Record the post-update verification']] as const) {
+    changes
+      .command(name)
+      .description(desc)
+      .argument('<id>')
+      .requiredOption('--actor <login>')
+      .option('--failed', 'the tests failed (tested only)')
+      .option('-C, --repo <path>', 'repository root', '.')
+      .action(async (id: string, o: { actor: string; failed?: boolean; repo: string }) =>
+        withGovernance(o.repo, async (store, config, g) => {
+          const c = name === 'tested' ? await g.recordTests(store, id, o.actor, !o.failed) : name === 'merge' ? await g.merge(store, config, id, o.actor) : await g.verifyChange(store, id, o.actor);
+          ctx.stdout(`${c.id} is ${c.state}\n`);
+        }),
+      );
+  }
+  program
+    .command('approve')
+    .description('Approve a change with an SSH-signed approval (signs with --key, or takes a made --signature)')
+    .argument('<change>')
+    .requiredOption('--as <login>', 'the approver (a member of a role in depwarden.yaml)')
+    .option('--key <file>', 'SSH private key to sign with')
+    .option('--signature <file>', 'an SSH signature made with `ssh-keygen -Y sign -n depwarden-approval`')
+    .option('-C, --repo <path>', 'repository root', '.')
+    .action(async (id: string, o: { as: string; key?: string; signature?: string; repo: string }) =>
+      withGovernance(o.repo, async (store, config, g) => {
+        const c = await g.getChange(store, id);
+        if (!o.key && !o.signature) throw new UserError(`give --key or --signature; the payload to sign is: ${g.approvalPayload(c)}`);
+        const sig = o.signature ? readFileSync(path.resolve(ctx.cwd, o.signature), 'utf8') : g.signApproval(c, path.resolve(ctx.cwd, o.key!));
+        const r = await g.approve(store, config, id, o.as, sig);
+        ctx.stdout(`${id}: approved by ${o.as}; ${r.gate.ok ? 'the policy is met' : `still needs: ${r.gate.missing.join('; ')}`}\n`);
+      }),
+    );
+  program
+    .command('reject')
+    .argument('<change>')
+    .requiredOption('--as <login>')
+    .requiredOption('--reason <text>')
+    .option('-C, --repo <path>', 'repository root', '.')
+    .action(async (id: string, o: { as: string; reason: string; repo: string }) =>
+      withGovernance(o.repo, async (store, _c, g) => {
+        await g.reject(store, id, o.as, o.reason);
+        ctx.stdout(`${id} rejected\n`);
+      }),
+    );
+  program
+    .command('gate')
+    .description('Exit 0 only when the policy is met for a change (for CI and required status checks)')
+    .argument('<change>')
+    .option('-C, --repo <path>', 'repository root', '.')
+    .action(async (id: string, o: { repo: string }) =>
+      withGovernance(o.repo, async (store, config, g) => {
+        const r = await g.gate(store, config, id);
+        ctx.stdout(r.ok ? `${id}: policy met\n` : `${id}: policy not met: ${r.missing.join('; ')}\n`);
+        result.code = r.ok ? EXIT.ok : EXIT.findings;
+      }),
+    );
 
   const log = program.command('audit-log').description('The tamper-evident audit trail (hash-chained; PGlite, or PostgreSQL with DATABASE_URL)');
   log
