@@ -19,7 +19,23 @@ export async function collectCheckFindings(inv: Inventory, config: Config, ce: C
   const out = [...runFoundationRules(inv, config)];
   out.push(...(await import('../conflicts/index.ts')).analyzeConflicts(inv, config));
   out.push(...(await vulnerabilityFindings(inv, config, ce)));
+  out.push(...(await overdueReviews(inv, ce)));
   return out;
+}
+
+/** Overdue post-update reviews, when the repository has a governance store (or DATABASE_URL names one). */
+async function overdueReviews(inv: Inventory, ce: CheckEnv): Promise<Finding[]> {
+  const { existsSync } = await import('node:fs');
+  const dir = `${inv.root}/.depwarden/state`;
+  if (!ce.env.DATABASE_URL && !existsSync(dir)) return [];
+  const { openStore } = await import('../store/store.ts');
+  const { governanceFindings } = await import('../governance/emergency.ts');
+  const store = await openStore({ ...(ce.env.DATABASE_URL ? { databaseUrl: ce.env.DATABASE_URL } : {}), ...(ce.env.DEPWARDEN_DB_SCHEMA ? { schema: ce.env.DEPWARDEN_DB_SCHEMA } : {}), dir });
+  try {
+    return await governanceFindings(store, ce.now);
+  } finally {
+    await store.close();
+  }
 }
 
 /** Audit findings when an advisory database exists; otherwise say plainly that vulnerabilities were not checked. */

@@ -124,10 +124,14 @@ export function verifySignature(config: Config, login: string, payload: string, 
 
 /** Signs the approval payload with a private key file (`ssh-keygen -Y sign`). */
 export function signApproval(change: Pick<Change, 'id' | 'digest'>, keyFile: string): string {
+  return signPayload(approvalPayload(change), keyFile);
+}
+
+export function signPayload(payload: string, keyFile: string): string {
   const dir = mkdtempSync(path.join(tmpdir(), 'dw-sign-'));
   try {
     const msg = path.join(dir, 'approval');
-    writeFileSync(msg, approvalPayload(change));
+    writeFileSync(msg, payload);
     execFileSync('ssh-keygen', ['-Y', 'sign', '-f', keyFile, '-n', SIGNATURE_NAMESPACE, msg], { stdio: 'ignore' });
     return readFileSync(`${msg}.sig`, 'utf8');
   } finally {

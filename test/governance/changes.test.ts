@@ -125,3 +125,41 @@ describe('governance commands', () => {
     }
   });
 });
+
+describe('emergency lane', () => {
+  it('a security fix merged without approvals is recorded, its review becomes overdue in check and changes list, and a signed review clears it', async () => {
+    const { runCli } = await import('../helpers/run-cli.ts');
+    const { writeFileSync } = await import('node:fs');
+    const repo = mkdtempSync(path.join(tmpdir(), 'dw-emergency-'));
+    try {
+      for (const n of ['alice', 'sec']) execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', n, '-f', path.join(repo, n)]);
+      const pub = (n: string): string => readFileSync(path.join(repo, `${n}.pub`), 'utf8').trim();
+      writeFileSync(path.join(repo, 'depwarden.yaml'), `governance:\n  roles:\n    developers:\n      - login: alice\n        key: "${pub('alice')}"\n    security:\n      - login: sec\n        key: "${pub('sec')}"\n  emergency:\n    reviewDeadlineHours: 24\n`);
+      const t0 = { SOURCE_DATE_EPOCH: String(Date.parse('2026-01-01T00:00:00Z') / 1000) };
+      const t2 = { SOURCE_DATE_EPOCH: String(Date.parse('2026-01-03T00:00:00Z') / 1000) };
+      const run = (env: Record<string, string>, ...a: string[]) => runCli([...a, '-C', repo], { env });
+      await run(t0, 'changes', 'propose', 'minor1', '--title', 'x', '--class', 'minor', '--author', 'alice', '--digest', 'd0');
+      const refused = await run(t0, 'changes', 'emergency-merge', 'minor1', '--actor', 'alice', '--reason', 'hurry');
+      assert.equal(refused.code, 1);
+      assert.match(refused.stderr, /only security fixes may take the emergency lane/);
+      await run(t0, 'changes', 'propose', 'sec1', '--title', 'urllib3 CVE fix', '--class', 'security', '--author', 'alice', '--digest', 'd1');
+      assert.equal((await run(t0, 'changes', 'emergency-merge', 'sec1', '--actor', 'alice', '--reason', 'CVE-2024-37891 exploited')).code, 0);
+      // Before the deadline: listed as due; check is clean. After it: overdue in both.
+      assert.match((await run(t0, 'changes', 'list')).stdout, /sec1\s+merged .*\[post-update review by security due 2026-01-02T00:00:00\.000Z\]/);
+      assert.equal((await runCli(['check', repo, '--format', 'json'], { env: t0 })).code, 0);
+      assert.match((await run(t2, 'changes', 'list')).stdout, /OVERDUE since 2026-01-02/);
+      const late = await runCli(['check', repo, '--format', 'json'], { env: t2 });
+      assert.equal(late.code, 1);
+      assert.deepEqual((JSON.parse(late.stdout) as { findings: { ruleId: string; subject: string }[] }).findings.map((f) => `${f.ruleId} ${f.subject}`), ['DW501 sec1']);
+      // The author cannot sign off; the security member can.
+      assert.equal((await run(t2, 'changes', 'review', 'sec1', '--as', 'alice', '--key', path.join(repo, 'alice'))).code, 1);
+      assert.equal((await run(t2, 'changes', 'review', 'sec1', '--as', 'sec', '--key', path.join(repo, 'sec'))).code, 0);
+      assert.equal((await runCli(['check', repo], { env: t2 })).code, 0);
+      const log = (await runCli(['audit-log', 'export', repo])).stdout;
+      assert.match(log, /"kind":"emergency_bypass"/);
+      assert.match(log, /"kind":"review_signed_off"/);
+    } finally {
+      rmSync(repo, { recursive: true, force: true });
+    }
+  });
+});

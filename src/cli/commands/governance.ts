@@ -56,9 +56,16 @@ export const register: RegisterCommand = (program, ctx, result) => {
     .option('-C, --repo <path>', 'repository root', '.')
     .action(async (o: { repo: string }) =>
       withGovernance(o.repo, async (store, config, g) => {
+        const { openReviews } = await import('../../governance/emergency.ts');
+        const { sourceDate } = await import('../source-date.ts');
+        const now = sourceDate(ctx.env).toISOString();
+        const reviews = new Map((await openReviews(store)).map((r) => [r.changeId, r]));
         for (const c of await g.listChanges(store)) {
           const gt = await g.gate(store, config, c.id);
-          ctx.stdout(`${c.id.padEnd(12)} ${c.state.padEnd(12)} ${c.class.padEnd(8)} ${c.author.padEnd(10)} ${c.title}${gt.ok ? '' : `  [needs: ${gt.missing.join('; ')}]`}\n`);
+          const r = reviews.get(c.id);
+          const review = r ? `  [post-update review by ${r.role} ${r.due < now ? `OVERDUE since ${r.due}` : `due ${r.due}`}]` : '';
+          const needs = c.state === 'proposed' || c.state === 'tests_passed' ? (gt.ok ? '' : `  [needs: ${gt.missing.join('; ')}]`) : '';
+          ctx.stdout(`${c.id.padEnd(12)} ${c.state.padEnd(12)} ${c.class.padEnd(8)} ${c.author.padEnd(10)} ${c.title}${needs}${review}\n`);
         }
       }),
     );
@@ -89,6 +96,39 @@ export const register: RegisterCommand = (program, ctx, result) => {
         }),
       );
   }
+  changes
+    .command('emergency-merge')
+    .description('Merge a security fix without the normal approvals (only when the policy allows it); opens a post-update review')
+    .argument('<id>')
+    .requiredOption('--actor <login>')
+    .requiredOption('--reason <text>')
+    .option('-C, --repo <path>', 'repository root', '.')
+    .action(async (id: string, o: { actor: string; reason: string; repo: string }) =>
+      withGovernance(o.repo, async (store, config) => {
+        const { emergencyMerge } = await import('../../governance/emergency.ts');
+        const { sourceDate } = await import('../source-date.ts');
+        await emergencyMerge(store, config, id, o.actor, o.reason, sourceDate(ctx.env));
+        ctx.stdout(`${id} merged through the emergency lane; post-update review by ${config.governance.emergency.reviewRole} due in ${config.governance.emergency.reviewDeadlineHours} h\n`);
+      }),
+    );
+  changes
+    .command('review')
+    .description('Sign off the post-update review of an emergency change (SSH-signed)')
+    .argument('<id>')
+    .requiredOption('--as <login>')
+    .option('--key <file>', 'SSH private key to sign with')
+    .option('--signature <file>', 'a made signature of the review payload')
+    .option('-C, --repo <path>', 'repository root', '.')
+    .action(async (id: string, o: { as: string; key?: string; signature?: string; repo: string }) =>
+      withGovernance(o.repo, async (store, config, g) => {
+        const { reviewPayload, signOffReview } = await import('../../governance/emergency.ts');
+        const c = await g.getChange(store, id);
+        if (!o.key && !o.signature) throw new UserError(`give --key or --signature; the payload to sign is: ${reviewPayload(c)}`);
+        const sig = o.signature ? readFileSync(path.resolve(ctx.cwd, o.signature), 'utf8') : g.signPayload(reviewPayload(c), path.resolve(ctx.cwd, o.key!));
+        await signOffReview(store, config, id, o.as, sig);
+        ctx.stdout(`${id}: post-update review signed off by ${o.as}\n`);
+      }),
+    );
   program
     .command('approve')
     .description('Approve a change with an SSH-signed approval (signs with --key, or takes a made --signature)')

@@ -31,6 +31,15 @@ export const governanceSection = z
       .strict()
       .prefault({})
       .describe('Per update class: approvals by role and the other gates. Defaults: patch/minor need passing tests and one developer; major an impact assessment, the team lead and a security review; security fixes the security team.'),
+    emergency: z
+      .object({
+        allowed: z.boolean().default(true).describe('Security fixes may be merged without the normal approvals.'),
+        reviewRole: z.string().default('security').describe('Role that must sign off the post-update review.'),
+        reviewDeadlineHours: z.number().int().min(1).default(48).describe('Hours after an emergency merge before its review is overdue.'),
+      })
+      .strict()
+      .prefault({})
+      .describe('The emergency lane for security fixes.'),
   })
   .strict()
-  .describe('Approvals by role and the audit trail.');
+  .describe('Approvals by role, the emergency lane and the audit trail.');
