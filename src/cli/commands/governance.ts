@@ -3,7 +3,6 @@ import path from 'node:path';
 import type { RegisterCommand } from '../context.ts';
 import { EXIT, UserError } from '../context.ts';
 import { writeAtomic } from '../finding-command.ts';
-import { registerNotBuilt } from '../not-built.ts';
 import { repoPath } from '../repo-path.ts';
 
 const HEAD_FILE = '.depwarden/audit-head';
@@ -15,7 +14,42 @@ async function storeFor(root: string, env: NodeJS.ProcessEnv) {
 }
 
 export const register: RegisterCommand = (program, ctx, result) => {
-  registerNotBuilt(program, ctx, result, 'rollback <target>', 'Roll a service or change back to its last known good state', 7);
+  program
+    .command('known-good')
+    .description("Record a service's last known good state (its dependency files at a commit, and the checks that passed)")
+    .argument('<service>')
+    .requiredOption('--actor <login>')
+    .option('--commit <rev>', 'revision that was proven good', 'HEAD')
+    .option('--checks <list>', 'comma-separated checks that proved it good', '')
+    .option('-C, --repo <path>', 'repository root', '.')
+    .action(async (name: string, o: { actor: string; commit: string; checks: string; repo: string }) =>
+      withGovernance(o.repo, async (store, config) => {
+        const root = repoPath(ctx.cwd, o.repo);
+        const inv = await (await import('../lazy.ts')).inventoryOf(root, config);
+        const svc = inv.services.find((s) => s.name === name);
+        if (!svc) throw new UserError(`no service named ${name} (see \`depwarden scan\`)`);
+        const { recordKnownGood } = await import('../../governance/rollback.ts');
+        const kg = await recordKnownGood(store, root, svc, o.checks.split(',').map((c) => c.trim()).filter(Boolean), o.actor, o.commit);
+        ctx.stdout(`${name}: known good at ${kg.commit.slice(0, 12)} (${Object.keys(kg.files).length} files)\n`);
+      }),
+    );
+  program
+    .command('rollback')
+    .description('Roll a service back to its last known good state on a new branch, as a change request under the policy')
+    .argument('<service>')
+    .requiredOption('--actor <login>')
+    .requiredOption('--reason <text>')
+    .option('--change <id>', 'the merged change that caused it (becomes rolled_back)')
+    .option('--health-check-failed', 'triggered by a failed health check: take the emergency lane')
+    .option('-C, --repo <path>', 'repository root', '.')
+    .action(async (name: string, o: { actor: string; reason: string; change?: string; healthCheckFailed?: boolean; repo: string }) =>
+      withGovernance(o.repo, async (store, config) => {
+        const { rollback } = await import('../../governance/rollback.ts');
+        const { sourceDate } = await import('../source-date.ts');
+        const r = await rollback(store, config, repoPath(ctx.cwd, o.repo), { service: name, reason: o.reason, actor: o.actor, healthCheckFailed: o.healthCheckFailed ?? false, ...(o.change ? { badChange: o.change } : {}), now: sourceDate(ctx.env) });
+        ctx.stdout(`branch ${r.branch} (${r.commit.slice(0, 12)}) restores ${r.restored.join(', ') || 'nothing'}; change ${r.changeId} ${r.emergency ? 'merged through the emergency lane (post-update review opened)' : 'proposed: it needs the policy\'s approvals'}\n`);
+      }),
+    );
 
   /** Opens the store and the policy, runs `fn`, turns policy refusals into plain errors, always closes. */
   const withGovernance = async <T>(repo: string, fn: (store: import('../../store/store.ts').Store, config: import('../../config/schema.ts').Config, g: typeof import('../../governance/changes.ts')) => Promise<T>): Promise<T> => {
