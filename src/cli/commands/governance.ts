@@ -194,16 +194,36 @@ export const register: RegisterCommand = (program, ctx, result) => {
     );
   program
     .command('gate')
-    .description('Exit 0 only when the policy is met for a change (for CI and required status checks)')
-    .argument('<change>')
+    .description('Exit 0 only when the policy is met for a change (for CI and required status checks); --github reads PR reviews')
+    .argument('[change]', 'change id (not with --github)')
+    .option('--github <owner/repo#pr>', 'evaluate the pull request\'s approving reviews instead (GITHUB_TOKEN, GITHUB_API_URL)')
+    .option('--class <class>', 'update class of the pull request (with --github)', 'minor')
+    .option('--tests-passed', 'the pull request\'s tests passed (with --github)')
+    .option('--impact', 'an impact assessment is attached (with --github)')
+    .option('--publish', 'publish the result as the commit status depwarden/approvals (with --github)')
     .option('-C, --repo <path>', 'repository root', '.')
-    .action(async (id: string, o: { repo: string }) =>
-      withGovernance(o.repo, async (store, config, g) => {
+    .action(async (id: string | undefined, o: { github?: string; class: string; testsPassed?: boolean; impact?: boolean; publish?: boolean; repo: string }) => {
+      if (o.github) {
+        const m = /^([\w.-]+)\/([\w.-]+)#(\d+)$/.exec(o.github);
+        if (!m) throw new UserError('--github takes owner/repo#number');
+        if (!['patch', 'minor', 'major', 'security'].includes(o.class)) throw new UserError('--class must be patch, minor, major or security');
+        const { loadConfig } = await import('../../config/load.ts');
+        const { config } = await loadConfig(repoPath(ctx.cwd, o.repo));
+        const { githubGate, publishStatus } = await import('../../governance/github.ts');
+        const target = { api: ctx.env.GITHUB_API_URL ?? 'https://api.github.com', owner: m[1]!, repo: m[2]!, pull: Number(m[3]), ...(ctx.env.GITHUB_TOKEN ? { token: ctx.env.GITHUB_TOKEN } : {}) };
+        const g = await githubGate(config, target, o.class as 'minor', { tests: Boolean(o.testsPassed), impact: Boolean(o.impact) });
+        if (o.publish) await publishStatus(target, g);
+        ctx.stdout(g.ok ? `${o.github}: policy met (${g.approvers.map((a) => `${a.login}: ${a.roles.join('/')}`).join(', ')})\n` : `${o.github}: policy not met: ${g.missing.join('; ')}\n`);
+        result.code = g.ok ? EXIT.ok : EXIT.findings;
+        return;
+      }
+      if (!id) throw new UserError('give a change id, or --github owner/repo#pr');
+      await withGovernance(o.repo, async (store, config, g) => {
         const r = await g.gate(store, config, id);
         ctx.stdout(r.ok ? `${id}: policy met\n` : `${id}: policy not met: ${r.missing.join('; ')}\n`);
         result.code = r.ok ? EXIT.ok : EXIT.findings;
-      }),
-    );
+      });
+    });
 
   const log = program.command('audit-log').description('The tamper-evident audit trail (hash-chained; PGlite, or PostgreSQL with DATABASE_URL)');
   log
