@@ -66,7 +66,8 @@ export async function rollback(
   const now = opts.now ?? new Date();
   const kg = await lastKnownGood(store, opts.service);
   if (!kg) throw new PolicyError(`no known good state is recorded for ${opts.service}: record one with \`depwarden known-good ${opts.service}\` after a healthy deploy`);
-  if (git(root, 'status', '--porcelain')) throw new PolicyError('the working tree has uncommitted changes: commit or stash them before a rollback');
+  // Untracked files (the embedded database's lock, build output) do not affect what the rollback restores.
+  if (git(root, 'status', '--porcelain', '--untracked-files=no')) throw new PolicyError('the working tree has uncommitted changes: commit or stash them before a rollback');
   let stamp = now.toISOString().replace(/[-:]/g, '').slice(0, 15);
   const base = `depwarden/rollback-${opts.service.replace(/[^A-Za-z0-9._-]+/g, '-')}`;
   // Two rollbacks of one service in the same second get distinct branches (and change ids).

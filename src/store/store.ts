@@ -1,4 +1,4 @@
-import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
 import path from 'node:path';
 
 /**
@@ -57,15 +57,72 @@ export async function openStore(opts: { databaseUrl?: string; dir: string; schem
     return store;
   }
   mkdirSync(path.dirname(opts.dir), { recursive: true });
+  // PGlite is one process's database: a lock file beside the data directory serialises processes (a second
+  // depwarden waits), and a lock left by a killed process is taken over.
+  const release = await lockDirectory(`${opts.dir}.lock`);
   const { PGlite } = await import('@electric-sql/pglite');
-  const db = new PGlite(opts.dir);
+  let db: InstanceType<typeof PGlite>;
+  try {
+    db = new PGlite(opts.dir);
+    await db.waitReady;
+  } catch (e) {
+    release();
+    throw e;
+  }
   const store: Store = {
     kind: 'pglite',
     query: async <T>(text: string, params: unknown[] = []) => (params.length ? (await db.query(text, params)).rows : (await db.exec(text)).flatMap((r) => r.rows)) as T[],
     transaction: async <T>(fn: (q: Store['query']) => Promise<T>) =>
       db.transaction(async (tx) => fn(async <U>(text: string, params: unknown[] = []) => (params.length ? (await tx.query(text, params)).rows : (await tx.exec(text)).flatMap((r) => r.rows)) as U[])),
-    close: () => db.close(),
+    close: async () => {
+      try {
+        await db.close();
+      } finally {
+        release();
+      }
+    },
   };
   await store.transaction(async (q) => migrate(q));
   return store;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** An exclusive lock file holding the owner's pid; waits (bounded) for a live owner, takes over a dead one's. */
+async function lockDirectory(file: string, timeoutMs = 120_000): Promise<() => void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const fd = openSync(file, 'wx');
+      writeSync(fd, String(process.pid));
+      closeSync(fd);
+      return () => {
+        try {
+          if (readFileSync(file, 'utf8') === String(process.pid)) unlinkSync(file);
+        } catch {
+          /* already gone */
+        }
+      };
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      const owner = Number(readFileSync(file, 'utf8') || 0);
+      if (owner && !alive(owner)) {
+        try {
+          unlinkSync(file);
+        } catch {
+          /* another waiter took it over first */
+        }
+        continue;
+      }
+      if (Date.now() > deadline) throw new Error(`the embedded database is in use by process ${owner} (lock ${file}); gave up after ${timeoutMs / 1000} s`);
+      await new Promise((r) => setTimeout(r, 50 + Math.random() * 50));
+    }
+  }
 }

@@ -62,6 +62,11 @@ for (const kind of ['pglite', 'postgres'] as const) {
       stores.push(s);
       return s;
     };
+    // PGlite is one process's database: close before another process needs it.
+    const done = async (s: Store): Promise<void> => {
+      stores.splice(stores.indexOf(s), 1);
+      await s.close();
+    };
     after(async () => {
       for (const s of stores) await s.close().catch(() => {});
       if (kind === 'postgres') {
@@ -83,13 +88,14 @@ for (const kind of ['pglite', 'postgres'] as const) {
       await s.query('DELETE FROM audit_log WHERE seq = 2');
       assert.ok(verifyLog(await readLog(s)).some((t) => t.kind === 'deleted' && t.seq === 2));
       await s.query('DELETE FROM audit_log');
+      await done(s);
     });
 
-    if (kind === 'postgres') {
+    {
       it('two writer processes never fork or lose the chain', async () => {
         const run = (actor: string): Promise<string> =>
           new Promise((resolve, reject) => {
-            const c = spawn(NODE, [WORKER, DATABASE_URL, schema, '40', actor]);
+            const c = spawn(NODE, kind === 'postgres' ? [WORKER, DATABASE_URL, schema, '40', actor] : [WORKER, 'pglite', path.join(dir, 'state'), '40', actor]);
             let out = '';
             c.stdout.on('data', (d) => (out += d));
             c.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`worker exited ${code}`))));
@@ -98,15 +104,17 @@ for (const kind of ['pglite', 'postgres'] as const) {
         const acked = [...a.trim().split('\n'), ...b.trim().split('\n')].map(Number).sort((x, y) => x - y);
         const s = await open();
         const log = await readLog(s);
+        await done(s);
         assert.equal(log.length, 80);
         assert.deepEqual(acked, log.map((e) => e.seq));
         assert.deepEqual(verifyLog(log), []);
       });
 
       it('kill -9 in the middle of writing loses nothing that was acknowledged', async () => {
-        const s = await open();
-        const before = (await readLog(s)).length;
-        const c = spawn(NODE, [WORKER, DATABASE_URL, schema, '100000', 'crashy']);
+        const s0 = await open();
+        const before = (await readLog(s0)).length;
+        await done(s0);
+        const c = spawn(NODE, kind === 'postgres' ? [WORKER, DATABASE_URL, schema, '100000', 'crashy'] : [WORKER, 'pglite', path.join(dir, 'state'), '100000', 'crashy']);
         let out = '';
         await new Promise<void>((resolve) => {
           c.stdout.on('data', (d) => {
@@ -119,7 +127,9 @@ for (const kind of ['pglite', 'postgres'] as const) {
         });
         await new Promise((r) => c.on('exit', r));
         const acked = out.split('\n').filter((l) => /^\d+$/.test(l)).map(Number);
+        const s = await open();
         const log = await readLog(s);
+        await done(s);
         const seqs = new Set(log.map((e) => e.seq));
         for (const a of acked) assert.ok(seqs.has(a), `acknowledged entry ${a} lost`);
         assert.ok(log.length >= before + acked.length);
