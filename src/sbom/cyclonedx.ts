@@ -1,12 +1,14 @@
 import { createHash } from 'node:crypto';
-// Sub-path imports: the package root also loads the validators (~30 ms), which only tests need.
+import { createRequire } from 'node:module';
+import path from 'node:path';
+// Sub-path imports: the package root also loads the validators, which only tests need.
 import * as Enums from '@cyclonedx/cyclonedx-library/Enums';
 import * as Models from '@cyclonedx/cyclonedx-library/Models';
-import * as Serialize from '@cyclonedx/cyclonedx-library/Serialize';
+import { fixupSpdxId } from '@cyclonedx/cyclonedx-library/SPDX';
 import * as Spec from '@cyclonedx/cyclonedx-library/Spec';
-
 import parseSpdx from 'spdx-expression-parse';
 import type { SbomComponent, SbomDoc } from './model.ts';
+import type { SbomVulnerability } from './vulnerabilities.ts';
 
 export const CDX_VERSIONS = ['1.5', '1.6', '1.7'] as const;
 export type CdxVersion = (typeof CDX_VERSIONS)[number];
@@ -20,33 +22,70 @@ const HASH_ALG: Record<string, Enums.HashAlgorithm> = {
   sha512: Enums.HashAlgorithm['SHA-512'],
 };
 
-/** A licence as an SPDX expression when it parses as one, else as a named licence (never dropped). */
-export function licenseOf(text: string): Models.LicenseExpression | Models.NamedLicense {
-  try {
-    parseSpdx(text);
-    return new Models.LicenseExpression(text);
-  } catch {
-    return new Models.NamedLicense(text.slice(0, 200));
+type SerializeModule = typeof import('@cyclonedx/cyclonedx-library/Serialize');
+const require = createRequire(import.meta.url);
+let jsonSerialize: Pick<SerializeModule, 'JsonSerializer' | 'JSON'> | undefined;
+
+/**
+ * The library's JSON serializer. Its public `Serialize` entry also loads the XML serializer, which pulls in
+ * xmlbuilder2 and its DOM (~20 ms, a tenth of a run on a small repository) even when only JSON is written.
+ * So JSON comes from the entry that entry re-exports (the same classes, pinned library version); if a future
+ * version moves that file, the public entry is used: same output, a little slower.
+ */
+function jsonSerializeModule(): Pick<SerializeModule, 'JsonSerializer' | 'JSON'> {
+  if (!jsonSerialize) {
+    try {
+      const dir = path.dirname(require.resolve('@cyclonedx/cyclonedx-library/package.json'));
+      jsonSerialize = require(path.join(dir, 'dist.node', 'serialize', 'index.common.js')) as SerializeModule;
+      if (typeof jsonSerialize.JsonSerializer !== 'function') throw new Error('moved');
+    } catch {
+      jsonSerialize = require('@cyclonedx/cyclonedx-library/Serialize') as SerializeModule;
+    }
   }
+  return jsonSerialize;
+}
+
+/** Which module serialised JSON (tests check the fast path is taken and gives the public entry's bytes). */
+export function jsonSerializerSource(): 'internal' | 'public' {
+  const m = jsonSerializeModule();
+  return m === (require('@cyclonedx/cyclonedx-library/Serialize') as unknown) ? 'public' : 'internal';
+}
+
+/**
+ * A licence as the lock states it: one SPDX id as `license.id`, a compound SPDX expression as `expression`,
+ * anything else (free text, "SEE LICENSE IN ...", "UNLICENSED") as a named licence: never dropped.
+ */
+export function licenseOf(text: string): Models.LicenseExpression | Models.NamedLicense | Models.SpdxLicense {
+  let parsed: ReturnType<typeof parseSpdx>;
+  try {
+    parsed = parseSpdx(text);
+  } catch {
+    return new Models.NamedLicense(text.slice(0, 1000));
+  }
+  // A single id the CycloneDX schema lists goes in `license.id` (its enum); others stay a valid expression.
+  const id = 'license' in parsed && !parsed.plus && !('exception' in parsed) ? fixupSpdxId(parsed.license) : undefined;
+  if (id) return new Models.SpdxLicense(id);
+  return new Models.LicenseExpression(text);
 }
 
 function component(c: SbomComponent): Models.Component {
-  const type = c.kind === 'container' ? Enums.ComponentType.Container : c.kind === 'action' ? Enums.ComponentType.Application : Enums.ComponentType.Library;
+  const type = c.kind === 'container' ? Enums.ComponentType.Container : c.kind === 'action' || c.kind === 'application' ? Enums.ComponentType.Application : Enums.ComponentType.Library;
   const hashes = new Models.HashDictionary();
   for (const h of c.hashes) {
-    const [alg, hex] = h.split(':') as [string, string];
-    const a = HASH_ALG[alg.toLowerCase()];
-    // One value per algorithm in CycloneDX: a wheel and an sdist both hash to sha256; keep the first (sorted).
-    if (a && hex && !hashes.has(a)) hashes.set(a, hex);
+    const colon = h.indexOf(':');
+    const a = HASH_ALG[h.slice(0, colon).toLowerCase()];
+    const hex = h.slice(colon + 1);
+    // One value per algorithm in CycloneDX: a wheel and an sdist both hash to sha256; keep the first (sorted)
+    // here and every one in the depwarden:hashes property.
+    if (a && /^[0-9a-f]+$/i.test(hex) && !hashes.has(a)) hashes.set(a, hex.toLowerCase());
   }
   const licenses = new Models.LicenseRepository();
   if (c.license) licenses.add(licenseOf(c.license));
   const refs = new Models.ExternalReferenceRepository();
   if (c.vcs) refs.add(new Models.ExternalReference(`${c.vcs.url}${c.vcs.commit ? `#${c.vcs.commit}` : ''}`, Enums.ExternalReferenceType.VCS, c.vcs.commit ? { comment: `resolved commit ${c.vcs.commit}` } : {}));
   const properties = new Models.PropertyRepository();
-  for (const [k, v] of Object.entries(c.properties).sort()) properties.add(new Models.Property(k, v));
-  const all = c.hashes.filter((h) => h.includes(':'));
-  if (all.length > 1) properties.add(new Models.Property('depwarden:hashes', all.join(' ')));
+  for (const [k, v] of Object.entries(c.properties)) properties.add(new Models.Property(k, v));
+  if (c.hashes.length > 1) properties.add(new Models.Property('depwarden:hashes', c.hashes.join(' ')));
   return new Models.Component(type, c.name, {
     bomRef: c.ref,
     ...(c.version ? { version: c.version } : {}),
@@ -55,19 +94,73 @@ function component(c: SbomComponent): Models.Component {
     licenses,
     externalReferences: refs,
     properties,
+    // The purl was built and normalised by packageurl-js (purl.ts); the library takes any object with toString.
     ...(c.purl ? { purl: c.purl as unknown as Models.Component['purl'] } : {}),
   });
+}
+
+function vulnerability(v: SbomVulnerability, refs: Map<string, Models.Component>): Models.Vulnerability.Vulnerability {
+  const V = Models.Vulnerability;
+  const E = Enums.Vulnerability;
+  const sourceOf = (id: string): Models.Vulnerability.Source => new V.Source({ name: id.split('-')[0]! });
+  const analysis = new V.Analysis({
+    state: v.analysis.state as Enums.Vulnerability.AnalysisState,
+    ...(v.analysis.justification ? { justification: v.analysis.justification as Enums.Vulnerability.AnalysisJustification } : {}),
+    ...(v.analysis.detail ? { detail: v.analysis.detail } : {}),
+  });
+  for (const r of v.analysis.response ?? []) analysis.response.add(r as Enums.Vulnerability.AnalysisResponse);
+  const out = new V.Vulnerability({
+    bomRef: `vuln-${v.id}`,
+    id: v.id,
+    source: sourceOf(v.id),
+    ...(v.description ? { description: v.description } : {}),
+    ...(v.recommendation ? { recommendation: v.recommendation } : {}),
+    analysis,
+  });
+  for (const a of v.aliases) out.references.add(new V.Reference(a, sourceOf(a)));
+  out.ratings.add(
+    new V.Rating({
+      severity: (v.rating.severity in { critical: 1, high: 1, medium: 1, low: 1, info: 1, none: 1 } ? v.rating.severity : 'unknown') as Enums.Vulnerability.Severity,
+      method: (Object.values(E.RatingMethod) as string[]).includes(v.rating.method) ? (v.rating.method as Enums.Vulnerability.RatingMethod) : E.RatingMethod.Other,
+      ...(v.rating.score !== undefined ? { score: v.rating.score } : {}),
+      ...(v.rating.vector ? { vector: v.rating.vector } : {}),
+    }),
+  );
+  for (const ref of v.affects) {
+    const c = refs.get(ref);
+    if (c) out.affects.add(new V.Affect(c.bomRef));
+  }
+  return out;
+}
+
+/** A fixed stand-in while the content is hashed; replaced by the UUID derived from that hash. */
+const PLACEHOLDER_SERIAL = 'urn:uuid:00000000-0000-4000-8000-000000000000';
+
+/** A UUID (version 5 layout: version nibble 5, RFC 4122 variant) from a SHA-256 of the content. */
+export function uuidFromContent(text: string): string {
+  const h = createHash('sha256').update(text).digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-${((parseInt(h[16]!, 16) & 3) | 8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
+export interface CycloneDxOptions {
+  version: CdxVersion;
+  timestamp: Date;
+  toolVersion: string;
+  format: 'json' | 'xml';
+  vulnerabilities?: SbomVulnerability[];
 }
 
 /**
  * CycloneDX JSON (or XML) through the official library, with sorted lists. The serial number is a UUID derived
  * from the document's content, and the timestamp comes from the caller: the same input gives the same bytes.
  */
-export function renderCycloneDx(doc: SbomDoc, opts: { version: CdxVersion; timestamp: Date; toolVersion: string; format: 'json' | 'xml'; vulnerabilities?: unknown[] }): string {
+export function renderCycloneDx(doc: SbomDoc, opts: CycloneDxOptions): string {
   const bom = new Models.Bom();
   bom.metadata.timestamp = opts.timestamp;
   bom.metadata.tools.components.add(new Models.Component(Enums.ComponentType.Application, 'depwarden', { version: opts.toolVersion }));
-  const root = new Models.Component(Enums.ComponentType.Application, doc.name, { bomRef: doc.rootRef });
+  const rootLicenses = new Models.LicenseRepository();
+  if (doc.subject.license) rootLicenses.add(licenseOf(doc.subject.license));
+  const root = new Models.Component(Enums.ComponentType.Application, doc.subject.name, { bomRef: doc.rootRef, ...(doc.subject.version ? { version: doc.subject.version } : {}), licenses: rootLicenses });
   bom.metadata.component = root;
   const byRef = new Map<string, Models.Component>([[doc.rootRef, root]]);
   for (const c of doc.components) {
@@ -84,27 +177,30 @@ export function renderCycloneDx(doc: SbomDoc, opts: { version: CdxVersion; times
       if (target) f.dependencies.add(target.bomRef);
     }
   }
-  const spec = SPEC[opts.version];
-  const render = (): string => {
-    if (opts.format === 'xml') {
-      const ser = new Serialize.XmlSerializer(new Serialize.XML.Normalize.Factory(Spec.SpecVersionDict[spec]!));
-      return ser.serialize(bom, { sortLists: true, space: 2 });
-    }
-    const ser = new Serialize.JsonSerializer(new Serialize.JSON.Normalize.Factory(Spec.SpecVersionDict[spec]!));
-    if (!opts.vulnerabilities?.length) return `${ser.serialize(bom, { sortLists: true, space: 2 })}\n`;
-    // Audit results go in as plain CycloneDX vulnerability objects (built and sorted in vulnerabilities.ts).
-    const json = JSON.parse(ser.serialize(bom, { sortLists: true })) as Record<string, unknown>;
-    json.vulnerabilities = opts.vulnerabilities;
-    return `${JSON.stringify(json, null, 2)}\n`;
-  };
-  const h = createHash('sha256').update(render()).digest('hex');
-  bom.serialNumber = `urn:uuid:${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-${((parseInt(h[16]!, 16) & 3) | 8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
-  return render();
+  for (const v of opts.vulnerabilities ?? []) bom.vulnerabilities.add(vulnerability(v, byRef));
+  bom.serialNumber = PLACEHOLDER_SERIAL;
+  const spec = Spec.SpecVersionDict[SPEC[opts.version]]!;
+  let text: string;
+  if (opts.format === 'xml') {
+    const S = require('@cyclonedx/cyclonedx-library/Serialize') as SerializeModule;
+    text = new S.XmlSerializer(new S.XML.Normalize.Factory(spec)).serialize(bom, { sortLists: true, space: 2 });
+  } else {
+    const S = jsonSerializeModule();
+    text = `${new S.JsonSerializer(new S.JSON.Normalize.Factory(spec)).serialize(bom, { sortLists: true, space: 2 })}\n`;
+  }
+  // The serial is the document's first occurrence of the placeholder (JSON: a top field; XML: a root attribute).
+  return text.replace(PLACEHOLDER_SERIAL, `urn:uuid:${uuidFromContent(text)}`);
 }
 
-/** Validates CycloneDX JSON against the official schema shipped with the library (strict variant). */
+const validators = new Map<string, { validate(data: string): Promise<unknown> }>();
+
+/** Validates CycloneDX JSON against the official schema shipped with the library (strict variant); null = valid. */
 export async function validateCycloneDxJson(json: string, version: CdxVersion): Promise<unknown> {
-  const { JsonStrictValidator } = await import('@cyclonedx/cyclonedx-library/Validation');
-  const validator = new JsonStrictValidator(SPEC[version]);
-  return validator.validate(json);
+  let v = validators.get(version);
+  if (!v) {
+    const { JsonStrictValidator } = await import('@cyclonedx/cyclonedx-library/Validation');
+    v = new JsonStrictValidator(SPEC[version]);
+    validators.set(version, v);
+  }
+  return v.validate(json);
 }

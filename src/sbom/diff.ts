@@ -1,7 +1,7 @@
 import { PackageURL } from 'packageurl-js';
 import { mdCell } from '../report/markdown.ts';
 import type { Ecosystem } from '../model/dependency.ts';
-import { classifyUpdate } from '../versioning/constraint.ts';
+import { classifyUpdate, type UpdateType } from '../versioning/constraint.ts';
 
 /** A component as both SBOM formats can state it. */
 export interface DiffEntry {
@@ -12,66 +12,106 @@ export interface DiffEntry {
   ecosystem?: Ecosystem;
   hashes: string[];
   license?: string;
+  /** Git dependencies: the commit the lock resolved (purl vcs_url "...@<commit>"). */
+  commit?: string;
 }
 
 export interface SbomDiff {
   added: DiffEntry[];
   removed: DiffEntry[];
+  /** updateType: major/minor/patch/prerelease by the ecosystem's rules; digest (image) or commit (action, git). */
   changed: { key: string; name: string; from: string; to: string; direction: 'upgrade' | 'downgrade' | 'change'; updateType: string }[];
   licenseChanges: { key: string; name: string; version: string; from?: string; to?: string }[];
-  /** Same version, different artifact hashes: somebody re-published or tampered with a release. */
-  hashChanges: { key: string; name: string; version: string; from: string[]; to: string[] }[];
+  /**
+   * Same version, different artifact hashes: somebody re-published or tampered with a release. Always severity
+   * high: a registry version should never change its bytes (Docker tags may, but an image's version here is
+   * its digest, so a moved tag is an update, not this).
+   */
+  hashChanges: { key: string; name: string; version: string; from: string[]; to: string[]; severity: 'high' }[];
 }
 
 function ecosystemOf(type: string): Ecosystem | undefined {
   return type === 'pypi' ? 'PyPI' : type === 'npm' ? 'npm' : type === 'docker' ? 'docker' : type === 'github' ? 'github-actions' : undefined;
 }
 
-function fromPurl(purl: string | undefined, name: string, version: string): Pick<DiffEntry, 'key' | 'ecosystem' | 'version'> {
+function fromPurl(purl: string | undefined, name: string, version: string): Pick<DiffEntry, 'key' | 'ecosystem' | 'version' | 'commit'> {
   if (!purl) return { key: name, version };
   try {
     const p = PackageURL.fromString(purl);
-    return { key: `${p.type}/${p.namespace ? `${p.namespace}/` : ''}${p.name}`, version: version || p.version || '', ...(ecosystemOf(p.type) ? { ecosystem: ecosystemOf(p.type)! } : {}) };
+    const commit = /@([0-9a-f]{7,64})$/i.exec(p.qualifiers?.vcs_url ?? '')?.[1];
+    const eco = ecosystemOf(p.type);
+    return { key: `${p.type}/${p.namespace ? `${p.namespace}/` : ''}${p.name}`, version: version || p.version || '', ...(eco ? { ecosystem: eco } : {}), ...(commit ? { commit: commit.toLowerCase() } : {}) };
   } catch {
     return { key: name, version };
   }
 }
 
+const isObj = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
+const arr = (x: unknown): Record<string, unknown>[] => (Array.isArray(x) ? x.filter(isObj) : []);
+const str = (x: unknown): string | undefined => (typeof x === 'string' ? x : undefined);
+
+/** "SHA-256" / "SHA256" / "sha256" → "sha256:<lower-case hex>"; undefined for anything malformed. */
+function hashOf(alg: unknown, content: unknown): string | undefined {
+  if (typeof alg !== 'string' || typeof content !== 'string' || !/^[0-9a-f]+$/i.test(content)) return undefined;
+  return `${alg.toLowerCase().replace(/-/g, '')}:${content.toLowerCase()}`;
+}
+
+/** CycloneDX walks nested components iteratively: hostile nesting cannot overflow the stack. */
+function cycloneDxEntries(doc: Record<string, unknown>): DiffEntry[] {
+  const out: DiffEntry[] = [];
+  const stack = [...arr(doc.components)].reverse();
+  while (stack.length) {
+    const c = stack.pop()!;
+    stack.push(...arr(c.components).reverse());
+    const name = str(c.name) ?? '';
+    const hashes = new Set(arr(c.hashes).map((h) => hashOf(h.alg, h.content)).filter((h): h is string => h !== undefined));
+    // depwarden's own SBOMs list every artifact hash there (CycloneDX holds one per algorithm).
+    const all = arr(c.properties).find((p) => p.name === 'depwarden:hashes');
+    for (const h of str(all?.value)?.split(' ') ?? []) if (/^[a-z0-9]+:[0-9a-f]+$/i.test(h)) hashes.add(h.toLowerCase());
+    const lic = arr(c.licenses)
+      .map((l) => str(l.expression) ?? (isObj(l.license) ? (str(l.license.id) ?? str(l.license.name)) : undefined))
+      .filter((x): x is string => Boolean(x))
+      .join(' AND ');
+    out.push({ name, hashes: [...hashes].sort(), ...(lic ? { license: lic } : {}), ...fromPurl(str(c.purl), name, str(c.version) ?? '') });
+  }
+  return out;
+}
+
+function spdxEntries(doc: Record<string, unknown>): DiffEntry[] {
+  // The document's subject (what it DESCRIBES) is not a dependency.
+  const described = new Set(Array.isArray(doc.documentDescribes) ? doc.documentDescribes.filter((x): x is string => typeof x === 'string') : []);
+  for (const r of arr(doc.relationships)) if (r.spdxElementId === 'SPDXRef-DOCUMENT' && r.relationshipType === 'DESCRIBES' && typeof r.relatedSpdxElement === 'string') described.add(r.relatedSpdxElement);
+  const out: DiffEntry[] = [];
+  for (const p of arr(doc.packages)) {
+    if (described.has(String(p.SPDXID))) continue;
+    const name = str(p.name) ?? '';
+    const purl = arr(p.externalRefs).find((r) => r.referenceType === 'purl');
+    const hashes = [...new Set(arr(p.checksums).map((h) => hashOf(h.algorithm, h.checksumValue)).filter((h): h is string => h !== undefined))].sort();
+    const declared = str(p.licenseDeclared);
+    const lic = declared && declared !== 'NOASSERTION' && declared !== 'NONE' ? declared : undefined;
+    out.push({ name, hashes, ...(lic ? { license: lic } : {}), ...fromPurl(str(purl?.referenceLocator), name, str(p.versionInfo) ?? '') });
+  }
+  return out;
+}
+
 /** Reads CycloneDX JSON or SPDX 2.3 JSON into diff entries. Throws with a plain message for anything else. */
 export function sbomEntries(json: string, label: string): DiffEntry[] {
-  let doc: Record<string, unknown>;
+  let doc: unknown;
   try {
-    doc = JSON.parse(json) as Record<string, unknown>;
+    doc = JSON.parse(json);
   } catch (e) {
     throw new Error(`${label} is not JSON: ${e instanceof Error ? e.message : String(e)}`);
   }
-  const out: DiffEntry[] = [];
-  if (doc.bomFormat === 'CycloneDX') {
-    const walk = (list: unknown): void => {
-      for (const c of Array.isArray(list) ? (list as Record<string, unknown>[]) : []) {
-        const name = String(c.name ?? '');
-        const hashes = (Array.isArray(c.hashes) ? (c.hashes as { alg: string; content: string }[]) : []).map((h) => `${h.alg.toLowerCase().replace('-', '')}:${h.content}`).sort();
-        const lic = (Array.isArray(c.licenses) ? (c.licenses as { expression?: string; license?: { id?: string; name?: string } }[]) : []).map((l) => l.expression ?? l.license?.id ?? l.license?.name).filter(Boolean).join(' AND ');
-        out.push({ name, hashes, ...(lic ? { license: lic } : {}), ...fromPurl(c.purl as string | undefined, name, String(c.version ?? '')) });
-        walk(c.components);
-      }
-    };
-    walk(doc.components);
-    return out;
-  }
-  if (typeof doc.spdxVersion === 'string') {
-    const described = new Set(Array.isArray(doc.documentDescribes) ? (doc.documentDescribes as string[]) : []);
-    for (const p of Array.isArray(doc.packages) ? (doc.packages as Record<string, unknown>[]) : []) {
-      if (described.has(String(p.SPDXID))) continue; // the document's subject, not a dependency
-      const name = String(p.name ?? '');
-      const purl = (Array.isArray(p.externalRefs) ? (p.externalRefs as { referenceType: string; referenceLocator: string }[]) : []).find((r) => r.referenceType === 'purl')?.referenceLocator;
-      const hashes = (Array.isArray(p.checksums) ? (p.checksums as { algorithm: string; checksumValue: string }[]) : []).map((h) => `${h.algorithm.toLowerCase()}:${h.checksumValue}`).sort();
-      const lic = typeof p.licenseDeclared === 'string' && p.licenseDeclared !== 'NOASSERTION' && p.licenseDeclared !== 'NONE' ? p.licenseDeclared : undefined;
-      out.push({ name, hashes, ...(lic ? { license: lic } : {}), ...fromPurl(purl, name, String(p.versionInfo ?? '')) });
-    }
-    return out;
-  }
+  if (isObj(doc) && doc.bomFormat === 'CycloneDX') return cycloneDxEntries(doc);
+  if (isObj(doc) && typeof doc.spdxVersion === 'string') return spdxEntries(doc);
   throw new Error(`${label} is neither CycloneDX JSON (bomFormat) nor SPDX JSON (spdxVersion)`);
+}
+
+/** Docker digests and git commits have no order: a change between two of them is named, not ranked. */
+function classify(e: DiffEntry | undefined, from: string, to: string): UpdateType | 'digest' | 'commit' {
+  if (/^sha256:[0-9a-f]{64}$/.test(from) && /^sha256:[0-9a-f]{64}$/.test(to)) return 'digest';
+  if (/^[0-9a-f]{40}$/i.test(from) && /^[0-9a-f]{40}$/i.test(to)) return 'commit';
+  return e?.ecosystem ? classifyUpdate(e.ecosystem, from, to) : 'unknown';
 }
 
 function cmpStr(a: string, b: string): number {
@@ -104,7 +144,9 @@ export function diffSboms(before: DiffEntry[], after: DiffEntry[]): SbomDiff {
     for (const [v, ea] of va) {
       const eb = vb.get(v);
       if (!eb) continue;
-      if (ea.hashes.length && eb.hashes.length && !ea.hashes.some((h) => eb.hashes.includes(h))) d.hashChanges.push({ key, name: eb.name, version: v, from: ea.hashes, to: eb.hashes });
+      if (ea.hashes.length && eb.hashes.length && !ea.hashes.some((h) => eb.hashes.includes(h))) d.hashChanges.push({ key, name: eb.name, version: v, from: ea.hashes, to: eb.hashes, severity: 'high' });
+      // A git dependency moved to another commit under the same version number.
+      if (ea.commit && eb.commit && ea.commit !== eb.commit) d.changed.push({ key, name: eb.name, from: `${v} (${ea.commit.slice(0, 12)})`, to: `${v} (${eb.commit.slice(0, 12)})`, direction: 'change', updateType: 'commit' });
       if ((ea.license ?? '') !== (eb.license ?? '')) d.licenseChanges.push({ key, name: eb.name, version: v, ...(ea.license ? { from: ea.license } : {}), ...(eb.license ? { to: eb.license } : {}) });
     }
     const onlyA = [...va.keys()].filter((v) => !vb.has(v)).sort();
@@ -112,9 +154,9 @@ export function diffSboms(before: DiffEntry[], after: DiffEntry[]): SbomDiff {
     if (onlyA.length === 1 && onlyB.length === 1) {
       const from = onlyA[0]!;
       const to = onlyB[0]!;
-      const eco = vb.get(to)!.ecosystem;
-      const t = eco ? classifyUpdate(eco, from, to) : 'unknown';
-      d.changed.push({ key, name: vb.get(to)!.name, from, to, direction: t === 'downgrade' ? 'downgrade' : t === 'unknown' ? 'change' : 'upgrade', updateType: t === 'downgrade' ? classifyUpdate(eco!, to, from) : t });
+      const t = classify(vb.get(to), from, to);
+      const ranked = t !== 'unknown' && t !== 'digest' && t !== 'commit' && t !== 'none';
+      d.changed.push({ key, name: vb.get(to)!.name, from, to, direction: t === 'downgrade' ? 'downgrade' : ranked ? 'upgrade' : 'change', updateType: t === 'downgrade' ? classify(vb.get(to), to, from) : t });
       const la = va.get(from)!.license ?? '';
       const lb = vb.get(to)!.license ?? '';
       if (la !== lb) d.licenseChanges.push({ key, name: vb.get(to)!.name, version: to, ...(la ? { from: la } : {}), ...(lb ? { to: lb } : {}) });
@@ -136,8 +178,8 @@ export function renderSbomDiff(d: SbomDiff, format: 'table' | 'json' | 'markdown
   if (format === 'markdown') {
     lines.push('### SBOM diff', '', counts, '');
     if (d.hashChanges.length) {
-      lines.push('**Supply-chain red flag: artifacts changed without a version change**', '', '| package | version | before | after |', '| --- | --- | --- | --- |');
-      for (const h of d.hashChanges) lines.push(`| ${mdCell(h.name)} | ${mdCell(h.version)} | ${mdCell(h.from.join(' '))} | ${mdCell(h.to.join(' '))} |`);
+      lines.push('**Supply-chain red flag (severity high): artifacts changed without a version change**', '', '| severity | package | version | before | after |', '| --- | --- | --- | --- | --- |');
+      for (const h of d.hashChanges) lines.push(`| ${h.severity} | ${mdCell(h.name)} | ${mdCell(h.version)} | ${mdCell(h.from.join(' '))} | ${mdCell(h.to.join(' '))} |`);
       lines.push('');
     }
     if (d.changed.length) {
@@ -158,7 +200,7 @@ export function renderSbomDiff(d: SbomDiff, format: 'table' | 'json' | 'markdown
     }
     return `${lines.join('\n')}\n`;
   }
-  for (const h of d.hashChanges) lines.push(`HASH CHANGED  ${h.name} ${h.version}: ${h.from.join(' ')} -> ${h.to.join(' ')}`);
+  for (const h of d.hashChanges) lines.push(`HASH CHANGED  ${h.name} ${h.version} (severity ${h.severity}, same version, different artifacts): ${h.from.join(' ')} -> ${h.to.join(' ')}`);
   for (const c of d.changed) lines.push(`${c.direction.padEnd(13)} ${c.name} ${c.from} -> ${c.to} (${c.updateType})`);
   for (const e of d.added) lines.push(`added         ${e.name} ${e.version}`);
   for (const e of d.removed) lines.push(`removed       ${e.name} ${e.version}`);

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { LockedPackage } from '../model/dependency.ts';
+import type { ImageRef } from '../model/files.ts';
 import type { Inventory, Service } from '../model/inventory.ts';
 import { lockGraph } from './graph.ts';
 import { purlOfAction, purlOfImage, purlOfLocked } from './purl.ts';
@@ -8,7 +9,8 @@ import { purlOfAction, purlOfImage, purlOfLocked } from './purl.ts';
 export interface SbomComponent {
   /** Stable, unique within the document: derived from the lock file and the package's place in it. */
   ref: string;
-  kind: 'library' | 'container' | 'action';
+  /** application: a service of the repository (in the repository SBOM). */
+  kind: 'library' | 'container' | 'action' | 'application';
   name: string;
   version: string;
   purl?: string;
@@ -16,6 +18,7 @@ export interface SbomComponent {
   scope: 'required' | 'optional' | 'excluded';
   /** "sha256:hex" / "sha512:hex". */
   hashes: string[];
+  /** As the lock or manifest states it: an SPDX expression, or free text (written as a named licence). */
   license?: string;
   /** Resolved commit of a git dependency, and its repository. */
   vcs?: { url: string; commit?: string };
@@ -23,10 +26,19 @@ export interface SbomComponent {
   properties: Record<string, string>;
 }
 
+/** What the document describes: a service (name, version and licence from its manifest) or the repository. */
+export interface SbomSubject {
+  ref: string;
+  name: string;
+  version?: string;
+  license?: string;
+}
+
 export interface SbomDoc {
   /** Service name, or the repository for the whole-repository SBOM. */
   name: string;
   rootRef: string;
+  subject: SbomSubject;
   components: SbomComponent[];
   /** ref → refs it depends on (the root depends on the service's direct dependencies / all roots). */
   dependencies: Map<string, string[]>;
@@ -39,13 +51,28 @@ function scopeOf(p: LockedPackage): SbomComponent['scope'] {
   return p.optional ? 'optional' : 'required';
 }
 
+function sourceProperty(p: LockedPackage): string | undefined {
+  const s = p.source;
+  if (!s || s.type === 'git') return undefined; // git: the vcs reference says it
+  if (s.type === 'directory' || s.type === 'file') return `${s.type}:${s.path}`;
+  if (s.type === 'registry') return s.url ? `registry:${s.url}` : undefined;
+  return `${s.type}:${s.url}`;
+}
+
 function lockedComponent(p: LockedPackage): SbomComponent {
   const where = `${p.span.file}#${p.path ?? `${p.normalizedName}@${p.version}`}`;
   const props: Record<string, string> = { 'depwarden:lockfile': p.span.file };
   if (p.markers) props['depwarden:markers'] = p.markers;
-  if (p.groups.length) props['depwarden:groups'] = p.groups.join(',');
+  if (p.markersByGroup) for (const [g, m] of Object.entries(p.markersByGroup)) props[`depwarden:markers:${g}`] = m;
+  if (p.groups.length) props['depwarden:groups'] = [...p.groups].sort().join(',');
   if (p.path) props['depwarden:npm-path'] = p.path;
-  if (p.source && p.source.type !== 'git') props['depwarden:source'] = p.source.type === 'directory' || p.source.type === 'file' ? `${p.source.type}:${p.source.path}` : `${p.source.type}:${'url' in p.source ? p.source.url : ''}`;
+  if (p.link) props['depwarden:npm-link'] = 'true';
+  if (p.bundled) props['depwarden:npm-bundled'] = 'true';
+  const src = sourceProperty(p);
+  if (src) props['depwarden:source'] = src;
+  if (p.source?.type === 'git' && p.source.subdirectory) props['depwarden:vcs-subdirectory'] = p.source.subdirectory;
+  const commit = p.source?.type === 'git' ? (p.source.resolvedReference ?? p.source.reference) : undefined;
+  if (p.source?.type === 'git' && p.source.reference && p.source.reference !== commit) props['depwarden:vcs-reference'] = p.source.reference;
   return {
     ref: `pkg-${shortHash(where)}`,
     kind: 'library',
@@ -55,9 +82,43 @@ function lockedComponent(p: LockedPackage): SbomComponent {
     scope: scopeOf(p),
     hashes: p.hashes,
     ...(p.license ? { license: p.license } : {}),
-    ...(p.source?.type === 'git' ? { vcs: { url: p.source.url, ...(p.source.resolvedReference ?? p.source.reference ? { commit: p.source.resolvedReference ?? p.source.reference } : {}) } } : {}),
+    ...(p.source?.type === 'git' ? { vcs: { url: p.source.url, ...(commit ? { commit } : {}) } } : {}),
     properties: props,
   };
+}
+
+function imageComponent(img: ImageRef, where: string): SbomComponent {
+  const purl = purlOfImage(img);
+  const named = img.repository.replace(/^library\//, '');
+  return {
+    ref: `image-${shortHash(`${where}:${img.resolved}`)}`,
+    kind: 'container',
+    // An image built from a variable with no value here keeps its text as written.
+    name: !named ? img.raw : img.registry ? `${img.registry}/${img.repository}` : img.repository,
+    version: img.digest ?? img.tag ?? 'latest',
+    ...(purl ? { purl } : {}),
+    scope: 'required',
+    hashes: img.digest ? [img.digest] : [],
+    properties: {
+      'depwarden:source-file': img.span.file,
+      ...(img.tag ? { 'depwarden:tag': img.tag } : {}),
+      ...(img.digest ? {} : { 'depwarden:pinned': 'false' }),
+      ...(img.unresolved.length ? { 'depwarden:unresolved-variables': [...img.unresolved].sort().join(',') } : {}),
+    },
+  };
+}
+
+/** The service's own name, version and licence from its manifests (pyproject first, then package.json). */
+function subjectOf(s: Service, inv: Inventory, ref: string): SbomSubject {
+  const out: SbomSubject = { ref, name: s.name };
+  for (const u of [...s.units].sort((a, b) => (a.manifest < b.manifest ? -1 : a.manifest > b.manifest ? 1 : 0))) {
+    const m = inv.files.get(u.manifest);
+    const version = m?.kind === 'pyproject' ? m.projectVersion : m?.kind === 'package-json' ? m.version : undefined;
+    const license = m?.kind === 'pyproject' || m?.kind === 'package-json' ? m.license : undefined;
+    if (version && !out.version) out.version = version;
+    if (license && !out.license) out.license = license;
+  }
+  return out;
 }
 
 /** The SBOM of one service: every locked package of its locks, its images, with the lock's own edges. */
@@ -66,10 +127,15 @@ export function serviceSbom(s: Service, inv: Inventory): SbomDoc {
   const components: SbomComponent[] = [];
   const deps = new Map<string, string[]>();
   const refOf = new Map<LockedPackage, string>();
-  const locks = new Set(s.locked.map((p) => p.span.file));
+  const byLock = new Map<string, LockedPackage[]>();
+  for (const p of s.locked) {
+    const list = byLock.get(p.span.file);
+    if (list) list.push(p);
+    else byLock.set(p.span.file, [p]);
+  }
   const direct: string[] = [];
-  for (const lock of [...locks].sort()) {
-    const pkgs = s.locked.filter((p) => p.span.file === lock);
+  for (const lock of [...byLock.keys()].sort()) {
+    const pkgs = byLock.get(lock)!;
     for (const p of pkgs) {
       const c = lockedComponent(p);
       refOf.set(p, c.ref);
@@ -81,26 +147,22 @@ export function serviceSbom(s: Service, inv: Inventory): SbomDoc {
       deps.set(refOf.get(from)!, tos.map((t) => refOf.get(t)!).sort());
       for (const t of tos) targeted.add(t);
     }
-    // The service depends on what its manifests declare; without that link, on the lock's roots.
-    const declared = new Set(s.dependencies.map((d) => d.normalizedName));
-    for (const p of pkgs) if (declared.has(p.normalizedName) || (!targeted.has(p) && declared.size === 0)) direct.push(refOf.get(p)!);
+    // The service depends on what its manifests declare (npm: the top-level install of that name); without
+    // declarations, on the lock's roots.
+    const ecosystem = pkgs[0]!.ecosystem;
+    const declared = new Set(s.dependencies.filter((d) => d.ecosystem === ecosystem).map((d) => d.normalizedName));
+    for (const p of pkgs) {
+      const isDeclared = declared.has(p.normalizedName) && (p.path === undefined || p.path === `node_modules/${p.name}`);
+      if (isDeclared || (declared.size === 0 && !targeted.has(p))) direct.push(refOf.get(p)!);
+    }
   }
   for (const img of s.images) {
-    const c: SbomComponent = {
-      ref: `image-${shortHash(`${img.span.file}:${img.span.line}:${img.resolved}`)}`,
-      kind: 'container',
-      name: img.unresolved.length && !img.repository.replace(/^library\/?/, '') ? img.raw : img.registry ? `${img.registry}/${img.repository}` : img.repository,
-      version: img.digest ?? img.tag ?? 'latest',
-      ...(purlOfImage(img) ? { purl: purlOfImage(img)! } : {}),
-      scope: 'required',
-      hashes: img.digest ? [img.digest] : [],
-      properties: { 'depwarden:source-file': img.span.file, ...(img.tag ? { 'depwarden:tag': img.tag } : {}) },
-    };
+    const c = imageComponent(img, `${img.span.file}:${img.span.line}`);
     components.push(c);
     direct.push(c.ref);
   }
   deps.set(rootRef, [...new Set(direct)].sort());
-  return { name: s.name, rootRef, components, dependencies: deps };
+  return { name: s.name, rootRef, subject: subjectOf(s, inv, rootRef), components, dependencies: deps };
 }
 
 /** The whole repository: every service's SBOM under one root, plus the CI actions the workflows use. */
@@ -111,29 +173,53 @@ export function repositorySbom(inv: Inventory, name: string): SbomDoc {
   const top: string[] = [];
   for (const s of inv.services) {
     const d = serviceSbom(s, inv);
-    byRef.set(d.rootRef, { ref: d.rootRef, kind: 'library', name: s.name, version: '', scope: 'required', hashes: [], properties: { 'depwarden:service-root': s.root } });
+    byRef.set(d.rootRef, {
+      ref: d.rootRef,
+      kind: 'application',
+      name: s.name,
+      version: d.subject.version ?? '',
+      scope: 'required',
+      hashes: [],
+      ...(d.subject.license ? { license: d.subject.license } : {}),
+      properties: { 'depwarden:service-root': s.root },
+    });
     for (const c of d.components) byRef.set(c.ref, c);
     for (const [k, v] of d.dependencies) deps.set(k, [...new Set([...(deps.get(k) ?? []), ...v])].sort());
     top.push(d.rootRef);
   }
   for (const a of inv.actions) {
+    if (a.kind === 'docker' && a.image) {
+      // `uses: docker://image` runs a container in CI: an image component, excluded from the services.
+      const c = imageComponent(a.image, a.span.file);
+      if (!byRef.has(c.ref)) {
+        byRef.set(c.ref, { ...c, scope: 'excluded', properties: { ...c.properties, 'depwarden:workflow': a.span.file } });
+        top.push(c.ref);
+      }
+      continue;
+    }
     if (a.kind !== 'action' && a.kind !== 'reusable-workflow') continue;
     const purl = purlOfAction(a);
     const ref = `action-${shortHash(`${a.owner}/${a.repo}/${a.path ?? ''}@${a.ref ?? ''}`)}`;
-    if (!byRef.has(ref)) {
-      byRef.set(ref, {
-        ref,
-        kind: 'action',
-        name: `${a.owner}/${a.repo}${a.path ? `/${a.path}` : ''}`,
-        version: a.ref ?? '',
-        ...(purl ? { purl } : {}),
-        scope: 'excluded', // runs in CI, not in the services
-        hashes: a.refKind === 'sha' ? [`sha1:${a.ref!.toLowerCase()}`] : [],
-        properties: { 'depwarden:workflow': a.span.file, ...(a.versionComment ? { 'depwarden:version-comment': a.versionComment } : {}) },
-      });
-      top.push(ref);
+    const seen = byRef.get(ref);
+    if (seen) {
+      // One component per action@ref; every workflow using it is listed.
+      const files = new Set(seen.properties['depwarden:workflow']!.split(','));
+      files.add(a.span.file);
+      seen.properties['depwarden:workflow'] = [...files].sort().join(',');
+      continue;
     }
+    byRef.set(ref, {
+      ref,
+      kind: 'action',
+      name: `${a.owner}/${a.repo}${a.path ? `/${a.path}` : ''}`,
+      version: a.ref ?? '',
+      ...(purl ? { purl } : {}),
+      scope: 'excluded', // runs in CI, not in the services
+      hashes: a.refKind === 'sha' && a.ref && /^[0-9a-f]{40}$/i.test(a.ref) ? [`sha1:${a.ref.toLowerCase()}`] : [],
+      properties: { 'depwarden:workflow': a.span.file, 'depwarden:ref-kind': a.refKind, ...(a.versionComment ? { 'depwarden:version-comment': a.versionComment } : {}) },
+    });
+    top.push(ref);
   }
   deps.set(rootRef, [...new Set(top)].sort());
-  return { name, rootRef, components: [...byRef.values()], dependencies: deps };
+  return { name, rootRef, subject: { ref: rootRef, name }, components: [...byRef.values()], dependencies: deps };
 }

@@ -2,23 +2,44 @@ import { PackageURL } from 'packageurl-js';
 import type { LockedPackage } from '../model/dependency.ts';
 import type { ActionRef, ImageRef } from '../model/files.ts';
 
+/** The purl spec's default repositories: no repository_url qualifier for these. */
+const DEFAULT_NPM = /^https?:\/\/registry\.(npmjs\.org|yarnpkg\.com)(\/|$)/;
+const DEFAULT_PYPI = /^https?:\/\/(pypi\.org|pypi\.python\.org|files\.pythonhosted\.org)(\/|$)/;
+
+/** An npm tarball URL (<registry>/<name>/-/<file>.tgz) gives its registry; other URLs are kept whole. */
+function npmRegistryOf(url: string, name: string): string {
+  const cut = url.indexOf(`/${name}/-/`);
+  return cut > 0 ? url.slice(0, cut) : url;
+}
+
 /**
- * Package URLs (purl-spec) through packageurl-js. PyPI names are PEP 503-normalised (the purl spec's pypi
- * rule: lower case, `_` as `-`); sources that are not the default registry become qualifiers.
+ * Package URLs (purl-spec) through packageurl-js, which applies the spec's per-type rules: PyPI names lower case
+ * with `_` as `-` (dots stay: pkg:pypi/zope.interface), npm names lower case. Sources that are not the default
+ * registry become qualifiers: vcs_url (git, with the resolved commit), download_url (a direct URL),
+ * repository_url (another index or registry), file_name (a local path).
  */
 export function purlOfLocked(p: LockedPackage): string {
   const q: Record<string, string> = {};
   const s = p.source;
-  if (s?.type === 'git') q.vcs_url = `git+${s.url}${s.resolvedReference ?? s.reference ? `@${s.resolvedReference ?? s.reference}` : ''}`;
-  else if (s?.type === 'url') q.download_url = s.url;
-  else if (s?.type === 'legacy' || (s?.type === 'registry' && s.url)) q.repository_url = s.url!;
-  else if (s?.type === 'file' || s?.type === 'directory') q.file_name = s.path;
-  if (p.ecosystem === 'PyPI') return new PackageURL('pypi', undefined, p.normalizedName, p.version || undefined, Object.keys(q).length ? q : undefined, undefined).toString();
+  if (s?.type === 'git') {
+    const commit = s.resolvedReference ?? s.reference;
+    q.vcs_url = `${s.url.startsWith('git+') ? '' : 'git+'}${s.url}${commit ? `@${commit}` : ''}`;
+  } else if (s?.type === 'url') q.download_url = s.url;
+  else if (s?.type === 'legacy' && !DEFAULT_PYPI.test(s.url)) q.repository_url = s.url;
+  else if (s?.type === 'registry' && s.url) {
+    const repo = p.ecosystem === 'npm' ? npmRegistryOf(s.url, p.name) : s.url;
+    if (!(p.ecosystem === 'npm' ? DEFAULT_NPM : DEFAULT_PYPI).test(repo)) q.repository_url = repo;
+  } else if (s?.type === 'file' || s?.type === 'directory') q.file_name = s.path;
+  const qualifiers = Object.keys(q).length ? q : undefined;
+  if (p.ecosystem === 'PyPI') return new PackageURL('pypi', undefined, p.name, p.version || undefined, qualifiers, undefined).toString();
   const scoped = /^(@[^/]+)\/(.+)$/.exec(p.name);
-  return new PackageURL('npm', scoped ? scoped[1]! : undefined, scoped ? scoped[2]! : p.name, p.version || undefined, Object.keys(q).length ? q : undefined, undefined).toString();
+  return new PackageURL('npm', scoped ? scoped[1]! : undefined, scoped ? scoped[2]! : p.name, p.version || undefined, qualifiers, undefined).toString();
 }
 
-/** pkg:docker/<namespace>/<name>@<digest or tag>, with repository_url for registries other than Docker Hub. */
+/**
+ * pkg:docker/<namespace>/<name>@<digest, else tag>: the digest when pinned (the purl spec's version for an
+ * image), the tag then as a qualifier; repository_url for registries other than Docker Hub.
+ */
 export function purlOfImage(img: ImageRef): string | undefined {
   const parts = img.repository.split('/');
   const name = parts.pop()!;

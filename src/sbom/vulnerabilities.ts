@@ -2,13 +2,29 @@ import type { VulnMatch } from '../vulns/audit.ts';
 import type { SbomDoc } from './model.ts';
 import { purlOfLocked } from './purl.ts';
 
+/**
+ * A vulnerability as the SBOM states it, independent of the output format (cyclonedx.ts turns it into the
+ * library's models, so JSON and XML both carry it). State, justification and responses are CycloneDX VEX's.
+ */
+export interface SbomVulnerability {
+  id: string;
+  /** Other ids of the same advisory (aliases). */
+  aliases: string[];
+  rating: { severity: string; score?: number; method: string; vector?: string };
+  description?: string;
+  recommendation?: string;
+  analysis: { state: string; justification?: string; response?: string[]; detail?: string };
+  /** bom-refs of the affected components, sorted. */
+  affects: string[];
+}
+
 const METHOD: Record<string, string> = { CVSS_V4: 'CVSSv4', CVSS_V3: 'CVSSv31', CVSS_V2: 'CVSSv2' };
 
 /**
- * CycloneDX `vulnerabilities` (with VEX `analysis`) for the audit's matches, pointing at the components of
- * `doc` by bom-ref. Suppressed (triaged) matches are included with their analysis: that is what VEX is for.
+ * The audit's matches (src/vulns/audit.ts) against the components of `doc`, found by purl. Triaged
+ * (suppressed) matches are included with their analysis: that is what VEX is for.
  */
-export function vulnerabilitiesFor(doc: SbomDoc, matches: VulnMatch[]): unknown[] {
+export function vulnerabilitiesFor(doc: SbomDoc, matches: VulnMatch[]): SbomVulnerability[] {
   const refByPurl = new Map<string, string[]>();
   for (const c of doc.components) if (c.purl) refByPurl.set(c.purl, [...(refByPurl.get(c.purl) ?? []), c.ref]);
   const byId = new Map<string, { m: VulnMatch; refs: Set<string> }>();
@@ -20,24 +36,24 @@ export function vulnerabilitiesFor(doc: SbomDoc, matches: VulnMatch[]): unknown[
     byId.set(m.id, e);
   }
   return [...byId.values()]
-    .sort((a, b) => (a.m.id < b.m.id ? -1 : 1))
+    .sort((a, b) => (a.m.id < b.m.id ? -1 : a.m.id > b.m.id ? 1 : 0))
     .map(({ m, refs }) => ({
-      'bom-ref': `vuln-${m.id}`,
       id: m.id,
-      ...(m.ids.length > 1 ? { references: m.ids.filter((i) => i !== m.id).map((i) => ({ id: i, source: { name: i.split('-')[0] } })) } : {}),
-      ratings: [
-        m.scored.score !== undefined
-          ? { score: m.scored.score, severity: m.scored.severity, method: METHOD[m.scored.source] ?? 'other', ...(m.scored.vector ? { vector: m.scored.vector } : {}) }
-          : { severity: m.scored.severity === 'info' ? 'info' : m.scored.severity, method: 'other' },
-      ],
+      aliases: m.ids.filter((i) => i !== m.id).sort(),
+      rating: {
+        severity: m.scored.severity,
+        ...(m.scored.score !== undefined ? { score: m.scored.score } : {}),
+        method: (m.scored.score !== undefined && METHOD[m.scored.source]) || 'other',
+        ...(m.scored.vector ? { vector: m.scored.vector } : {}),
+      },
       ...(m.summary ? { description: m.summary } : {}),
       ...(m.fixedIn ? { recommendation: `Upgrade to ${m.fixedIn} or later` } : {}),
       analysis: {
         state: m.triage?.state ?? 'in_triage',
         ...(m.triage?.justification ? { justification: m.triage.justification } : {}),
-        ...(m.triage?.response ? { response: m.triage.response } : {}),
+        ...(m.triage?.response?.length ? { response: [...m.triage.response].sort() } : {}),
         ...(m.triage ? { detail: `${m.triage.reason} (owner ${m.triage.owner}, expires ${m.triage.expires})` } : {}),
       },
-      affects: [...refs].sort().map((ref) => ({ ref })),
+      affects: [...refs].sort(),
     }));
 }

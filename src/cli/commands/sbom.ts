@@ -5,49 +5,44 @@ import path from 'node:path';
 import { Option } from 'commander';
 import { loadConfig } from '../../config/load.ts';
 import { inventoryOf } from '../lazy.ts';
-import { type RegisterCommand, UserError } from '../context.ts';
+import { EXIT, type RegisterCommand, UserError } from '../context.ts';
 import { writeAtomic } from '../finding-command.ts';
 import { repoPath } from '../repo-path.ts';
 import { TOOL_VERSION } from '../version.ts';
 
+// Kept here (not imported from src/sbom) so that registering the command loads none of the SBOM code.
 const FORMATS = ['cyclonedx-json', 'cyclonedx-xml', 'spdx-json'] as const;
 type SbomFormat = (typeof FORMATS)[number];
-const EXT: Record<SbomFormat, string> = { 'cyclonedx-json': 'cdx.json', 'cyclonedx-xml': 'cdx.xml', 'spdx-json': 'spdx.json' };
+type Spec = '1.5' | '1.6' | '1.7';
 
-const slug = (s: string): string => s.replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^_+|_+$/g, '') || 'root';
-
-/** Builds the whole-repository SBOM text of a directory (used for files and for git revisions alike). */
-async function repositoryText(root: string, format: SbomFormat, spec: string, env: NodeJS.ProcessEnv): Promise<string> {
+/** The repository SBOM (CycloneDX 1.6 JSON) of a directory: what `sbom diff --git` compares. */
+async function repositoryJson(root: string, name: string): Promise<string> {
   const { config } = await loadConfig(root);
   const inv = await inventoryOf(root, config);
-  const { repositorySbom } = await import('../../sbom/model.ts');
-  const { sbomTimestamp } = await import('../../sbom/timestamp.ts');
-  const doc = repositorySbom(inv, path.basename(root));
-  const ts = sbomTimestamp(env, root, [...new Set(inv.services.flatMap((s) => s.locked.map((p) => p.span.file)))]);
-  return render(doc, format, spec, ts);
+  const { sbomDocuments, renderSbom } = await import('../../sbom/documents.ts');
+  const repo = sbomDocuments(inv, name).at(-1)!;
+  // A fixed timestamp: only the components are compared.
+  return renderSbom(repo.doc, 'cyclonedx-json', { spec: '1.6', timestamp: new Date(0), toolVersion: TOOL_VERSION });
 }
 
-async function render(doc: import('../../sbom/model.ts').SbomDoc, format: SbomFormat, spec: string, timestamp: Date, matches?: import('../../vulns/audit.ts').VulnMatch[]): Promise<string> {
-  if (format === 'spdx-json') return (await import('../../sbom/spdx.ts')).renderSpdx(doc, { timestamp, toolVersion: TOOL_VERSION });
-  const vulnerabilities = matches && format === 'cyclonedx-json' ? (await import('../../sbom/vulnerabilities.ts')).vulnerabilitiesFor(doc, matches) : undefined;
-  return (await import('../../sbom/cyclonedx.ts')).renderCycloneDx(doc, { version: spec as '1.6', timestamp, toolVersion: TOOL_VERSION, format: format === 'cyclonedx-xml' ? 'xml' : 'json', ...(vulnerabilities ? { vulnerabilities } : {}) });
-}
-
-export const register: RegisterCommand = (program, ctx) => {
+export const register: RegisterCommand = (program, ctx, result) => {
   const sbom = program
     .command('sbom')
     .description('Write CycloneDX and SPDX SBOMs per service and for the whole repository')
     .argument('[path]', 'repository root', '.')
-    .addOption(new Option('-f, --format <format...>', 'one or more formats').choices([...FORMATS]).default(['cyclonedx-json']))
-    .addOption(new Option('--spec <version>', 'CycloneDX specification version').choices(['1.5', '1.6', '1.7']).default('1.6'))
-    .option('-o, --output-dir <dir>', 'write <service>.<ext> per service and repository.<ext>; without it the repository SBOM goes to stdout')
+    .addOption(new Option('-f, --format <format...>', 'one or more formats (default: sbom.formats in depwarden.yaml, else cyclonedx-json)').choices([...FORMATS]))
+    .addOption(new Option('--spec <version>', 'CycloneDX specification version (default: sbom.specVersion, else 1.6)').choices(['1.5', '1.6', '1.7']))
+    .option('-o, --output-dir <dir>', 'write <service>.<ext> per service and repository.<ext>; without it (and without sbom.outputDir) the repository SBOM goes to stdout')
     .option('--service <name>', 'only this service (to stdout, or its file)')
     .option('--vulnerabilities', 'embed the audit (CycloneDX vulnerabilities with VEX analysis; needs the advisory database)')
     .option('--db <dir>', 'advisory database directory (with --vulnerabilities)')
     .enablePositionalOptions()
-    .action(async (p: string, opts: { format: SbomFormat[]; spec: string; outputDir?: string; service?: string; vulnerabilities?: boolean; db?: string }) => {
+    .action(async (p: string, opts: { format?: SbomFormat[]; spec?: Spec; outputDir?: string; service?: string; vulnerabilities?: boolean; db?: string }) => {
       const root = repoPath(ctx.cwd, p);
       const { config } = await loadConfig(root);
+      const formats = opts.format ?? config.sbom.formats;
+      const spec = opts.spec ?? config.sbom.specVersion;
+      const outputDir = opts.outputDir ? path.resolve(ctx.cwd, opts.outputDir) : config.sbom.outputDir ? path.resolve(root, config.sbom.outputDir) : undefined;
       const inv = await inventoryOf(root, config);
       let matches: import('../../vulns/audit.ts').VulnMatch[] | undefined;
       if (opts.vulnerabilities) {
@@ -56,33 +51,36 @@ export const register: RegisterCommand = (program, ctx) => {
         const db = AdvisoryDb.open(dir);
         if (!db) throw new UserError(`--vulnerabilities needs the advisory database, and there is none at ${dir}: run \`depwarden db sync\``);
         const { auditInventory } = await import('../../vulns/audit.ts');
-        const { loadTriage } = await import('../../vulns/vex.ts');
+        const { applyTriage, loadTriage } = await import('../../vulns/vex.ts');
         const { sourceDate } = await import('../source-date.ts');
-        const r = auditInventory(inv, db, loadTriage(root), sourceDate(ctx.env));
+        const triage = loadTriage(root);
+        const now = sourceDate(ctx.env);
+        const r = auditInventory(inv, db, triage, now);
         db.close();
-        matches = [...r.matches.map((m) => r.suppressed.find((x) => x.id === m.id && x.pkg === m.pkg) ?? m)];
+        // Every match, each with its triage decision when there is one (that is the VEX analysis).
+        const t = applyTriage(r.matches, triage, now);
+        matches = [...t.active, ...t.suppressed];
+        if (formats.includes('spdx-json')) ctx.stderr('note: SPDX 2.3 has no vulnerability section; the audit goes into the CycloneDX files only\n');
       }
-      const { repositorySbom, serviceSbom } = await import('../../sbom/model.ts');
+      const { sbomDocuments, renderSbom, SBOM_EXT } = await import('../../sbom/documents.ts');
       const { sbomTimestamp } = await import('../../sbom/timestamp.ts');
-      const services = opts.service ? inv.services.filter((s) => s.name === opts.service) : inv.services;
-      if (opts.service && services.length === 0) throw new UserError(`no service named ${opts.service} (see \`depwarden scan\`)`);
-      const docs = services.map((s) => ({ file: slug(s.name), doc: serviceSbom(s, inv), locks: [...new Set(s.locked.map((x) => x.span.file))] }));
-      if (!opts.service) docs.push({ file: 'repository', doc: repositorySbom(inv, path.basename(root)), locks: [...new Set(inv.services.flatMap((s) => s.locked.map((x) => x.span.file)))] });
-      if (!opts.outputDir) {
-        const one = docs[docs.length - 1]!;
-        ctx.stdout(await render(one.doc, opts.format[0]!, opts.spec, sbomTimestamp(ctx.env, root, one.locks), matches));
+      if (opts.service !== undefined && !inv.services.some((s) => s.name === opts.service)) throw new UserError(`no service named ${opts.service} (see \`depwarden scan\`)`);
+      const docs = sbomDocuments(inv, path.basename(root), opts.service);
+      const render = (d: (typeof docs)[number], f: SbomFormat): string =>
+        renderSbom(d.doc, f, { spec, timestamp: sbomTimestamp(ctx.env, root, d.locks), toolVersion: TOOL_VERSION, ...(matches ? { vulnerabilities: matches } : {}) });
+      if (!outputDir) {
+        ctx.stdout(render(docs.at(-1)!, formats[0]!));
         return;
       }
-      const dir = path.resolve(ctx.cwd, opts.outputDir);
-      mkdirSync(dir, { recursive: true });
+      mkdirSync(outputDir, { recursive: true });
       let n = 0;
       for (const d of docs) {
-        for (const f of opts.format) {
-          writeAtomic(path.join(dir, `${d.file}.${EXT[f]}`), await render(d.doc, f, opts.spec, sbomTimestamp(ctx.env, root, d.locks), matches));
+        for (const f of formats) {
+          writeAtomic(path.join(outputDir, `${d.file}.${SBOM_EXT[f]}`), render(d, f));
           n++;
         }
       }
-      ctx.stderr(`wrote ${n} SBOM files to ${dir}\n`);
+      ctx.stderr(`wrote ${n} SBOM files to ${outputDir}\n`);
     });
 
   sbom
@@ -92,7 +90,8 @@ export const register: RegisterCommand = (program, ctx) => {
     .argument('<new>', 'SBOM file, or a git revision with --git')
     .option('--git [repo]', 'old and new are revisions of this repository (default: the current directory)')
     .addOption(new Option('-f, --format <format>').choices(['table', 'json', 'markdown']).default('table'))
-    .action(async (a: string, b: string, opts: { git?: string | boolean; format: 'table' | 'json' | 'markdown' }) => {
+    .option('--fail-on-hash-change', `exit ${EXIT.findings} when a package kept its version but changed its hashes (a supply-chain red flag)`)
+    .action(async (a: string, b: string, opts: { git?: string | boolean; format: 'table' | 'json' | 'markdown'; failOnHashChange?: boolean }) => {
       const { diffSboms, renderSbomDiff, sbomEntries } = await import('../../sbom/diff.ts');
       let ta: string;
       let tb: string;
@@ -100,13 +99,18 @@ export const register: RegisterCommand = (program, ctx) => {
         const repo = repoPath(ctx.cwd, typeof opts.git === 'string' ? opts.git : '.');
         const checkout = async (rev: string): Promise<string> => {
           const tmp = mkdtempSync(path.join(tmpdir(), 'dw-sbom-rev-'));
+          // Same folder name as the repository: service names derived from it stay equal across revisions.
+          const dir = path.join(tmp, path.basename(repo));
+          let tar: Buffer;
           try {
             // git archive gives the committed tree only: no work-tree noise in the comparison.
-            const tar = execFileSync('git', ['-C', repo, 'archive', '--format=tar', rev], { maxBuffer: 1 << 30 });
-            execFileSync('tar', ['-x', '-C', tmp], { input: tar });
-            return await repositoryText(tmp, 'cyclonedx-json', '1.6', { ...ctx.env, SOURCE_DATE_EPOCH: '0' });
+            tar = execFileSync('git', ['-C', repo, 'archive', '--format=tar', rev], { maxBuffer: 1 << 30, stdio: ['ignore', 'pipe', 'pipe'] });
+            mkdirSync(dir);
+            execFileSync('tar', ['-x', '-C', dir], { input: tar, stdio: ['pipe', 'ignore', 'pipe'] });
+            return await repositoryJson(dir, path.basename(repo));
           } catch (e) {
-            throw new UserError(`cannot read revision ${rev} of ${repo}: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`);
+            const msg = e instanceof Error && 'stderr' in e && e.stderr ? String(e.stderr).trim().split('\n')[0] : e instanceof Error ? e.message.split('\n')[0] : String(e);
+            throw new UserError(`cannot read revision ${rev} of ${repo}: ${msg}`);
           } finally {
             rmSync(tmp, { recursive: true, force: true });
           }
@@ -117,8 +121,8 @@ export const register: RegisterCommand = (program, ctx) => {
         const read = (f: string): string => {
           try {
             return readFileSync(path.resolve(ctx.cwd, f), 'utf8');
-          } catch {
-            throw new UserError(`cannot read ${f}`);
+          } catch (e) {
+            throw new UserError(`cannot read ${f}: ${e instanceof Error && 'code' in e ? String(e.code) : 'error'}`);
           }
         };
         ta = read(a);
@@ -131,5 +135,6 @@ export const register: RegisterCommand = (program, ctx) => {
         throw new UserError(e instanceof Error ? e.message : String(e));
       }
       ctx.stdout(renderSbomDiff(d, opts.format));
+      if (opts.failOnHashChange && d.hashChanges.length) result.code = EXIT.findings;
     });
 };

@@ -1,0 +1,58 @@
+import type { Inventory } from '../model/inventory.ts';
+import type { VulnMatch } from '../vulns/audit.ts';
+import { type CdxVersion, renderCycloneDx } from './cyclonedx.ts';
+import { repositorySbom, type SbomDoc, serviceSbom } from './model.ts';
+import { renderSpdx } from './spdx.ts';
+import { vulnerabilitiesFor } from './vulnerabilities.ts';
+
+export const SBOM_FORMATS = ['cyclonedx-json', 'cyclonedx-xml', 'spdx-json'] as const;
+export type SbomFormat = (typeof SBOM_FORMATS)[number];
+export const SBOM_EXT: Record<SbomFormat, string> = { 'cyclonedx-json': 'cdx.json', 'cyclonedx-xml': 'cdx.xml', 'spdx-json': 'spdx.json' };
+
+/** A file-name-safe form of a service name ("api/v2" → "api_v2"). */
+export const fileSlug = (s: string): string => s.replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^[_.]+|_+$/g, '') || 'root';
+
+export interface SbomDocument {
+  /** File name without extension: the service's slug, or "repository". */
+  file: string;
+  doc: SbomDoc;
+  /** The lock files it describes (their last commit dates the SBOM). */
+  locks: string[];
+}
+
+/**
+ * The documents `depwarden sbom` writes: one per service, then the whole repository (unless one service was
+ * asked for). Two services whose names give the same file name get a numeric suffix, in service order.
+ */
+export function sbomDocuments(inv: Inventory, repositoryName: string, only?: string): SbomDocument[] {
+  const services = only === undefined ? inv.services : inv.services.filter((s) => s.name === only);
+  const used = new Set<string>(['repository']);
+  const out: SbomDocument[] = [];
+  for (const s of services) {
+    let file = fileSlug(s.name);
+    for (let i = 2; used.has(file); i++) file = `${fileSlug(s.name)}-${i}`;
+    used.add(file);
+    out.push({ file, doc: serviceSbom(s, inv), locks: [...new Set(s.locked.map((p) => p.span.file))].sort() });
+  }
+  if (only === undefined) out.push({ file: 'repository', doc: repositorySbom(inv, repositoryName), locks: [...new Set(inv.services.flatMap((s) => s.locked.map((p) => p.span.file)))].sort() });
+  return out;
+}
+
+export interface RenderOptions {
+  spec: CdxVersion;
+  timestamp: Date;
+  toolVersion: string;
+  /** The audit's matches (src/vulns/audit.ts); CycloneDX only (SPDX 2.3 has no vulnerability section). */
+  vulnerabilities?: VulnMatch[];
+}
+
+export function renderSbom(doc: SbomDoc, format: SbomFormat, opts: RenderOptions): string {
+  if (format === 'spdx-json') return renderSpdx(doc, { timestamp: opts.timestamp, toolVersion: opts.toolVersion });
+  return renderCycloneDx(doc, {
+    version: opts.spec,
+    timestamp: opts.timestamp,
+    toolVersion: opts.toolVersion,
+    format: format === 'cyclonedx-xml' ? 'xml' : 'json',
+    ...(opts.vulnerabilities ? { vulnerabilities: vulnerabilitiesFor(doc, opts.vulnerabilities) } : {}),
+  });
+}
