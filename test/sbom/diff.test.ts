@@ -41,8 +41,11 @@ describe('sbom', () => {
       { name: 'six', version: '1.16.0', hash: H('c') },
       { name: 'idna', version: '3.7', hash: H('d') },
     ]));
+    // A Dockerfile at the root: a service named after the repository folder, in both revisions.
+    writeFileSync(path.join(repo, 'Dockerfile'), `FROM python:3.12-slim@sha256:${'a'.repeat(64)}\n`);
     git(repo, 'add', '.');
     git(repo, 'commit', '-qm', 'one');
+    writeFileSync(path.join(repo, 'Dockerfile'), `FROM python:3.12-slim@sha256:${'b'.repeat(64)}\n`);
     writeFileSync(path.join(repo, 'svc', 'poetry.lock'), lock([
       { name: 'requests', version: '2.32.3', hash: H('e'), deps: ['urllib3'] },
       { name: 'urllib3', version: '1.26.20', hash: H('f') },
@@ -55,10 +58,14 @@ describe('sbom', () => {
     const d = JSON.parse(r.stdout) as { added: { name: string }[]; removed: { name: string }[]; changed: { name: string; direction: string; updateType: string }[]; hashChanges: { name: string; version: string }[] };
     assert.deepEqual(d.added.map((x) => x.name), ['certifi']);
     assert.deepEqual(d.removed.map((x) => x.name), ['six']);
-    assert.deepEqual(d.changed.map((c) => `${c.name} ${c.direction} ${c.updateType}`), ['requests upgrade minor', 'urllib3 downgrade major']);
+    assert.deepEqual(d.changed.map((c) => `${c.name} ${c.direction} ${c.updateType}`), ['library/python change digest', 'requests upgrade minor', 'urllib3 downgrade major']);
     assert.deepEqual(d.hashChanges.map((h) => `${h.name} ${h.version}`), ['idna 3.7']);
-    const md = await runCli(['sbom', 'diff', 'HEAD~1', 'HEAD', '--git', repo, '--format', 'markdown']);
+    const md = await runCli(['sbom', 'diff', 'HEAD~1', 'HEAD', '--git', repo, '--format', 'markdown', '--fail-on-hash-change']);
     assert.match(md.stdout, /Supply-chain red flag/);
+    assert.equal(md.code, 1, 'a hash change at the same version fails the run when asked');
+    const bad = await runCli(['sbom', 'diff', 'HEAD~1', 'no-such-rev', '--git', repo]);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /cannot read revision no-such-rev/);
     // The SBOM of the repository carries the last commit time of its lock when SOURCE_DATE_EPOCH is unset.
     const sbom = JSON.parse((await runCli(['sbom', repo])).stdout) as { metadata: { timestamp: string }; components: { name: string; scope: string; hashes: { content: string }[] }[] };
     assert.equal(sbom.metadata.timestamp, '2024-01-02T00:00:00.000Z');
