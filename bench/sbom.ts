@@ -1,44 +1,120 @@
-// depwarden sbom vs @cyclonedx/cdxgen on the corpus's Poetry and npm repositories, in one run: wall time and a
-// field-by-field comparison of the components both report. Run: node bench/sbom.ts
-// (cdxgen is installed on first use into bench/out/peers at the version pinned in bench/lib/peers.ts)
-import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+// depwarden sbom vs @cyclonedx/cdxgen on the corpus's Poetry, requirements, npm and monorepo cases, in one run:
+// wall time (median of RUNS warm runs each) and a field-by-field comparison judged against the raw lock files,
+// read here independently of depwarden's parsers (smol-toml / JSON / text search).
+// Run: node bench/sbom.ts        (cdxgen is installed on first use, see bench/lib/peers.ts)
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { measure, NODE, REPO } from './lib/measure.ts';
+import { parse as parseToml } from 'smol-toml';
+import { median, NODE, REPO } from './lib/measure.ts';
 import { peerBin } from './lib/peers.ts';
 
 const CORPUS = path.resolve(REPO, '..', 'shared', 'corpus');
-const CASES = [
-  ['poetry/python-poetry__poetry', 'python'],
-  ['poetry/mozilla__kitsune', 'python'],
-  ['poetry/Chia-Network__chia-blockchain', 'python'],
-  ['poetry/zylon-ai__private-gpt', 'python'],
-  ['poetry/python-poetry__poetry-plugin-export', 'python'],
-  ['npm/open-telemetry__opentelemetry-js', 'js'],
-  ['npm/All-Hands-AI__OpenHands__frontend', 'js'],
-  ['npm/saleor__saleor', 'js'],
-] as const;
+const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+const TYPES: Record<string, string[]> = { poetry: ['python'], requirements: ['python'], npm: ['js'], monorepo: ['python', 'js'] };
+const CASES = readFileSync(path.join(CORPUS, 'INDEX.tsv'), 'utf8')
+  .trim()
+  .split('\n')
+  .slice(1)
+  .map((l) => l.split('\t'))
+  .filter((f) => TYPES[f[1]!])
+  .map((f) => ({ dir: f[0]!, types: TYPES[f[1]!]! }));
 
-interface Comp { purl: string; scope?: string; hashes: string[]; licenses: string[] }
+type Scope = 'required' | 'optional' | 'excluded';
+interface Comp { scope: Scope; hashes: Set<string>; licenses: Set<string> }
+const RANK: Record<Scope, number> = { required: 0, optional: 1, excluded: 2 };
+const least = (a: Scope, b: Scope): Scope => (RANK[a] <= RANK[b] ? a : b);
 
-/**
- * name@version key from a purl: qualifiers dropped, compared case-insensitively (the purl spec lowercases npm and
- * PyPI names, cdxgen keeps npm's original case: pkg:npm/JSONStream vs pkg:npm/jsonstream), PyPI `_`/`.` as `-`.
- */
+/** name@version, case-insensitive, PyPI separators folded (cdxgen and depwarden spell some names differently). */
 function key(purl: string): string {
   const noQ = decodeURIComponent(purl.split('?')[0]!.split('#')[0]!).toLowerCase();
   if (!noQ.startsWith('pkg:pypi/')) return noQ;
   const at = noQ.lastIndexOf('@');
   return `${noQ.slice(0, at).replace(/[_.]/g, '-')}${noQ.slice(at)}`;
 }
+const licNorm = (s: string): string => s.replace(/[()]/g, '').trim().toLowerCase();
 
+/** Components of a CycloneDX JSON file; several entries of one name@version (npm nesting) merged. */
 function comps(file: string): Map<string, Comp> {
-  const doc = JSON.parse(readFileSync(file, 'utf8')) as { components?: { purl?: string; scope?: string; hashes?: { content: string }[]; licenses?: { license?: { id?: string; name?: string }; expression?: string }[] }[] };
+  const doc = JSON.parse(readFileSync(file, 'utf8')) as { components?: { purl?: string; scope?: Scope; hashes?: { content: string }[]; licenses?: { license?: { id?: string; name?: string }; expression?: string }[] }[] };
   const out = new Map<string, Comp>();
   for (const c of doc.components ?? []) {
     if (!c.purl || !/^pkg:(pypi|npm)\//.test(c.purl)) continue;
-    out.set(key(c.purl), { purl: c.purl, ...(c.scope ? { scope: c.scope } : {}), hashes: (c.hashes ?? []).map((h) => h.content), licenses: (c.licenses ?? []).map((l) => l.expression ?? l.license?.id ?? l.license?.name ?? '').filter(Boolean) });
+    const k = key(c.purl);
+    const e = out.get(k) ?? { scope: 'excluded' as Scope, hashes: new Set<string>(), licenses: new Set<string>() };
+    e.scope = least(e.scope, c.scope ?? 'required'); // CycloneDX: no scope means required
+    for (const h of c.hashes ?? []) e.hashes.add(h.content.toLowerCase());
+    for (const l of c.licenses ?? []) {
+      const t = l.expression ?? l.license?.id ?? l.license?.name;
+      if (t) e.licenses.add(licNorm(t));
+    }
+    out.set(k, e);
   }
   return out;
+}
+
+/** What the locks themselves say: scope per name@version where the lock states it, licences, and all text. */
+interface Truth { scope: Map<string, Scope>; licenses: Map<string, Set<string>>; keys: Set<string>; text: string }
+function truthOf(root: string): Truth {
+  const t: Truth = { scope: new Map(), licenses: new Map(), keys: new Set(), text: '' };
+  const setScope = (k: string, s: Scope): void => void t.scope.set(k, t.scope.has(k) ? least(t.scope.get(k)!, s) : s);
+  const walk = (dir: string): void => {
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      const p = path.join(dir, e.name);
+      if (e.isDirectory()) {
+        if (e.name !== 'node_modules' && e.name !== '.git') walk(p);
+        continue;
+      }
+      if (e.name === 'poetry.lock') {
+        const text = readFileSync(p, 'utf8');
+        t.text += text;
+        const doc = parseToml(text) as { package?: { name: string; version: string; optional?: boolean; category?: string; groups?: string[] }[] };
+        for (const pk of doc.package ?? []) {
+          const k = key(`pkg:pypi/${pk.name}@${pk.version}`);
+          t.keys.add(k);
+          // Lock 2.1 names groups, 1.1 a category; 2.0 says neither (the manifest would): no truth then.
+          const dev = pk.groups ? !pk.groups.includes('main') : pk.category ? pk.category === 'dev' : undefined;
+          if (dev !== undefined) setScope(k, dev ? 'excluded' : pk.optional ? 'optional' : 'required');
+        }
+      } else if (e.name === 'package-lock.json') {
+        const text = readFileSync(p, 'utf8');
+        t.text += text;
+        const doc = JSON.parse(text) as { packages?: Record<string, { name?: string; version?: string; dev?: boolean; optional?: boolean; devOptional?: boolean; license?: string; link?: boolean }> };
+        for (const [k0, v] of Object.entries(doc.packages ?? {})) {
+          if (!k0 || v.link || !v.version) continue;
+          const name = v.name ?? k0.slice(k0.lastIndexOf('node_modules/') + 13);
+          const k = key(`pkg:npm/${name}@${v.version}`);
+          t.keys.add(k);
+          setScope(k, v.dev || v.devOptional ? 'excluded' : v.optional ? 'optional' : 'required');
+          if (v.license) t.licenses.set(k, new Set([...(t.licenses.get(k) ?? []), licNorm(v.license)]));
+        }
+      } else if (/requirements.*\.txt$|^[\w-]*\.txt$/.test(e.name) && p.includes('requirements')) t.text += readFileSync(p, 'utf8');
+    }
+  };
+  walk(root);
+  return t;
+}
+
+/** A hash is right when the lock holds it: hex (Poetry, pip --hash) or the base64 of npm's integrity. */
+const hashInLock = (hex: string, text: string): boolean => text.includes(hex) || text.includes(Buffer.from(hex, 'hex').toString('base64'));
+
+type Verdict = 'right' | 'wrong' | 'none' | 'n/a';
+function judge(c: Comp, k: string, t: Truth): Record<'scope' | 'hashes' | 'licenses', Verdict> {
+  const ts = t.scope.get(k);
+  const tl = t.licenses.get(k);
+  return {
+    scope: ts === undefined ? 'n/a' : c.scope === ts ? 'right' : 'wrong',
+    hashes: c.hashes.size === 0 ? 'none' : [...c.hashes].every((h) => hashInLock(h, t.text)) ? 'right' : 'wrong',
+    licenses: c.licenses.size === 0 ? (tl ? 'none' : 'n/a') : tl && [...c.licenses].every((l) => tl.has(l)) ? 'right' : tl ? 'wrong' : 'n/a',
+  };
+}
+
+function timed(cmd: string, args: string[], env: NodeJS.ProcessEnv, stdoutFile?: string): { ms: number; ok: boolean; err: string } {
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync(cmd, args, { env: { ...process.env, ...env }, encoding: 'utf8', maxBuffer: 1 << 30 });
+  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  if (stdoutFile && r.status === 0) writeFileSync(stdoutFile, r.stdout);
+  return { ms, ok: r.status === 0, err: (r.stderr ?? '').slice(-300) };
 }
 
 const cdxgen = peerBin('cdxgen');
@@ -46,41 +122,74 @@ if (!cdxgen) throw new Error('cdxgen could not be installed');
 const out = path.join(REPO, 'bench', 'out', 'sbom');
 rmSync(out, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
-const env = { FETCH_LICENSE: 'false', CDXGEN_NO_INSTALL: 'true', SOURCE_DATE_EPOCH: '0' };
-let tD = 0;
-let tC = 0;
+// cdxgen offline, as its docs say: no licence fetching, no package installs; --required-only stays off.
+const env = { FETCH_LICENSE: 'false', CDXGEN_NO_INSTALL: 'true', SOURCE_DATE_EPOCH: '0', CDXGEN_DEBUG_MODE: '' };
+const FIELDS = ['scope', 'hashes', 'licenses'] as const;
+const total = { d: 0, c: 0, both: 0, onlyD: 0, onlyC: 0, onlyCInLock: 0, violations: 0 } as Record<string, number>;
+const tally: Record<string, Record<Verdict, number>> = {};
+for (const f of FIELDS) for (const tool of ['d', 'c']) tally[`${f}.${tool}`] = { right: 0, wrong: 0, none: 0, 'n/a': 0 };
 const rows: string[] = [];
-const totals = { both: 0, onlyD: 0, onlyC: 0, scopeD: 0, scopeC: 0, hashD: 0, hashC: 0, licD: 0, licC: 0 };
-for (const [dir, type] of CASES) {
+const examples: string[] = [];
+// One warm-up each: compile caches and the OS file cache filled before timing.
+timed(NODE, [path.join(REPO, 'bin', 'depwarden.js'), 'sbom', path.join(CORPUS, CASES[0]!.dir)], env);
+for (const { dir, types } of CASES) {
   const src = path.join(CORPUS, dir);
-  const dD = path.join(out, `${dir.replace('/', '_')}.depwarden`);
-  const fD = path.join(dD, 'repository.cdx.json');
-  const fC = path.join(out, `${dir.replace('/', '_')}.cdxgen.json`);
-  const d = measure(NODE, [path.join(REPO, 'bin', 'depwarden.js'), 'sbom', src, '-o', dD], env);
-  if (d.status !== 0) throw new Error(`depwarden sbom failed on ${dir}: ${d.stderr.slice(-400)}`);
-  const c = measure(NODE, [cdxgen, '-t', type, '-o', fC, '--no-install-deps', src], env);
-  if (c.status !== 0) throw new Error(`cdxgen failed on ${dir}: ${c.stderr.slice(-400)}`);
-  tD += d.ms;
-  tC += c.ms;
+  const fD = path.join(out, `${dir.replace('/', '_')}.depwarden.cdx.json`);
+  const fC = path.join(out, `${dir.replace('/', '_')}.cdxgen.cdx.json`);
+  const tD: number[] = [];
+  const tC: number[] = [];
+  let cErr = '';
+  for (let i = 0; i < RUNS; i++) {
+    const d = timed(NODE, [path.join(REPO, 'bin', 'depwarden.js'), 'sbom', src], env, fD);
+    if (!d.ok) throw new Error(`depwarden sbom failed on ${dir}: ${d.err}`);
+    tD.push(d.ms);
+    const c = timed(NODE, [cdxgen, ...types.flatMap((t) => ['-t', t]), '-o', fC, '--no-install-deps', src], env);
+    if (!c.ok) cErr = c.err;
+    tC.push(c.ms);
+  }
+  if (cErr) {
+    rows.push(`| ${dir} | ${median(tD).toFixed(0)} | failed | | | | | | |`);
+    examples.push(`cdxgen failed on ${dir}: ${cErr.replace(/\s+/g, ' ').slice(0, 200)}`);
+    continue;
+  }
   const a = comps(fD);
   const b = comps(fC);
+  const t = truthOf(src);
   const both = [...a.keys()].filter((k) => b.has(k));
-  const s = {
-    both: both.length,
-    onlyD: [...a.keys()].filter((k) => !b.has(k)).length,
-    onlyC: [...b.keys()].filter((k) => !a.has(k)).length,
-    scopeD: both.filter((k) => a.get(k)!.scope).length,
-    scopeC: both.filter((k) => b.get(k)!.scope).length,
-    hashD: both.filter((k) => a.get(k)!.hashes.length).length,
-    hashC: both.filter((k) => b.get(k)!.hashes.length).length,
-    licD: both.filter((k) => a.get(k)!.licenses.length).length,
-    licC: both.filter((k) => b.get(k)!.licenses.length).length,
-  };
-  for (const k of Object.keys(totals) as (keyof typeof totals)[]) totals[k] += s[k];
-  rows.push(`| ${dir} | ${d.ms.toFixed(0)} | ${c.ms.toFixed(0)} | ${(c.ms / d.ms).toFixed(1)}x | ${s.both} | ${s.onlyD} | ${s.onlyC} | ${s.scopeD}/${s.scopeC} | ${s.hashD}/${s.hashC} | ${s.licD}/${s.licC} |`);
+  const onlyC = [...b.keys()].filter((k) => !a.has(k));
+  let violations = 0;
+  for (const k of both) {
+    const vd = judge(a.get(k)!, k, t);
+    const vc = judge(b.get(k)!, k, t);
+    for (const f of FIELDS) {
+      tally[`${f}.d`]![vd[f]]++;
+      tally[`${f}.c`]![vc[f]]++;
+      // The superset test: whatever cdxgen gets right, depwarden must get right too.
+      if (vc[f] === 'right' && vd[f] !== 'right') {
+        violations++;
+        if (examples.length < 20) examples.push(`${dir} ${k} ${f}: cdxgen right, depwarden ${vd[f]}`);
+      }
+    }
+  }
+  const md = median(tD);
+  const mc = median(tC);
+  total.d! += md;
+  total.c! += mc;
+  total.both! += both.length;
+  total.onlyD! += a.size - both.length;
+  total.onlyC! += onlyC.length;
+  total.onlyCInLock! += onlyC.filter((k) => t.keys.has(k)).length;
+  total.violations! += violations;
+  rows.push(`| ${dir} | ${md.toFixed(0)} | ${mc.toFixed(0)} | ${(mc / md).toFixed(1)}x | ${both.length} | ${a.size - both.length} | ${onlyC.length} (${onlyC.filter((k) => t.keys.has(k)).length}) | ${violations} |`);
 }
-console.log('| case | depwarden ms | cdxgen ms | ratio | both | only depwarden | only cdxgen | with scope d/c | with hashes d/c | with licence d/c |');
-console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+console.log(`RUNS=${RUNS} (median wall time per tool and case, warm)\n`);
+console.log('| case | depwarden ms | cdxgen ms | ratio | both | only depwarden | only cdxgen (of them in a lock) | cdxgen right, depwarden not |');
+console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
 for (const r of rows) console.log(r);
-console.log(`| total | ${tD.toFixed(0)} | ${tC.toFixed(0)} | ${(tC / tD).toFixed(1)}x | ${totals.both} | ${totals.onlyD} | ${totals.onlyC} | ${totals.scopeD}/${totals.scopeC} | ${totals.hashD}/${totals.hashC} | ${totals.licD}/${totals.licC} |`);
-
+console.log(`| total | ${total.d!.toFixed(0)} | ${total.c!.toFixed(0)} | ${(total.c! / total.d!).toFixed(1)}x | ${total.both} | ${total.onlyD} | ${total.onlyC} (${total.onlyCInLock}) | ${total.violations} |`);
+console.log('\nComponents both report, judged against the lock files (right / wrong / none given / lock states nothing):\n');
+console.log('| field | depwarden | cdxgen |');
+console.log('| --- | --- | --- |');
+const fmt = (v: Record<Verdict, number>): string => `${v.right} / ${v.wrong} / ${v.none} / ${v['n/a']}`;
+for (const f of FIELDS) console.log(`| ${f} | ${fmt(tally[`${f}.d`]!)} | ${fmt(tally[`${f}.c`]!)} |`);
+if (examples.length) console.log(`\n${examples.map((e) => `- ${e}`).join('\n')}`);

@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
-import type { LockedPackage } from '../model/dependency.ts';
+import type { Dependency, LockedPackage } from '../model/dependency.ts';
+import { isExactPin } from '../versioning/constraint.ts';
 import type { ImageRef } from '../model/files.ts';
 import type { Inventory, Service } from '../model/inventory.ts';
 import { lockGraph } from './graph.ts';
-import { purlOfAction, purlOfImage, purlOfLocked } from './purl.ts';
+import { purlOfAction, purlOfDeclared, purlOfImage, purlOfLocked } from './purl.ts';
 
 /** One SBOM entry, independent of the output format. */
 export interface SbomComponent {
@@ -72,13 +73,14 @@ function lockedComponent(p: LockedPackage): SbomComponent {
   if (src) props['depwarden:source'] = src;
   if (p.source?.type === 'git' && p.source.subdirectory) props['depwarden:vcs-subdirectory'] = p.source.subdirectory;
   const commit = p.source?.type === 'git' ? (p.source.resolvedReference ?? p.source.reference) : undefined;
+  const purl = purlOfLocked(p);
   if (p.source?.type === 'git' && p.source.reference && p.source.reference !== commit) props['depwarden:vcs-reference'] = p.source.reference;
   return {
     ref: `pkg-${shortHash(where)}`,
     kind: 'library',
     name: p.name,
     version: p.version,
-    purl: purlOfLocked(p),
+    ...(purl ? { purl } : {}),
     scope: scopeOf(p),
     hashes: p.hashes,
     ...(p.license ? { license: p.license } : {}),
@@ -106,6 +108,57 @@ function imageComponent(img: ImageRef, where: string): SbomComponent {
       ...(img.unresolved.length ? { 'depwarden:unresolved-variables': [...img.unresolved].sort().join(',') } : {}),
     },
   };
+}
+
+const SCOPE_RANK: Record<SbomComponent['scope'], number> = { required: 0, optional: 1, excluded: 2 };
+
+/** The version an exact pin names (`==1.2.3`, `1.2.3`), else undefined. */
+function pinnedVersion(d: Dependency): string | undefined {
+  if (d.constraintSyntax === 'none' || !isExactPin(d.constraintSyntax, d.constraint)) return undefined;
+  return d.constraint.trim().replace(/^={1,3}\s*/, '');
+}
+
+/**
+ * A manifest with no lock still says what the service installs: each declaration becomes a component, with the
+ * version when it is an exact pin (else none: a range is not a version), marked `depwarden:locked=false` and
+ * with its constraint, so a reader never takes it for a lock fact. One component per name, constraint, marker
+ * and source, listing every manifest that declares it (requirements files per platform repeat themselves).
+ */
+function declaredComponents(deps: Dependency[]): SbomComponent[] {
+  const byKey = new Map<string, SbomComponent>();
+  for (const d of deps) {
+    if (!d.name) continue;
+    const src = d.source;
+    const k = `${d.ecosystem}\0${d.normalizedName}\0${d.constraint}\0${d.markers ?? ''}\0${src ? JSON.stringify(src) : ''}`;
+    const seen = byKey.get(k);
+    if (seen) {
+      seen.properties['depwarden:declared-in'] = [...new Set([...seen.properties['depwarden:declared-in']!.split(','), d.span.file])].sort().join(',');
+      // Declared twice: the least restrictive scope wins (required over optional over excluded).
+      const scope = d.dev ? 'excluded' : d.optional ? 'optional' : 'required';
+      if (SCOPE_RANK[scope] < SCOPE_RANK[seen.scope]) seen.scope = scope;
+      continue;
+    }
+    const version = pinnedVersion(d) ?? '';
+    const commit = src?.type === 'git' ? (src.resolvedReference ?? src.reference) : undefined;
+    byKey.set(k, {
+      ref: `decl-${shortHash(k)}`,
+      kind: 'library',
+      name: d.name,
+      version,
+      ...(purlOfDeclared(d, version) ? { purl: purlOfDeclared(d, version)! } : {}),
+      scope: d.dev ? 'excluded' : d.optional ? 'optional' : 'required',
+      hashes: [...new Set(d.hashes ?? [])].sort(),
+      ...(src?.type === 'git' ? { vcs: { url: src.url, ...(commit ? { commit } : {}) } } : {}),
+      properties: {
+        'depwarden:locked': 'false',
+        'depwarden:declared-in': d.span.file,
+        ...(d.constraint ? { 'depwarden:constraint': d.constraint } : {}),
+        ...(d.markers ? { 'depwarden:markers': d.markers } : {}),
+        ...(d.group ? { 'depwarden:groups': d.group } : {}),
+      },
+    });
+  }
+  return [...byKey.values()];
 }
 
 /** The service's own name, version and licence from its manifests (pyproject first, then package.json). */
@@ -155,6 +208,11 @@ export function serviceSbom(s: Service, inv: Inventory): SbomDoc {
       const isDeclared = declared.has(p.normalizedName) && (p.path === undefined || p.path === `node_modules/${p.name}`);
       if (isDeclared || (declared.size === 0 && !targeted.has(p))) direct.push(refOf.get(p)!);
     }
+  }
+  const unlocked = new Set(s.units.filter((u) => !u.lock).map((u) => u.manifest));
+  for (const c of declaredComponents(s.dependencies.filter((d) => unlocked.has(d.span.file)))) {
+    components.push(c);
+    direct.push(c.ref);
   }
   for (const img of s.images) {
     const c = imageComponent(img, `${img.span.file}:${img.span.line}`);

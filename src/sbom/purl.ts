@@ -1,5 +1,5 @@
 import { PackageURL } from 'packageurl-js';
-import type { LockedPackage } from '../model/dependency.ts';
+import type { Dependency, LockedPackage } from '../model/dependency.ts';
 import type { ActionRef, ImageRef } from '../model/files.ts';
 
 /** The purl spec's default repositories: no repository_url qualifier for these. */
@@ -18,7 +18,24 @@ function npmRegistryOf(url: string, name: string): string {
  * registry become qualifiers: vcs_url (git, with the resolved commit), download_url (a direct URL),
  * repository_url (another index or registry), file_name (a local path).
  */
-export function purlOfLocked(p: LockedPackage): string {
+export function purlOfLocked(p: LockedPackage): string | undefined {
+  try {
+    return purlOf(p, p.version);
+  } catch {
+    return undefined; // a name packageurl-js refuses (hostile lock): the component keeps its name only
+  }
+}
+
+/** A declaration without a lock: the pinned version, or none (a range is no version). */
+export function purlOfDeclared(d: Dependency, version: string): string | undefined {
+  try {
+    return purlOf(d, version);
+  } catch {
+    return undefined; // a name packageurl-js refuses (hostile manifest): the component keeps its name only
+  }
+}
+
+function purlOf(p: Pick<LockedPackage, 'ecosystem' | 'name' | 'source'>, version: string): string {
   const q: Record<string, string> = {};
   const s = p.source;
   if (s?.type === 'git') {
@@ -31,9 +48,9 @@ export function purlOfLocked(p: LockedPackage): string {
     if (!(p.ecosystem === 'npm' ? DEFAULT_NPM : DEFAULT_PYPI).test(repo)) q.repository_url = repo;
   } else if (s?.type === 'file' || s?.type === 'directory') q.file_name = s.path;
   const qualifiers = Object.keys(q).length ? q : undefined;
-  if (p.ecosystem === 'PyPI') return new PackageURL('pypi', undefined, p.name, p.version || undefined, qualifiers, undefined).toString();
+  if (p.ecosystem === 'PyPI') return new PackageURL('pypi', undefined, p.name, version || undefined, qualifiers, undefined).toString();
   const scoped = /^(@[^/]+)\/(.+)$/.exec(p.name);
-  return new PackageURL('npm', scoped ? scoped[1]! : undefined, scoped ? scoped[2]! : p.name, p.version || undefined, qualifiers, undefined).toString();
+  return new PackageURL('npm', scoped ? scoped[1]! : undefined, scoped ? scoped[2]! : p.name, version || undefined, qualifiers, undefined).toString();
 }
 
 /**

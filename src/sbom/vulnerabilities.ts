@@ -29,7 +29,8 @@ export function vulnerabilitiesFor(doc: SbomDoc, matches: VulnMatch[]): SbomVuln
   for (const c of doc.components) if (c.purl) refByPurl.set(c.purl, [...(refByPurl.get(c.purl) ?? []), c.ref]);
   const byId = new Map<string, { m: VulnMatch; refs: Set<string> }>();
   for (const m of matches) {
-    const refs = refByPurl.get(purlOfLocked(m.pkg)) ?? [];
+    const purl = purlOfLocked(m.pkg);
+    const refs = (purl && refByPurl.get(purl)) || [];
     if (refs.length === 0) continue;
     const e = byId.get(m.id) ?? { m, refs: new Set<string>() };
     for (const r of refs) e.refs.add(r);

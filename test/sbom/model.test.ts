@@ -166,6 +166,29 @@ describe('SBOM components from a hand-built inventory', () => {
   });
 });
 
+describe('a manifest without a lock', () => {
+  it('declarations become components: the version only for an exact pin, marked unlocked, one per declaration across files', () => {
+    const req = (file: string, name: string, constraint: string, extra: Partial<Dependency> = {}): Dependency => ({ ...dep(name), constraint, constraintSyntax: 'pep440', span: { file, line: 1, column: 1 }, ...extra });
+    const s = service('e2e', [], {
+      units: [{ ecosystem: 'PyPI', manifest: 'e2e/requirements.txt' }, { ecosystem: 'PyPI', manifest: 'e2e/requirements-gpu.txt' }],
+      dependencies: [
+        req('e2e/requirements.txt', 'requests', '==2.32.4', { hashes: [H('9')] }),
+        req('e2e/requirements.txt', 'pytest', '', { dev: true, group: 'dev' }),
+        req('e2e/requirements.txt', 'torch', '>=2'),
+        req('e2e/requirements-gpu.txt', 'torch', '>=2'),
+      ],
+    });
+    const d = serviceSbom(s, inventory([s]));
+    const c = (n: string) => d.components.find((x) => x.name === n)!;
+    assert.deepEqual([c('requests').version, c('requests').purl, c('requests').hashes, c('requests').properties['depwarden:locked']], ['2.32.4', 'pkg:pypi/requests@2.32.4', [H('9')], 'false']);
+    assert.deepEqual([c('pytest').version, c('pytest').purl, c('pytest').scope], ['', 'pkg:pypi/pytest', 'excluded']);
+    assert.equal(d.components.filter((x) => x.name === 'torch').length, 1);
+    assert.equal(c('torch').properties['depwarden:declared-in'], 'e2e/requirements-gpu.txt,e2e/requirements.txt');
+    assert.equal(c('torch').properties['depwarden:constraint'], '>=2');
+    assert.equal(d.dependencies.get(d.rootRef)!.length, 3);
+  });
+});
+
 describe('rendering', () => {
   const doc = serviceSbom(api, inv);
   const cdx = renderCycloneDx(doc, { version: '1.6', timestamp: TS, toolVersion: '9.9.9', format: 'json' });
