@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { LockedPackage } from '../model/dependency.ts';
-import { satisfies } from '../versioning/constraint.ts';
+import { versionRules } from './versioning.ts';
 
 /**
  * The dependency graph of one lock: each recorded edge resolved to the locked package it installs.
@@ -38,7 +38,7 @@ export function lockGraph(packages: LockedPackage[]): { edges: Map<LockedPackage
         if (t?.link && t.resolved) t = byPath.get(path.posix.normalize(t.resolved)) ?? t;
       } else {
         const cands = byName.get(e.normalizedName) ?? [];
-        t = cands.length === 1 ? cands[0] : cands.find((c) => satisfies('poetry', e.constraint, c.version) !== false) ?? cands[0];
+        t = cands.length === 1 ? cands[0] : cands.find((c) => versionRules().satisfies('poetry', e.constraint, c.version) !== false) ?? cands[0];
       }
       if (t && t !== p) targets.add(t);
       else if (!t) unresolved++;
