@@ -30,7 +30,7 @@ function key(purl: string): string {
   const noQ = decodeURIComponent(purl.split('?')[0]!.split('#')[0]!).toLowerCase();
   if (!noQ.startsWith('pkg:pypi/')) return noQ;
   const at = noQ.lastIndexOf('@');
-  return `${noQ.slice(0, at).replace(/[_.]/g, '-')}${noQ.slice(at)}`;
+  return at < 0 ? noQ.replace(/[_.]/g, '-') : `${noQ.slice(0, at).replace(/[_.]/g, '-')}${noQ.slice(at)}`;
 }
 const licNorm = (s: string): string => s.replace(/[()]/g, '').trim().toLowerCase();
 

@@ -209,7 +209,10 @@ export function serviceSbom(s: Service, inv: Inventory): SbomDoc {
       if (isDeclared || (declared.size === 0 && !targeted.has(p))) direct.push(refOf.get(p)!);
     }
   }
-  const unlocked = new Set(s.units.filter((u) => !u.lock).map((u) => u.manifest));
+  // A constraints file (`-c` from another requirements file) limits versions but installs nothing.
+  const constraintFiles = new Set<string>();
+  for (const f of inv.files.values()) if (f.kind === 'requirements') for (const i of f.includes) if (i.kind === 'constraint') constraintFiles.add(i.resolvedPath);
+  const unlocked = new Set(s.units.filter((u) => !u.lock && !constraintFiles.has(u.manifest)).map((u) => u.manifest));
   for (const c of declaredComponents(s.dependencies.filter((d) => unlocked.has(d.span.file)))) {
     components.push(c);
     direct.push(c.ref);

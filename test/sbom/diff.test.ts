@@ -82,6 +82,24 @@ describe('sbom', () => {
     assert.match(bad.stderr, /is not JSON/);
   });
 
+  it('sbom.formats, sbom.specVersion and sbom.outputDir from depwarden.yaml; flags win; --service picks one', async () => {
+    const repo = path.join(tmp, 'configured');
+    mkdirSync(path.join(repo, 'svc'), { recursive: true });
+    writeFileSync(path.join(repo, 'svc', 'poetry.lock'), lock([{ name: 'six', version: '1.16.0', hash: H('c') }]));
+    writeFileSync(path.join(repo, 'depwarden.yaml'), 'sbom:\n  formats: [spdx-json, cyclonedx-xml]\n  specVersion: "1.5"\n  outputDir: out/sbom\n');
+    const r = await runCli(['sbom', repo], { env: { SOURCE_DATE_EPOCH: '0' } });
+    assert.equal(r.code, 0, r.stderr);
+    const files = execFileSync('ls', [path.join(repo, 'out', 'sbom')], { encoding: 'utf8' }).trim().split('\n');
+    assert.deepEqual(files, ['repository.cdx.xml', 'repository.spdx.json', 'svc.cdx.xml', 'svc.spdx.json']);
+    assert.match(execFileSync('cat', [path.join(repo, 'out', 'sbom', 'svc.cdx.xml')], { encoding: 'utf8' }), /xmlns="http:\/\/cyclonedx\.org\/schema\/bom\/1\.5"/);
+    const one = await runCli(['sbom', repo, '--service', 'svc', '-f', 'cyclonedx-json', '--spec', '1.6', '-o', path.join(tmp, 'one')], { env: { SOURCE_DATE_EPOCH: '0' } });
+    assert.equal(one.code, 0, one.stderr);
+    assert.deepEqual(execFileSync('ls', [path.join(tmp, 'one')], { encoding: 'utf8' }).trim().split('\n'), ['svc.cdx.json']);
+    const none = await runCli(['sbom', repo, '--service', 'nope']);
+    assert.equal(none.code, 2);
+    assert.match(none.stderr, /no service named nope/);
+  });
+
   it('dev-only groups are scope excluded, markers and git commits are kept', async () => {
     const s = await runCli(['sbom', path.join(CORPUS, 'poetry', 'python-poetry__poetry')]);
     const bom = JSON.parse(s.stdout) as { components: { name: string; scope?: string; properties?: { name: string; value: string }[]; externalReferences?: { type: string; url: string }[]; purl?: string }[] };

@@ -178,7 +178,12 @@ describe('a manifest without a lock', () => {
         req('e2e/requirements-gpu.txt', 'torch', '>=2'),
       ],
     });
-    const d = serviceSbom(s, inventory([s]));
+    // A constraints file (`-c`) installs nothing: its entries are no components.
+    s.units.push({ ecosystem: 'PyPI', manifest: 'e2e/constraints.txt' });
+    s.dependencies.push(req('e2e/constraints.txt', 'django', '<6.0'));
+    const reqFile: ParsedData = { kind: 'requirements', file: 'e2e/requirements.txt', requirements: [], options: [], includes: [{ kind: 'constraint', path: 'constraints.txt', resolvedPath: 'e2e/constraints.txt', exists: true, span: { file: 'e2e/requirements.txt', line: 1, column: 1 } }] };
+    const d = serviceSbom(s, inventory([s], [['e2e/requirements.txt', reqFile]]));
+    assert.equal(d.components.find((x) => x.name === 'django'), undefined);
     const c = (n: string) => d.components.find((x) => x.name === n)!;
     assert.deepEqual([c('requests').version, c('requests').purl, c('requests').hashes, c('requests').properties['depwarden:locked']], ['2.32.4', 'pkg:pypi/requests@2.32.4', [H('9')], 'false']);
     assert.deepEqual([c('pytest').version, c('pytest').purl, c('pytest').scope], ['', 'pkg:pypi/pytest', 'excluded']);
