@@ -119,11 +119,14 @@ function cmpStr(a: string, b: string): number {
 }
 
 /**
- * What changed between two SBOMs. Components are matched by purl without version; a package present at one
- * version on each side is an upgrade/downgrade (classified by its ecosystem's rules), several versions on a
- * side are compared as sets.
+ * What changed between two SBOMs, given as their text (CycloneDX or SPDX JSON: what `depwarden sbom` writes)
+ * or as entries read with sbomEntries. Components are matched by purl without version; a package present at
+ * one version on each side is an upgrade/downgrade (classified by its ecosystem's rules), several versions on
+ * a side are compared as sets. Throws (plain message) when a text is not an SBOM.
  */
-export function diffSboms(before: DiffEntry[], after: DiffEntry[]): SbomDiff {
+export function diffSboms(beforeSbom: DiffEntry[] | string, afterSbom: DiffEntry[] | string): SbomDiff {
+  const before = typeof beforeSbom === 'string' ? sbomEntries(beforeSbom, 'the old SBOM') : beforeSbom;
+  const after = typeof afterSbom === 'string' ? sbomEntries(afterSbom, 'the new SBOM') : afterSbom;
   const group = (list: DiffEntry[]): Map<string, Map<string, DiffEntry>> => {
     const m = new Map<string, Map<string, DiffEntry>>();
     for (const e of list) {
