@@ -68,6 +68,22 @@ export function licenseOf(text: string): Models.LicenseExpression | Models.Named
   return new Models.LicenseExpression(text);
 }
 
+/**
+ * Order by UTF-16 code units, never by locale: the library's own sortLists uses localeCompare, which follows the
+ * machine's locale (under LC_ALL=da_DK "aa" sorts after "z", and bom-refs are hex), so the same input gave
+ * different bytes on different machines. Every list is inserted here in this order and written unsorted.
+ */
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+function byCodeUnits(a: readonly string[], b: readonly string[]): number {
+  for (let i = 0; i < Math.min(a.length, b.length); i++) {
+    const c = cmp(a[i]!, b[i]!);
+    if (c) return c;
+  }
+  return a.length - b.length;
+}
+
 function component(c: SbomComponent): Models.Component {
   const type = c.kind === 'container' ? Enums.ComponentType.Container : c.kind === 'action' || c.kind === 'application' ? Enums.ComponentType.Application : Enums.ComponentType.Library;
   const hashes = new Models.HashDictionary();
@@ -84,8 +100,9 @@ function component(c: SbomComponent): Models.Component {
   const refs = new Models.ExternalReferenceRepository();
   if (c.vcs) refs.add(new Models.ExternalReference(`${c.vcs.url}${c.vcs.commit ? `#${c.vcs.commit}` : ''}`, Enums.ExternalReferenceType.VCS, c.vcs.commit ? { comment: `resolved commit ${c.vcs.commit}` } : {}));
   const properties = new Models.PropertyRepository();
-  for (const [k, v] of Object.entries(c.properties)) properties.add(new Models.Property(k, v));
-  if (c.hashes.length > 1) properties.add(new Models.Property('depwarden:hashes', c.hashes.join(' ')));
+  const props = Object.entries(c.properties);
+  if (c.hashes.length > 1) props.push(['depwarden:hashes', c.hashes.join(' ')]);
+  for (const [k, v] of props.sort(byCodeUnits)) properties.add(new Models.Property(k, v));
   return new Models.Component(type, c.name, {
     bomRef: c.ref,
     ...(c.version ? { version: c.version } : {}),
@@ -108,7 +125,7 @@ function vulnerability(v: SbomVulnerability, refs: Map<string, Models.Component>
     ...(v.analysis.justification ? { justification: v.analysis.justification as Enums.Vulnerability.AnalysisJustification } : {}),
     ...(v.analysis.detail ? { detail: v.analysis.detail } : {}),
   });
-  for (const r of v.analysis.response ?? []) analysis.response.add(r as Enums.Vulnerability.AnalysisResponse);
+  for (const r of [...(v.analysis.response ?? [])].sort(cmp)) analysis.response.add(r as Enums.Vulnerability.AnalysisResponse);
   const out = new V.Vulnerability({
     bomRef: `vuln-${v.id}`,
     id: v.id,
@@ -117,7 +134,7 @@ function vulnerability(v: SbomVulnerability, refs: Map<string, Models.Component>
     ...(v.recommendation ? { recommendation: v.recommendation } : {}),
     analysis,
   });
-  for (const a of v.aliases) out.references.add(new V.Reference(a, sourceOf(a)));
+  for (const a of [...v.aliases].sort(cmp)) out.references.add(new V.Reference(a, sourceOf(a)));
   out.ratings.add(
     new V.Rating({
       severity: (v.rating.severity in { critical: 1, high: 1, medium: 1, low: 1, info: 1, none: 1 } ? v.rating.severity : 'unknown') as Enums.Vulnerability.Severity,
@@ -126,7 +143,7 @@ function vulnerability(v: SbomVulnerability, refs: Map<string, Models.Component>
       ...(v.rating.vector ? { vector: v.rating.vector } : {}),
     }),
   );
-  for (const ref of v.affects) {
+  for (const ref of [...v.affects].sort(cmp)) {
     const c = refs.get(ref);
     if (c) out.affects.add(new V.Affect(c.bomRef));
   }
@@ -151,7 +168,7 @@ export interface CycloneDxOptions {
 }
 
 /**
- * CycloneDX JSON (or XML) through the official library, with sorted lists. The serial number is a UUID derived
+ * CycloneDX JSON (or XML) through the official library, every list in code-unit order (see byCodeUnits). The serial number is a UUID derived
  * from the document's content, and the timestamp comes from the caller: the same input gives the same bytes.
  */
 export function renderCycloneDx(doc: SbomDoc, opts: CycloneDxOptions): string {
@@ -163,7 +180,8 @@ export function renderCycloneDx(doc: SbomDoc, opts: CycloneDxOptions): string {
   const root = new Models.Component(Enums.ComponentType.Application, doc.subject.name, { bomRef: doc.rootRef, ...(doc.subject.version ? { version: doc.subject.version } : {}), licenses: rootLicenses });
   bom.metadata.component = root;
   const byRef = new Map<string, Models.Component>([[doc.rootRef, root]]);
-  for (const c of doc.components) {
+  const ordered = [...doc.components].sort((a, b) => byCodeUnits([a.name, a.version, a.purl ?? '', a.ref], [b.name, b.version, b.purl ?? '', b.ref]));
+  for (const c of ordered) {
     if (c.ref === doc.rootRef) continue;
     const m = component(c);
     byRef.set(c.ref, m);
@@ -172,21 +190,21 @@ export function renderCycloneDx(doc: SbomDoc, opts: CycloneDxOptions): string {
   for (const [from, tos] of doc.dependencies) {
     const f = byRef.get(from);
     if (!f) continue;
-    for (const t of tos) {
+    for (const t of [...tos].sort(cmp)) {
       const target = byRef.get(t);
       if (target) f.dependencies.add(target.bomRef);
     }
   }
-  for (const v of opts.vulnerabilities ?? []) bom.vulnerabilities.add(vulnerability(v, byRef));
+  for (const v of [...(opts.vulnerabilities ?? [])].sort((a, b) => cmp(a.id, b.id))) bom.vulnerabilities.add(vulnerability(v, byRef));
   bom.serialNumber = PLACEHOLDER_SERIAL;
   const spec = Spec.SpecVersionDict[SPEC[opts.version]]!;
   let text: string;
   if (opts.format === 'xml') {
     const S = require('@cyclonedx/cyclonedx-library/Serialize') as SerializeModule;
-    text = new S.XmlSerializer(new S.XML.Normalize.Factory(spec)).serialize(bom, { sortLists: true, space: 2 });
+    text = new S.XmlSerializer(new S.XML.Normalize.Factory(spec)).serialize(bom, { sortLists: false, space: 2 });
   } else {
     const S = jsonSerializeModule();
-    text = `${new S.JsonSerializer(new S.JSON.Normalize.Factory(spec)).serialize(bom, { sortLists: true, space: 2 })}\n`;
+    text = `${new S.JsonSerializer(new S.JSON.Normalize.Factory(spec)).serialize(bom, { sortLists: false, space: 2 })}\n`;
   }
   // The serial is the document's first occurrence of the placeholder (JSON: a top field; XML: a root attribute).
   return text.replace(PLACEHOLDER_SERIAL, `urn:uuid:${uuidFromContent(text)}`);

@@ -31,6 +31,13 @@ describe('sbom', () => {
     for (const f of files) assert.equal(execFileSync('cmp', [path.join(out1, f), path.join(out2, f)]).length, 0, f);
   });
 
+  it('the bytes do not depend on the machine\'s locale (under da_DK "aa" sorts after "z"; bom-refs are hex)', () => {
+    const src = path.join(CORPUS, 'npm', 'open-telemetry__opentelemetry-js');
+    const run = (locale: string, format: string): string =>
+      execFileSync(process.execPath, [path.join(import.meta.dirname, '..', '..', 'bin', 'depwarden.js'), 'sbom', src, '-f', format], { env: { ...process.env, LC_ALL: locale, LANG: locale, SOURCE_DATE_EPOCH: '0' }, encoding: 'utf8', maxBuffer: 1 << 28 });
+    for (const format of ['cyclonedx-json', 'cyclonedx-xml']) assert.equal(run('da_DK.UTF-8', format), run('C', format), format);
+  });
+
   it('diffs two git revisions: upgrade, downgrade, added, removed, and a hash change at the same version', async () => {
     const repo = path.join(tmp, 'repo');
     mkdirSync(path.join(repo, 'svc'), { recursive: true });
