@@ -12,12 +12,16 @@ export const SBOM_EXT: Record<SbomFormat, string> = { 'cyclonedx-json': 'cdx.jso
 /** A file-name-safe form of a service name ("api/v2" → "api_v2"). */
 export const fileSlug = (s: string): string => s.replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^[_.]+|_+$/g, '') || 'root';
 
+function sourcesOf(services: Inventory['services']): string[] {
+  return [...new Set(services.flatMap((s) => [...s.files, ...s.locked.map((p) => p.span.file)]))].sort();
+}
+
 export interface SbomDocument {
   /** File name without extension: the service's slug, or "repository". */
   file: string;
   doc: SbomDoc;
-  /** The lock files it describes (their last commit dates the SBOM). */
-  locks: string[];
+  /** The files it is built from: locks, manifests, Dockerfiles, compose files, workflows (their last commit dates it). */
+  sources: string[];
 }
 
 /**
@@ -32,9 +36,9 @@ export function sbomDocuments(inv: Inventory, repositoryName: string, only?: str
     let file = fileSlug(s.name);
     for (let i = 2; used.has(file); i++) file = `${fileSlug(s.name)}-${i}`;
     used.add(file);
-    out.push({ file, doc: serviceSbom(s, inv), locks: [...new Set(s.locked.map((p) => p.span.file))].sort() });
+    out.push({ file, doc: serviceSbom(s, inv), sources: sourcesOf([s]) });
   }
-  if (only === undefined) out.push({ file: 'repository', doc: repositorySbom(inv, repositoryName), locks: [...new Set(inv.services.flatMap((s) => s.locked.map((p) => p.span.file)))].sort() });
+  if (only === undefined) out.push({ file: 'repository', doc: repositorySbom(inv, repositoryName), sources: [...new Set([...sourcesOf(inv.services), ...inv.actions.map((a) => a.span.file)])].sort() });
   return out;
 }
 

@@ -79,6 +79,17 @@ describe('sbom', () => {
     assert.equal(sbom.components.find((c) => c.name === 'idna')!.hashes[0]!.content, H('9'));
   });
 
+  it('timestamp of a service without a lock: the last commit of the files it is built from (its Dockerfile)', async () => {
+    const repo = path.join(tmp, 'dockerfile-only');
+    mkdirSync(path.join(repo, 'web'), { recursive: true });
+    git(repo, 'init', '-q');
+    writeFileSync(path.join(repo, 'web', 'Dockerfile'), 'FROM nginx:1.27\n');
+    git(repo, 'add', '.');
+    git(repo, 'commit', '-qm', 'web');
+    const bom = JSON.parse((await runCli(['sbom', repo, '--service', 'web'])).stdout) as { metadata: { timestamp: string } };
+    assert.equal(bom.metadata.timestamp, '2024-01-02T00:00:00.000Z');
+  });
+
   it('diff of two SBOM files, CycloneDX against SPDX of the same input, finds nothing', async () => {
     const out = path.join(tmp, 'c');
     await runCli(['sbom', path.join(CORPUS, 'poetry', 'Textualize__rich'), '-o', out, '-f', 'cyclonedx-json', 'spdx-json']);

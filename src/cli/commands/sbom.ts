@@ -66,8 +66,11 @@ export const register: RegisterCommand = (program, ctx, result) => {
       const { sbomTimestamp } = await import('../../sbom/timestamp.ts');
       if (opts.service !== undefined && !inv.services.some((s) => s.name === opts.service)) throw new UserError(`no service named ${opts.service} (see \`depwarden scan\`)`);
       const docs = sbomDocuments(inv, path.basename(root), opts.service);
-      const render = (d: (typeof docs)[number], f: SbomFormat): string =>
-        renderSbom(d.doc, f, { spec, timestamp: sbomTimestamp(ctx.env, root, d.locks), toolVersion: TOOL_VERSION, ...(matches ? { vulnerabilities: matches } : {}) });
+      const stamps = new Map<(typeof docs)[number], Date>();
+      const render = (d: (typeof docs)[number], f: SbomFormat): string => {
+        if (!stamps.has(d)) stamps.set(d, sbomTimestamp(ctx.env, root, d.sources));
+        return renderSbom(d.doc, f, { spec, timestamp: stamps.get(d)!, toolVersion: TOOL_VERSION, ...(matches ? { vulnerabilities: matches } : {}) });
+      };
       if (!outputDir) {
         ctx.stdout(render(docs.at(-1)!, formats[0]!));
         return;
