@@ -5,7 +5,8 @@ import { versionRules } from './versioning.ts';
 /**
  * The dependency graph of one lock: each recorded edge resolved to the locked package it installs.
  * npm: Node's resolution (the nearest node_modules/<name> walking up from the dependent's path).
- * Poetry: the package of that name; when several versions are locked, the one the constraint allows.
+ * Poetry: the package of that name; when several versions are locked, the one the constraint allows (the one
+ * locked under the edge's markers first).
  * Edges that resolve to nothing (optional, platform-specific, or not locked) are left out and counted.
  */
 export function lockGraph(packages: LockedPackage[]): { edges: Map<LockedPackage, LockedPackage[]>; unresolved: number } {
@@ -38,7 +39,13 @@ export function lockGraph(packages: LockedPackage[]): { edges: Map<LockedPackage
         if (t?.link && t.resolved) t = byPath.get(path.posix.normalize(t.resolved)) ?? t;
       } else {
         const cands = byName.get(e.normalizedName) ?? [];
-        t = cands.length === 1 ? cands[0] : cands.find((c) => versionRules().satisfies('poetry', e.constraint, c.version) !== false) ?? cands[0];
+        if (cands.length <= 1) t = cands[0];
+        else {
+          // Several versions locked (split by markers): the one the constraint allows, preferring the one
+          // locked under the edge's own markers; never none when the lock names the package.
+          const allowed = cands.filter((c) => versionRules().satisfies('poetry', e.constraint, c.version) !== false);
+          t = (e.markers ? allowed.find((c) => c.markers === e.markers) : undefined) ?? allowed[0] ?? cands[0];
+        }
       }
       if (t && t !== p) targets.add(t);
       else if (!t) unresolved++;

@@ -140,6 +140,12 @@ describe('SBOM components from a hand-built inventory', () => {
     assert.deepEqual(w.dependencies.get(w.rootRef), [ref('@scope/d', '3.0.0'), ref('a', '1.0.0'), ref('b', '1.0.0'), ref('c', '1.0.0'), ref('e', '1.0.0')].sort());
     assert.deepEqual(doc.dependencies.get(byName(doc, 'Zope.Interface_Extra').ref), [byName(doc, 'numpy', '1.26.4').ref]);
     assert.equal(lockGraph(web.locked).unresolved, 1, 'the edge to a package that is not locked is counted, not invented');
+    // Two versions both allowed by the constraints: each edge goes to the version locked under its own markers.
+    const old = pkg(LOCK, 'numpy', '1.24.4', { markers: 'python_version < "3.12"' });
+    const cur = pkg(LOCK, 'numpy', '1.26.4', { markers: 'python_version >= "3.12"' });
+    const user = pkg(LOCK, 'pandas', '2.2.0', { dependencies: [{ ...edge('numpy', '>=1.22'), markers: 'python_version >= "3.12"' }, { ...edge('numpy', '>=1.22'), markers: 'python_version < "3.12"' }] });
+    const g = lockGraph([old, cur, user]).edges.get(user)!;
+    assert.deepEqual(g.map((p) => p.version).sort(), ['1.24.4', '1.26.4']);
   });
 
   it('images: digest as purl version with the tag qualifier and a SHA-256 hash; registries other than Docker Hub as repository_url', () => {
