@@ -97,6 +97,7 @@ function spdxEntries(doc: Record<string, unknown>): DiffEntry[] {
 /** Reads CycloneDX JSON or SPDX 2.3 JSON into diff entries. Throws with a plain message for anything else. */
 export function sbomEntries(json: string, label: string): DiffEntry[] {
   let doc: unknown;
+  if (/^\s*</.test(json)) throw new Error(`${label} is XML: sbom diff reads CycloneDX JSON and SPDX JSON (write them with -f cyclonedx-json / spdx-json)`);
   try {
     doc = JSON.parse(json);
   } catch (e) {

@@ -77,5 +77,6 @@ describe('sbom diff', () => {
     assert.deepEqual(odd, [{ name: '', hashes: [], key: '', version: '' }]);
     assert.throws(() => sbomEntries('[1,2]', 'list.json'), /list\.json is neither CycloneDX JSON/);
     assert.throws(() => sbomEntries('{', 'broken.json'), /broken\.json is not JSON/);
+    assert.throws(() => sbomEntries('<?xml version="1.0"?><bom/>', 'a.cdx.xml'), /a\.cdx\.xml is XML: sbom diff reads CycloneDX JSON and SPDX JSON/);
   });
 });
