@@ -115,7 +115,7 @@ const SCOPE_RANK: Record<SbomComponent['scope'], number> = { required: 0, option
 /** The version an exact pin names (`==1.2.3`, `1.2.3`), else undefined. */
 function pinnedVersion(d: Dependency): string | undefined {
   if (d.constraintSyntax === 'none' || !versionRules().isExactPin(d.constraintSyntax, d.constraint)) return undefined;
-  return d.constraint.trim().replace(/^={1,3}\s*/, '');
+  return d.constraint.trim().replace(/^npm:(@?[^@]+)@/, '').replace(/^={1,3}\s*/, '');
 }
 
 /**
@@ -161,7 +161,7 @@ function declaredComponents(deps: Dependency[]): SbomComponent[] {
   return [...byKey.values()];
 }
 
-/** The service's own name, version and licence from its manifests (pyproject first, then package.json). */
+/** The service's own name, and the version and licence the first of its manifests (by path) that states them. */
 function subjectOf(s: Service, inv: Inventory, ref: string): SbomSubject {
   const out: SbomSubject = { ref, name: s.name };
   for (const u of [...s.units].sort((a, b) => (a.manifest < b.manifest ? -1 : a.manifest > b.manifest ? 1 : 0))) {
