@@ -4,3 +4,4 @@ export * from './finding.ts';
 export * from './files.ts';
 export * from './inventory.ts';
 export * from './rule.ts';
+export * from './update.ts';
