@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../config/schema.ts';
 import type { Service } from '../model/inventory.ts';
 import type { Store } from '../store/store.ts';
+import { appendChangelog } from '../publish/changelog.ts';
 import { appendEvent } from './audit-log.ts';
 import { getChange, PolicyError, proposeChange, type UpdateClass } from './changes.ts';
 import { emergencyMerge } from './emergency.ts';
@@ -86,10 +87,7 @@ export async function rollback(
     restored.push(f);
   }
   const changelog = opts.changelog ?? 'docs/dependency-changelog.md';
-  const logPath = path.join(root, changelog);
-  mkdirSync(path.dirname(logPath), { recursive: true });
-  if (!existsSync(logPath)) writeFileSync(logPath, '# Dependency changelog\n');
-  appendFileSync(logPath, `\n## ${now.toISOString().slice(0, 10)} — rollback of ${opts.service}\n\nRolled back to ${kg.commit.slice(0, 12)} (known good since ${kg.recorded}; checks: ${kg.checks.join(', ') || 'none recorded'}).\nReason: ${opts.reason}${opts.healthCheckFailed ? ' (triggered by a failed health check)' : ''}.\nRestored: ${restored.join(', ') || 'nothing differed'}.\n`);
+  appendChangelog(root, changelog, `## ${now.toISOString().slice(0, 10)} — rollback of ${opts.service}\n\nRolled back to ${kg.commit.slice(0, 12)} (known good since ${kg.recorded}; checks: ${kg.checks.join(', ') || 'none recorded'}).\nReason: ${opts.reason}${opts.healthCheckFailed ? ' (triggered by a failed health check)' : ''}.\nRestored: ${restored.join(', ') || 'nothing differed'}.\n`);
   git(root, 'add', '--', ...restored, changelog);
   git(root, '-c', 'user.name=depwarden', '-c', 'user.email=depwarden@localhost', 'commit', '-q', '-m', `revert(deps): roll ${opts.service} back to ${kg.commit.slice(0, 12)}\n\n${opts.reason}`);
   const commit = git(root, 'rev-parse', 'HEAD');

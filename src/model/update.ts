@@ -70,6 +70,8 @@ export interface OutdatedEntry {
   /** Newest stable version in the registry. */
   latest?: string;
   updateType?: ProposalUpdateType;
+  /** Digest (images) or commit SHA (actions) the update pins, when it pins one. */
+  digest?: string;
   /** Days since `allowed` (or `latest`) was published. */
   releaseAgeDays?: number;
   currentYanked?: boolean;

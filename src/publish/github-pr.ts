@@ -1,0 +1,66 @@
+import { Octokit } from '@octokit/rest';
+import { redact } from '../http/client.ts';
+
+/**
+ * Opens or updates the pull request of an update branch through GitHub's REST API (Octokit: the official
+ * client, typed routes, pagination). Only the configured API host is reached; the token never appears in errors.
+ */
+export interface PrTarget {
+  api: string;
+  owner: string;
+  repo: string;
+  token?: string;
+}
+
+export interface PrRequest {
+  head: string;
+  base: string;
+  title: string;
+  body: string;
+  labels: string[];
+  reviewers: string[];
+}
+
+export interface PrResult {
+  number: number;
+  url: string;
+  created: boolean;
+}
+
+function client(t: PrTarget): Octokit {
+  const allowed = new URL(t.api).hostname;
+  const guarded: typeof fetch = (input, init) => {
+    const url = new URL(typeof input === 'string' ? input : input instanceof URL ? input.href : input.url);
+    if (url.hostname !== allowed) return Promise.reject(new Error(`${url.hostname} is not the configured GitHub API host`));
+    return fetch(input, { ...init, signal: init?.signal ?? AbortSignal.timeout(30_000) });
+  };
+  return new Octokit({ baseUrl: t.api.replace(/\/+$/, ''), ...(t.token ? { auth: t.token } : {}), userAgent: 'depwarden', request: { fetch: guarded }, log: { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} } });
+}
+
+export async function openOrUpdatePr(t: PrTarget, r: PrRequest): Promise<PrResult> {
+  const gh = client(t);
+  try {
+    const existing = await gh.rest.pulls.list({ owner: t.owner, repo: t.repo, head: `${t.owner}:${r.head}`, state: 'open', per_page: 10 });
+    let number: number;
+    let url: string;
+    let created = false;
+    const pr = existing.data[0];
+    if (pr) {
+      await gh.rest.pulls.update({ owner: t.owner, repo: t.repo, pull_number: pr.number, title: r.title, body: r.body });
+      number = pr.number;
+      url = pr.html_url;
+    } else {
+      const made = await gh.rest.pulls.create({ owner: t.owner, repo: t.repo, head: r.head, base: r.base, title: r.title, body: r.body });
+      number = made.data.number;
+      url = made.data.html_url;
+      created = true;
+    }
+    if (r.labels.length) await gh.rest.issues.addLabels({ owner: t.owner, repo: t.repo, issue_number: number, labels: r.labels });
+    if (r.reviewers.length) await gh.rest.pulls.requestReviewers({ owner: t.owner, repo: t.repo, pull_number: number, reviewers: r.reviewers });
+    return { number, url, created };
+  } catch (e) {
+    const err = e as { status?: number; message: string };
+    // Octokit messages may quote the request; keep only the status and a redacted API base.
+    throw new Error(`GitHub API ${redact(t.api)}: ${err.status ? `HTTP ${err.status} ` : ''}${String(err.message).replace(/(token|bearer)\s+\S+/gi, '$1 ***').slice(0, 300)}`);
+  }
+}

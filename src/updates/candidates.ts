@@ -1,0 +1,152 @@
+import type { Dependency, Ecosystem } from '../model/dependency.ts';
+import type { ActionRef, ImageRef, PoetrySourceDecl } from '../model/files.ts';
+import type { Inventory, ManifestUnit } from '../model/inventory.ts';
+import type { UpdateTarget } from '../model/update.ts';
+import { isExactPin } from '../versioning/constraint.ts';
+
+/**
+ * Everything in a repository that an update could change: each declared registry dependency, each external
+ * image reference and each remote action, with the version in use now. One candidate per declaration, so an
+ * edit knows exactly which bytes it replaces.
+ */
+export interface Candidate {
+  /** Stable and unique: file + offset of the declaration. */
+  key: string;
+  service: string;
+  file: string;
+  target: UpdateTarget;
+  ecosystem: Ecosystem;
+  /** Lookup name: normalised PyPI/npm name, image repository with registry ("docker.io/library/python"), "owner/repo" of an action. */
+  name: string;
+  /** As written, for people. */
+  displayName: string;
+  /** Constraint, tag (with digest) or action ref as written. */
+  declared: string;
+  /** The version in use: locked version, exact pin, image tag, or the tag an action's `# vX` comment names. */
+  current?: string;
+  dev: boolean;
+  dependency?: Dependency;
+  image?: ImageRef;
+  action?: ActionRef;
+  /** The manifest + lock this dependency lives in (relocked after an edit). */
+  unit?: ManifestUnit;
+  /** Poetry sources of the project, for the PyPI lookup. */
+  sources?: PoetrySourceDecl[];
+}
+
+function lockedVersion(inv: Inventory, unit: ManifestUnit | undefined, dep: Dependency): string | undefined {
+  if (!unit?.lock) return undefined;
+  const lock = inv.files.get(unit.lock);
+  if (!lock || (lock.kind !== 'poetry-lock' && lock.kind !== 'package-lock' && lock.kind !== 'requirements')) return undefined;
+  if (lock.kind === 'requirements') {
+    const r = lock.requirements.find((x) => x.normalizedName === dep.normalizedName && isExactPin(x.constraintSyntax, x.constraint));
+    return r ? r.constraint.replace(/^===?\s*/, '') : undefined;
+  }
+  if (lock.kind === 'package-lock') {
+    // The top-level install is what the manifest's declaration resolved to.
+    const top = lock.packages.find((p) => p.path === `node_modules/${dep.name}`) ?? lock.packages.find((p) => p.normalizedName === dep.normalizedName && !p.link);
+    return top?.version;
+  }
+  return lock.packages.find((p) => p.normalizedName === dep.normalizedName)?.version;
+}
+
+function exactVersion(dep: Dependency): string | undefined {
+  if (!isExactPin(dep.constraintSyntax, dep.constraint)) return undefined;
+  return dep.constraint.trim().replace(/^(===|==|=)\s*/, '');
+}
+
+function unitOf(inv: Inventory, file: string, units: ManifestUnit[]): ManifestUnit | undefined {
+  return units.find((u) => u.manifest === file) ?? units.find((u) => u.lock === file);
+}
+
+/** Registry dependencies only: path, git, url and file sources are not looked up anywhere. */
+function fromRegistry(d: Dependency): boolean {
+  return !d.source || d.source.type === 'registry' || d.source.type === 'legacy';
+}
+
+export function collectCandidates(inv: Inventory): Candidate[] {
+  const out: Candidate[] = [];
+  const seen = new Set<string>();
+  const push = (c: Candidate): void => {
+    if (seen.has(c.key)) return;
+    seen.add(c.key);
+    out.push(c);
+  };
+  for (const s of inv.services) {
+    for (const d of s.dependencies) {
+      if (d.ecosystem !== 'PyPI' && d.ecosystem !== 'npm') continue;
+      if (!fromRegistry(d) || d.editable) continue;
+      const unit = unitOf(inv, d.span.file, s.units);
+      // A compiled requirements file used as the lock is updated through its manifest, not as a declaration.
+      if (unit && unit.lock === d.span.file && unit.manifest !== d.span.file) continue;
+      const parsed = inv.files.get(d.span.file);
+      const sources = parsed?.kind === 'pyproject' ? parsed.sources : undefined;
+      const current = lockedVersion(inv, unit, d) ?? exactVersion(d);
+      push({
+        key: `${d.span.file}:${d.span.start ?? d.span.line}`,
+        service: s.name,
+        file: d.span.file,
+        target: 'dependency',
+        ecosystem: d.ecosystem,
+        name: d.normalizedName,
+        displayName: d.name,
+        declared: d.constraint,
+        ...(current ? { current } : {}),
+        dev: d.dev,
+        dependency: d,
+        ...(unit ? { unit } : {}),
+        ...(sources?.length ? { sources } : {}),
+      });
+    }
+    for (const img of s.images) pushImage(push, s.name, img);
+  }
+  for (const a of inv.actions) {
+    if (a.kind === 'local') continue;
+    if (a.kind === 'docker') {
+      if (a.image) pushImage(push, '(workflows)', a.image);
+      continue;
+    }
+    if (!a.owner || !a.repo || !a.ref) continue;
+    const current = a.refKind === 'sha' ? a.versionComment?.trim().split(/\s+/)[0] : a.ref;
+    push({
+      key: `${a.span.file}:${a.span.start ?? a.span.line}`,
+      service: '(workflows)',
+      file: a.span.file,
+      target: 'action',
+      ecosystem: 'github-actions',
+      name: `${a.owner}/${a.repo}`,
+      displayName: `${a.owner}/${a.repo}${a.path ? `/${a.path}` : ''}`,
+      declared: a.ref,
+      ...(current ? { current } : {}),
+      dev: false,
+      action: a,
+    });
+  }
+  return out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+}
+
+function pushImage(push: (c: Candidate) => void, service: string, img: ImageRef): void {
+  if (img.stageRef || img.scratch || img.unresolved.length > 0) return;
+  const registry = img.registry ?? 'docker.io';
+  push({
+    key: `${img.span.file}:${img.span.start ?? img.span.line}`,
+    service,
+    file: img.span.file,
+    target: 'image',
+    ecosystem: 'docker',
+    name: `${registry}/${img.repository}`,
+    displayName: imageName(img.resolved),
+    declared: `${img.tag ?? ''}${img.digest ? `@${img.digest}` : ''}`,
+    ...(img.tag ? { current: img.tag } : {}),
+    dev: false,
+    image: img,
+  });
+}
+
+/** "ghcr.io:443/a/b:1.2@sha256:.." -> "ghcr.io:443/a/b": the tag's colon is the one after the last slash. */
+function imageName(resolved: string): string {
+  const noDigest = resolved.split('@')[0]!;
+  const slash = noDigest.lastIndexOf('/');
+  const colon = noDigest.indexOf(':', slash + 1);
+  return colon === -1 ? noDigest : noDigest.slice(0, colon);
+}

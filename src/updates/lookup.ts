@@ -1,0 +1,82 @@
+import pLimit from 'p-limit';
+import type { UpdatesConfig } from '../config/sections/updates.ts';
+import type { OutdatedEntry, PackageReleases } from '../model/update.ts';
+import type { Candidate } from './candidates.ts';
+import { evaluateCandidate } from './outdated.ts';
+
+/**
+ * What planning needs from the registries, whatever they are: the releases of a candidate and the digest of a
+ * tag. `src/updates/registry-lookup.ts` answers it from the datasources; tests may answer from memory.
+ */
+export interface ReleaseLookup {
+  releases(c: Candidate): Promise<PackageReleases>;
+  digest(c: Candidate, tag: string): Promise<string | undefined>;
+}
+
+export interface LookupFailure {
+  service: string;
+  file: string;
+  name: string;
+  message: string;
+}
+
+export interface OutdatedReport {
+  entries: OutdatedEntry[];
+  /** Lookups that failed after their retries: reported, never read as "up to date". */
+  failures: LookupFailure[];
+  /** Releases by candidate key, for planning and PR bodies. */
+  releases: Map<string, PackageReleases>;
+}
+
+export async function computeOutdated(candidates: Candidate[], lookup: ReleaseLookup, cfg: UpdatesConfig, now: Date): Promise<OutdatedReport> {
+  const limit = pLimit(cfg.concurrency);
+  // One registry question per package, however many services declare it.
+  const byName = new Map<string, Promise<PackageReleases>>();
+  const ask = (c: Candidate): Promise<PackageReleases> => {
+    const k = `${c.ecosystem}\0${c.name}\0${(c.sources ?? []).map((s) => `${s.name}=${s.url}:${s.priority}`).join(',')}\0${c.dependency?.sourceName ?? ''}`;
+    let p = byName.get(k);
+    if (!p) {
+      p = limit(() => lookup.releases(c));
+      byName.set(k, p);
+    }
+    return p;
+  };
+  const digests = new Map<string, Promise<string | undefined>>();
+  const digestOf = (c: Candidate, tag: string): Promise<string | undefined> => {
+    const k = `${c.name}\0${tag}`;
+    let p = digests.get(k);
+    if (!p) {
+      p = limit(() => lookup.digest(c, tag));
+      digests.set(k, p);
+    }
+    return p;
+  };
+  const entries: OutdatedEntry[] = [];
+  const failures: LookupFailure[] = [];
+  const releases = new Map<string, PackageReleases>();
+  await Promise.all(
+    candidates.map(async (c) => {
+      try {
+        const rel = await ask(c);
+        releases.set(c.key, rel);
+        const cand = withActionVersion(c, rel);
+        entries.push(await evaluateCandidate(cand, rel, cfg, now, digestOf));
+      } catch (e) {
+        failures.push({ service: c.service, file: c.file, name: c.displayName, message: (e as Error).message });
+      }
+    }),
+  );
+  entries.sort((a, b) => cmp(a.service, b.service) || cmp(a.file, b.file) || cmp(a.name, b.name) || a.span.line - b.span.line);
+  failures.sort((a, b) => cmp(a.service, b.service) || cmp(a.file, b.file) || cmp(a.name, b.name));
+  return { entries, failures, releases };
+}
+
+const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+/** An action pinned by a bare SHA: its version is the most precise tag pointing at that commit. */
+function withActionVersion(c: Candidate, rel: PackageReleases): Candidate {
+  if (c.target !== 'action' || c.current || c.action?.refKind !== 'sha') return c;
+  const tags = rel.releases.filter((r) => r.digest === c.action!.ref).map((r) => r.version);
+  const best = tags.sort((a, b) => b.split('.').length - a.split('.').length || (a < b ? 1 : -1))[0];
+  return best ? { ...c, current: best } : c;
+}

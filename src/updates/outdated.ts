@@ -1,0 +1,161 @@
+import semver from 'semver';
+import type { UpdatesConfig } from '../config/sections/updates.ts';
+import type { OutdatedEntry, PackageReleases, ProposalUpdateType, Release } from '../model/update.ts';
+import { classifyUpdate, isExactPin, satisfies } from '../versioning/constraint.ts';
+import { compareVersions, parseVersion } from '../versioning/pep440.ts';
+import { classifyTagUpdate, comparableTags } from '../versioning/tag.ts';
+import type { Candidate } from './candidates.ts';
+import { effectivePolicy } from './policy.ts';
+
+/**
+ * One candidate against what its registry knows: the newest version the policy allows now, the latest, the
+ * update type, age and libyears. Pure, apart from the digest lookup an image or action may need.
+ */
+export type DigestOf = (c: Candidate, tag: string) => Promise<string | undefined>;
+
+const DAY = 86_400_000;
+
+function isPre(c: Candidate, v: string): boolean {
+  if (c.ecosystem === 'PyPI') {
+    const p = parseVersion(v);
+    return !!p && (p.is_prerelease || p.is_devrelease);
+  }
+  if (c.ecosystem === 'npm') return (semver.prerelease(v, { loose: true })?.length ?? 0) > 0;
+  return false;
+}
+
+function compare(c: Candidate, a: string, b: string): number {
+  if (c.ecosystem === 'PyPI') return compareVersions(a, b);
+  const x = semver.valid(a, { loose: true });
+  const y = semver.valid(b, { loose: true });
+  return x && y ? semver.compare(x, y, { loose: true }) : 0;
+}
+
+function typeOf(c: Candidate, from: string, to: string): ProposalUpdateType | undefined {
+  if (c.target !== 'dependency') return classifyTagUpdate(from, to);
+  const t = classifyUpdate(c.ecosystem, from, to);
+  return t === 'major' || t === 'minor' || t === 'patch' || t === 'prerelease' ? t : undefined;
+}
+
+function ignored(c: Candidate, ranges: string[], v: string): boolean {
+  const syntax = c.ecosystem === 'npm' ? 'npm' : 'pep440';
+  return ranges.some((r) => satisfies(syntax, r, v, { prereleases: true }) === true);
+}
+
+function ageDays(r: Release | undefined, now: Date): number | undefined {
+  if (!r?.releasedAt) return undefined;
+  const t = Date.parse(r.releasedAt);
+  return Number.isNaN(t) ? undefined : Math.floor((now.getTime() - t) / DAY);
+}
+
+/** Newer releases of the same kind as the current one, ascending. */
+function newerReleases(c: Candidate, rel: PackageReleases, current: string | undefined, allowPre: boolean): Release[] {
+  if (c.target === 'dependency') {
+    const stable = rel.releases.filter((r) => !r.yanked && (allowPre || !isPre(c, r.version)));
+    return current ? stable.filter((r) => compare(c, r.version, current) > 0) : stable;
+  }
+  if (!current) return [];
+  const byTag = new Map(rel.releases.map((r) => [r.version, r]));
+  const tags = comparableTags(current, [...byTag.keys()]);
+  const at = tags.indexOf(current);
+  return (at === -1 ? tags.filter((t) => classifyTagUpdate(current, t)) : tags.slice(at + 1)).map((t) => byTag.get(t)!);
+}
+
+export async function evaluateCandidate(c: Candidate, rel: PackageReleases, cfg: UpdatesConfig, now: Date, digestOf: DigestOf): Promise<OutdatedEntry> {
+  const base = effectivePolicy(cfg, c);
+  const current = c.current;
+  const allowPre = cfg.prereleases || (current !== undefined && isPre(c, current));
+  const newer = newerReleases(c, rel, current, allowPre);
+  const latestRel = c.target === 'dependency' && rel.latestTag && newer.some((r) => r.version === rel.latestTag) ? newer.find((r) => r.version === rel.latestTag) : newer[newer.length - 1];
+  const currentRel = current ? rel.releases.find((r) => r.version === current) : undefined;
+  const notes: string[] = [];
+  let allowed: Release | undefined;
+  let allowedType: ProposalUpdateType | undefined;
+  for (const r of [...newer].reverse()) {
+    if (latestRel && compare(c, r.version, latestRel.version) > 0 && c.target === 'dependency') continue; // above dist-tag latest
+    const type = current ? typeOf(c, current, r.version) : 'pin';
+    const pol = effectivePolicy(cfg, c, type);
+    if (!pol.enabled) {
+      notes.push(`${r.version}: ${type ?? ''} updates disabled${pol.reason ? ` (${pol.reason})` : ''}`);
+      continue;
+    }
+    if (ignored(c, pol.ignoreVersions, r.version)) {
+      notes.push(`${r.version}: ignored${pol.reason ? ` (${pol.reason})` : ''}`);
+      continue;
+    }
+    if (r.deprecated) {
+      notes.push(`${r.version}: deprecated`);
+      continue;
+    }
+    const age = ageDays(r, now);
+    if (age !== undefined && age < pol.minimumReleaseAgeDays) {
+      notes.push(`${r.version}: ${age} days old, cooldown ${pol.minimumReleaseAgeDays}`);
+      continue;
+    }
+    allowed = r;
+    allowedType = type;
+    break;
+  }
+  const entry: OutdatedEntry = {
+    service: c.service,
+    file: c.file,
+    target: c.target,
+    ecosystem: c.ecosystem,
+    name: c.displayName,
+    declared: c.declared,
+    ...(current ? { current } : {}),
+    ...(latestRel ? { latest: latestRel.version } : current ? { latest: current } : {}),
+    span: c.dependency?.span ?? c.image?.span ?? c.action!.span,
+  };
+  if (!base.enabled && !allowed) notes.unshift(`updates disabled${base.reason ? ` (${base.reason})` : ''}`);
+  if (allowed) {
+    entry.allowed = allowed.version;
+    if (allowedType) entry.updateType = allowedType;
+    const age = ageDays(allowed, now);
+    if (age !== undefined) entry.releaseAgeDays = age;
+  }
+  await pinning(c, entry, allowed, rel, digestOf);
+  if (currentRel?.yanked) entry.currentYanked = true;
+  if (currentRel?.deprecated) entry.currentDeprecated = currentRel.deprecated;
+  const t0 = currentRel?.releasedAt ? Date.parse(currentRel.releasedAt) : NaN;
+  const t1 = latestRel?.releasedAt ? Date.parse(latestRel.releasedAt) : NaN;
+  if (!Number.isNaN(t0)) entry.libyears = Number.isNaN(t1) ? 0 : Math.max(0, Math.round(((t1 - t0) / (365.25 * DAY)) * 100) / 100);
+  if (entry.allowed !== entry.latest && notes.length) entry.note = notes.slice(0, 3).join('; ');
+  else if (!base.enabled) entry.note = notes[0];
+  return entry;
+}
+
+/** Digests and SHAs: a new tag is pinned by its digest; an unpinned declaration gets a pin; a moved digest is a `digest` update. */
+async function pinning(c: Candidate, e: OutdatedEntry, allowed: Release | undefined, rel: PackageReleases, digestOf: DigestOf): Promise<void> {
+  if (c.target === 'dependency') {
+    const d = c.dependency!;
+    if (!e.allowed && e.current && !isExactPin(d.constraintSyntax, d.constraint) && d.constraint !== '') {
+      e.allowed = e.current;
+      e.updateType = 'pin';
+    }
+    return;
+  }
+  const tag = allowed?.version ?? c.current;
+  if (!tag) return;
+  const pinned = c.target === 'image' ? c.image!.digest : c.action!.refKind === 'sha' ? c.action!.ref : undefined;
+  const digest = (c.target === 'action' ? rel.releases.find((r) => r.version === tag)?.digest : undefined) ?? (await digestOf(c, tag));
+  if (!digest) return;
+  if (allowed) {
+    e.digest = digest;
+    return;
+  }
+  if (!pinned) {
+    e.allowed = tag;
+    e.updateType = 'pin';
+    e.digest = digest;
+  } else if (pinned !== digest) {
+    e.allowed = tag;
+    e.updateType = 'digest';
+    e.digest = digest;
+  }
+}
+
+/** Is there anything to do for this entry? */
+export function isOutdated(e: OutdatedEntry): boolean {
+  return e.updateType !== undefined && e.allowed !== undefined;
+}

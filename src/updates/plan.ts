@@ -1,0 +1,192 @@
+import { createHash } from 'node:crypto';
+import type { Config } from '../config/schema.ts';
+import type { UpdateClass } from '../governance/changes.ts';
+import type { OutdatedEntry, ProposalUpdateType } from '../model/update.ts';
+import type { Candidate } from './candidates.ts';
+import { effectivePolicy, onSchedule } from './policy.ts';
+
+/**
+ * The protocol as a plan: which updates become which changes, in which lane. Pure: the same inputs give the
+ * same plan, with the same branch names and ids, so a weekly re-run updates its pull requests instead of
+ * opening new ones.
+ */
+
+/** A security fix the audit found: the smallest version of `name` that fixes every advisory of `from`. */
+export interface SecurityFix {
+  service: string;
+  ecosystem: string;
+  name: string;
+  from: string;
+  to: string;
+  ids: string[];
+  severity: string;
+}
+
+export interface PlannedUpdate {
+  candidate: Candidate;
+  entry: OutdatedEntry;
+  to: string;
+  digest?: string;
+  updateType: ProposalUpdateType;
+  security?: SecurityFix;
+}
+
+/** normal: merges once tests pass and the class's approvals are in; approval: needs explicit approval (majors); emergency: security fix, may bypass the normal review. */
+export type Lane = 'normal' | 'approval' | 'emergency';
+
+export interface PlannedChange {
+  /** Stable slug: also the branch name after the prefix. */
+  slug: string;
+  branch: string;
+  title: string;
+  class: UpdateClass;
+  lane: Lane;
+  updates: PlannedUpdate[];
+  labels: string[];
+  /** Why this change exists, a line each. */
+  rationale: string[];
+}
+
+export interface Plan {
+  changes: PlannedChange[];
+  /** Planned but held back (schedule, open-change limit), with the reason. */
+  deferred: { change: PlannedChange; reason: string }[];
+  /** Security fixes that cannot be applied by editing a declaration (transitive packages). */
+  unplanned: { fix: SecurityFix; reason: string }[];
+  schedule: { on: boolean; last: string; next: string };
+}
+
+export interface PlanInput {
+  candidates: Candidate[];
+  entries: Map<string, OutdatedEntry>;
+  security: SecurityFix[];
+  config: Config;
+  now: Date;
+  openChanges: number;
+  force?: boolean;
+}
+
+const CLASS_RANK: Record<UpdateClass, number> = { patch: 0, minor: 1, major: 2, security: 3 };
+
+function classOf(t: ProposalUpdateType): UpdateClass {
+  return t === 'major' ? 'major' : t === 'minor' ? 'minor' : 'patch';
+}
+
+function slugify(s: string): string {
+  return s
+    .toLowerCase()
+    .replace(/^docker\.io\/(library\/)?/, '')
+    .replace(/[^a-z0-9._-]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 80);
+}
+
+const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+export function planUpdates(input: PlanInput): Plan {
+  const { config, now } = input;
+  const cfg = config.updates;
+  const byKey = new Map(input.candidates.map((c) => [c.key, c]));
+  const groups = new Map<string, { updates: PlannedUpdate[]; group?: string; kind: 'security' | 'major' | 'other'; title: string }>();
+  const add = (key: string, kind: 'security' | 'major' | 'other', title: string, u: PlannedUpdate, group?: string): void => {
+    const g = groups.get(key) ?? { updates: [], kind, title, ...(group ? { group } : {}) };
+    g.updates.push(u);
+    groups.set(key, g);
+  };
+
+  // Security fixes first: they ignore the schedule, the cooldown and the open-change limit.
+  const secured = new Set<string>();
+  const unplanned: Plan['unplanned'] = [];
+  for (const fix of [...input.security].sort((a, b) => cmp(a.name, b.name) || cmp(a.service, b.service))) {
+    const c = input.candidates.find((x) => x.target === 'dependency' && x.service === fix.service && x.ecosystem === fix.ecosystem && x.name === fix.name && x.current === fix.from);
+    if (!c) {
+      unplanned.push({ fix, reason: `${fix.name} ${fix.from} is not a direct dependency of ${fix.service}: update the package that requires it, or declare ${fix.name}>=${fix.to}` });
+      continue;
+    }
+    const entry = input.entries.get(c.key) ?? { service: c.service, file: c.file, target: c.target, ecosystem: c.ecosystem, name: c.displayName, declared: c.declared, current: fix.from, span: c.dependency!.span };
+    secured.add(c.key);
+    add(`security:${fix.ecosystem}:${fix.name}:${fix.to}`, 'security', `fix ${fix.ids[0] ?? 'advisory'}: update ${c.displayName} to ${fix.to}`, { candidate: c, entry, to: fix.to, updateType: 'patch', security: fix });
+  }
+
+  for (const [key, entry] of [...input.entries].sort(([a], [b]) => cmp(a, b))) {
+    const c = byKey.get(key);
+    if (!c || secured.has(key) || !entry.updateType || !entry.allowed) continue;
+    const pol = effectivePolicy(cfg, c, entry.updateType);
+    if (!pol.enabled) continue;
+    const u: PlannedUpdate = { candidate: c, entry, to: entry.allowed, updateType: entry.updateType, ...(entry.digest ? { digest: entry.digest } : {}) };
+    if (pol.group) add(`group:${pol.group}`, entry.updateType === 'major' ? 'major' : 'other', `update ${pol.group}`, u, pol.group);
+    else if (entry.updateType === 'major') {
+      const scope = cfg.grouping === 'package' ? '' : `:${c.service}`;
+      add(`major:${c.ecosystem}:${c.name}:${entry.allowed}${scope}`, 'major', `update ${c.displayName} to ${entry.allowed}${scope ? ` in ${c.service}` : ''}`, u);
+    } else if (cfg.grouping === 'service') add(`service:${c.service}`, 'other', `update non-major dependencies of ${c.service}`, u);
+    else if (cfg.grouping === 'package') add(`package:${c.ecosystem}:${c.name}:${entry.allowed}`, 'other', `update ${c.displayName} to ${entry.allowed}`, u);
+    else add(`one:${c.key}:${entry.allowed}`, 'other', `update ${c.displayName} to ${entry.allowed} in ${c.service}`, u);
+  }
+
+  const changes: PlannedChange[] = [];
+  for (const [key, g] of groups) {
+    g.updates.sort((a, b) => cmp(a.candidate.key, b.candidate.key));
+    const cls: UpdateClass = g.kind === 'security' ? 'security' : g.updates.map((u) => classOf(u.updateType)).reduce((a, b) => (CLASS_RANK[b] > CLASS_RANK[a] ? b : a), 'patch' as UpdateClass);
+    const lane: Lane = cls === 'security' ? (config.governance.emergency.allowed ? 'emergency' : 'approval') : cls === 'major' ? 'approval' : 'normal';
+    const slug = slugOf(key, g);
+    const labels = new Set(cfg.labels);
+    for (const u of g.updates) for (const l of effectivePolicy(cfg, u.candidate, u.updateType).labels) labels.add(l);
+    if (cls === 'security') labels.add('security');
+    if (cls === 'major') labels.add('major');
+    changes.push({ slug, branch: `${cfg.branchPrefix}${slug}`, title: g.title, class: cls, lane, updates: g.updates, labels: [...labels].sort(), rationale: rationale(g.updates, cls, lane, cfg.minimumReleaseAgeDays) });
+  }
+  changes.sort((a, b) => CLASS_RANK[b.class] - CLASS_RANK[a.class] || cmp(a.slug, b.slug));
+
+  const sched = onSchedule(cfg, now);
+  const kept: PlannedChange[] = [];
+  const deferred: Plan['deferred'] = [];
+  let open = input.openChanges;
+  for (const ch of changes) {
+    if (ch.lane === 'emergency' || ch.class === 'security') {
+      kept.push(ch);
+      continue;
+    }
+    if (!sched.on && !input.force) deferred.push({ change: ch, reason: `outside the schedule "${cfg.schedule}" (next run ${sched.next.toISOString()}); --force to run now` });
+    else if (open >= cfg.maxOpenChanges) deferred.push({ change: ch, reason: `${open} update changes are open, the limit is ${cfg.maxOpenChanges}` });
+    else {
+      kept.push(ch);
+      open++;
+    }
+  }
+  return { changes: kept, deferred, unplanned, schedule: { on: sched.on, last: sched.last.toISOString(), next: sched.next.toISOString() } };
+}
+
+function slugOf(key: string, g: { kind: string; updates: PlannedUpdate[]; group?: string }): string {
+  const [kind, ...rest] = key.split(':');
+  const u = g.updates[0]!;
+  switch (kind) {
+    case 'security':
+      return `security-${slugify(u.candidate.name)}-${slugify(u.to)}`;
+    case 'group':
+      return `group-${slugify(g.group!)}`;
+    case 'major':
+      return `major-${slugify(u.candidate.name)}-${slugify(u.to)}${rest.length > 3 ? `-${slugify(rest[3]!)}` : ''}`;
+    case 'service':
+      return `${slugify(u.candidate.service)}-non-major`;
+    case 'package':
+      return `${slugify(u.candidate.name)}-${slugify(u.to)}`;
+    default:
+      return `${slugify(u.candidate.service)}-${slugify(u.candidate.name)}-${slugify(u.to)}-${createHash('sha256').update(key).digest('hex').slice(0, 6)}`;
+  }
+}
+
+function rationale(updates: PlannedUpdate[], cls: UpdateClass, lane: Lane, cooldown: number): string[] {
+  const out: string[] = [];
+  const sec = updates.filter((u) => u.security);
+  if (sec.length) {
+    const ids = [...new Set(sec.flatMap((u) => u.security!.ids))].sort();
+    out.push(`Security fix: ${ids.join(', ')} (${[...new Set(sec.map((u) => u.security!.severity))].join(', ')}); emergency lane${lane === 'emergency' ? ' (may merge before review; a post-update review is opened)' : ' is not allowed by the policy, so normal approvals apply'}.`);
+  }
+  const types = [...new Set(updates.filter((u) => !u.security).map((u) => u.updateType))].sort();
+  if (types.length) out.push(`Policy: ${types.join(', ')} update${types.length > 1 ? 's' : ''} ${cls === 'major' ? 'need explicit approval (major)' : 'may merge once tests pass'}; releases at least ${cooldown} days old (supply-chain cooldown).`);
+  const pins = updates.filter((u) => u.updateType === 'pin' || u.updateType === 'digest');
+  if (pins.length) out.push(`Reproducibility: ${pins.length} reference${pins.length > 1 ? 's' : ''} pinned to an exact version, digest or commit SHA.`);
+  const behind = updates.reduce((s, u) => s + (u.entry.libyears ?? 0), 0);
+  if (behind > 0) out.push(`Age: ${behind.toFixed(2)} libyears behind the latest releases.`);
+  return out;
+}
