@@ -104,3 +104,77 @@ async function readBody(res: Response, opts: FetchOptions): Promise<Uint8Array> 
   }
   return out;
 }
+
+/** One answer of `sendWithRetries`: any final status (the caller decides what 304, 401 or 404 mean). */
+export interface RawResponse {
+  status: number;
+  /** The final URL after redirects. */
+  url: string;
+  /** Lower-case header names. */
+  headers: Record<string, string>;
+  body: Uint8Array;
+}
+
+export interface SendOptions {
+  allowHosts: string[];
+  method?: 'GET' | 'HEAD';
+  headers?: Record<string, string>;
+  timeoutMs?: number;
+  retries?: number;
+  backoffMs?: number;
+  maxBytes?: number;
+  /** Called once per network attempt (retries included), for statistics. */
+  onAttempt?: () => void;
+}
+
+/** 5xx, 408 and 429 are worth another attempt; every other status is the answer. */
+const retryable = (status: number): boolean => status >= 500 || status === 408 || status === 429;
+
+/**
+ * One HTTP exchange with the client's policy (allow-list, timeout, retries with exponential backoff and jitter,
+ * `Retry-After`, size cap) that returns non-2xx answers instead of throwing, so conditional requests (304), token
+ * flows (401) and "this index does not know the package" (404) can be handled by the caller. Throws HttpError
+ * when the host is not allowed, or when the last retry still failed (with the last status).
+ */
+export async function sendWithRetries(url: string, opts: SendOptions): Promise<RawResponse> {
+  const u = new URL(url);
+  if (u.protocol !== 'https:' && u.protocol !== 'http:') throw new HttpError(`unsupported URL scheme ${u.protocol} in ${redact(url)}`);
+  if (!opts.allowHosts.includes(u.hostname)) throw new HttpError(`${u.hostname} is not a configured host (allowed: ${opts.allowHosts.join(', ') || 'none'})`);
+  // fetch refuses URLs with credentials; the caller turns them into an Authorization header (see http/auth.ts).
+  if (u.username || u.password) throw new HttpError(`credentials in ${redact(url)} must be passed as a header`);
+  const method = opts.method ?? 'GET';
+  const retries = opts.retries ?? 4;
+  const base = opts.backoffMs ?? 500;
+  let last: unknown;
+  let lastStatus: number | undefined;
+  for (let attempt = 0; attempt <= retries; attempt++) {
+    let wait: number | undefined;
+    try {
+      opts.onAttempt?.();
+      const res = await fetch(url, { method, headers: opts.headers, signal: AbortSignal.timeout(opts.timeoutMs ?? 60_000), redirect: 'follow' });
+      const finalHost = new URL(res.url || url).hostname;
+      if (!opts.allowHosts.includes(finalHost)) {
+        await res.body?.cancel();
+        throw new HttpError(`${method} ${redact(url)} was redirected to ${finalHost}, which is not a configured host`);
+      }
+      const headers: Record<string, string> = {};
+      res.headers.forEach((v, k) => (headers[k] = v));
+      if (!retryable(res.status)) {
+        const body = method === 'HEAD' ? new Uint8Array() : await readBody(res, { allowHosts: opts.allowHosts, ...(opts.maxBytes ? { maxBytes: opts.maxBytes } : {}) });
+        return { status: res.status, url: res.url || url, headers, body };
+      }
+      lastStatus = res.status;
+      last = new HttpError(`${method} ${redact(url)}: HTTP ${res.status}`, res.status);
+      wait = retryAfterMs(res.headers.get('retry-after'));
+      await res.body?.cancel();
+    } catch (e) {
+      if (e instanceof HttpError && (e.message.includes('not a configured host') || e.message.includes('-byte limit'))) throw e;
+      last = e;
+    }
+    if (attempt < retries) await sleep(wait ?? base * 2 ** attempt * (0.5 + Math.random() / 2));
+  }
+  // fetch's own "fetch failed" says nothing; its cause (ECONNREFUSED, timeout) carries no credentials.
+  const cause = last instanceof Error && last.cause instanceof Error ? ` (${last.cause.message})` : '';
+  const reason = last instanceof Error ? last.message + cause : String(last);
+  throw new HttpError(`${method} ${redact(url)} failed after ${retries + 1} attempts: ${reason}`, lastStatus);
+}

@@ -1,0 +1,291 @@
+import * as pep440 from '@renovatebot/pep440';
+import { stripCredentials } from '../http/auth.ts';
+import { redact } from '../http/client.ts';
+import { type HttpSession, parseJson, statusError } from '../http/session.ts';
+import type { PackageReleases, Release, ReleaseFile } from '../model/update.ts';
+import { compareVersions, isValidVersion } from '../versioning/pep440.ts';
+import { NotFoundError } from './errors.ts';
+
+/**
+ * PyPI and private Python indexes. Two APIs:
+ * - the JSON API (`<base>/<name>/json`, base like https://pypi.org/pypi): releases with their files, digests,
+ *   upload times, yanked flags and reasons, Requires-Python, and the project's home page and URLs;
+ * - the simple repository API (`<index>/<normalized-name>/`), asked for PEP 691 JSON and read as PEP 503 HTML
+ *   when the index answers HTML. Versions come from file names (or the `versions` key of API v1.1).
+ * Which indexes are asked for a package, and how their answers combine, is `pypiReleases` below.
+ */
+export type SourcePriority = 'default' | 'primary' | 'secondary' | 'supplemental' | 'explicit';
+
+export interface PypiIndex {
+  name: string;
+  /** JSON API base (".../pypi") or simple index URL (".../simple"). May be empty for a source named "PyPI". */
+  url: string;
+  /** Poetry's priority; absent means primary (Poetry's default). */
+  priority?: SourcePriority;
+  /** Default: "json" when the URL path ends in /pypi, else "simple". */
+  api?: 'json' | 'simple';
+}
+
+export const PYPI_JSON = 'https://pypi.org/pypi';
+export const PYPI: PypiIndex = { name: 'PyPI', url: PYPI_JSON, priority: 'primary', api: 'json' };
+
+/** PEP 503 normalisation: lower case, runs of "-", "_" and "." become one "-". */
+export function normalizePypiName(name: string): string {
+  return name.trim().toLowerCase().replace(/[-_.]+/g, '-');
+}
+
+const STRONG_HASHES = ['sha256', 'sha384', 'sha512'];
+
+function hashList(digests: Record<string, unknown> | undefined): string[] {
+  return Object.entries(digests ?? {})
+    .filter(([alg, hex]) => STRONG_HASHES.includes(alg.toLowerCase()) && typeof hex === 'string' && hex)
+    .map(([alg, hex]) => `${alg.toLowerCase()}:${(hex as string).toLowerCase()}`)
+    .sort();
+}
+
+/** A release is yanked when every one of its files is (PEP 592); it is released when its first file was. */
+function summarise(version: string, files: (ReleaseFile & { uploadedAt?: string; yankedReason?: string })[]): Release {
+  const times = files.map((f) => f.uploadedAt).filter((t): t is string => !!t).sort((a, b) => Date.parse(a) - Date.parse(b));
+  const yanked = files.length > 0 && files.every((f) => f.yanked);
+  const reason = yanked ? files.find((f) => f.yankedReason)?.yankedReason : undefined;
+  return {
+    version,
+    ...(times[0] ? { releasedAt: new Date(Date.parse(times[0])).toISOString() } : {}),
+    ...(yanked ? { yanked: true } : {}),
+    ...(reason ? { yankedReason: reason } : {}),
+    files: files.map(({ uploadedAt: _u, yankedReason: _r, ...f }) => f).sort((a, b) => (a.filename < b.filename ? -1 : a.filename > b.filename ? 1 : 0)),
+  };
+}
+
+function sortReleases(releases: Release[]): Release[] {
+  return releases.filter((r) => isValidVersion(r.version)).sort((a, b) => compareVersions(a.version, b.version));
+}
+
+interface PypiJson {
+  info?: { name?: string; version?: string; home_page?: string | null; project_urls?: Record<string, string> | null };
+  releases?: Record<string, PypiJsonFile[]>;
+}
+interface PypiJsonFile {
+  filename: string;
+  url: string;
+  digests?: Record<string, string>;
+  requires_python?: string | null;
+  upload_time_iso_8601?: string;
+  upload_time?: string;
+  yanked?: boolean;
+  yanked_reason?: string | null;
+}
+
+const SOURCE_KEYS = /^(source|source code|code|repository|github|gitlab|git)$/i;
+const HOME_KEYS = /^(homepage|home|home page)$/i;
+
+/** The JSON API's answer for one project. */
+export function parsePypiJson(json: PypiJson, registry: string): PackageReleases {
+  const releases = Object.entries(json.releases ?? {}).map(([version, files]) =>
+    summarise(
+      version,
+      (files ?? []).map((f) => ({
+        filename: f.filename,
+        url: f.url,
+        hashes: hashList(f.digests),
+        ...(f.requires_python ? { requiresPython: f.requires_python } : {}),
+        ...(f.yanked ? { yanked: true } : {}),
+        ...(f.yanked && f.yanked_reason ? { yankedReason: f.yanked_reason } : {}),
+        ...(f.upload_time_iso_8601 || f.upload_time ? { uploadedAt: f.upload_time_iso_8601 ?? `${f.upload_time}Z` } : {}),
+      })),
+    ),
+  );
+  const urls = Object.entries(json.info?.project_urls ?? {});
+  const homepage = json.info?.home_page || urls.find(([k]) => HOME_KEYS.test(k))?.[1];
+  const sourceUrl = urls.find(([k]) => SOURCE_KEYS.test(k))?.[1];
+  return {
+    datasource: 'pypi',
+    name: normalizePypiName(json.info?.name ?? ''),
+    registry: redact(registry),
+    releases: sortReleases(releases),
+    ...(json.info?.version ? { latestTag: json.info.version } : {}),
+    ...(homepage ? { homepage } : {}),
+    ...(sourceUrl ? { sourceUrl } : {}),
+  };
+}
+
+const ARCHIVE = /\.(tar\.gz|tar\.bz2|tar\.xz|tgz|tbz|txz|zip|tar)$/i;
+
+/** The version a distribution file is for, from its name; undefined for names of other projects or formats. */
+export function versionFromFilename(filename: string, project: string): string | undefined {
+  const want = normalizePypiName(project);
+  if (/\.whl$/i.test(filename)) {
+    // {name}-{version}(-{build})?-{python}-{abi}-{platform}.whl; name and version have no "-" (escaped as "_").
+    const parts = filename.slice(0, -4).split('-');
+    return parts.length >= 5 && normalizePypiName(parts[0]!) === want ? parts[1] : undefined;
+  }
+  let base: string;
+  if (/\.egg$/i.test(filename)) base = filename.slice(0, -4).replace(/-py\d+(\.\d+)?(-.*)?$/, '');
+  else if (ARCHIVE.test(filename)) base = filename.replace(ARCHIVE, '');
+  else return undefined;
+  // Old sdists keep "-" in the name ("python-dateutil-2.8.2.tar.gz"): split where the prefix is the project.
+  for (let i = base.indexOf('-'); i > 0; i = base.indexOf('-', i + 1)) {
+    if (normalizePypiName(base.slice(0, i)) === want) return base.slice(i + 1) || undefined;
+  }
+  return undefined;
+}
+
+interface SimpleFile {
+  filename: string;
+  url: string;
+  hashes?: Record<string, string>;
+  'requires-python'?: string | null;
+  yanked?: boolean | string;
+  'upload-time'?: string;
+}
+
+/** Group files into releases by the PEP 440-normalised version in their names. */
+function releasesFromFiles(files: (ReleaseFile & { uploadedAt?: string; yankedReason?: string })[], project: string, extraVersions: string[] = []): Release[] {
+  const byVersion = new Map<string, typeof files>();
+  for (const v of extraVersions) if (isValidVersion(v)) byVersion.set(pep440.clean(v) ?? v, []);
+  for (const f of files) {
+    const raw = versionFromFilename(f.filename, project);
+    if (!raw || !isValidVersion(raw)) continue;
+    const v = pep440.clean(raw) ?? raw;
+    byVersion.set(v, [...(byVersion.get(v) ?? []), f]);
+  }
+  return sortReleases([...byVersion].map(([v, fs]) => summarise(v, fs)));
+}
+
+/** PEP 691 JSON (application/vnd.pypi.simple.v1+json) for one project page. */
+export function parseSimpleJson(json: { name?: string; files?: SimpleFile[]; versions?: string[] }, pageUrl: string, project: string): PackageReleases {
+  const files = (json.files ?? []).map((f) => ({
+    filename: f.filename,
+    url: new URL(f.url, pageUrl).toString(),
+    hashes: hashList(f.hashes),
+    ...(f['requires-python'] ? { requiresPython: f['requires-python'] } : {}),
+    ...(f.yanked ? { yanked: true } : {}),
+    ...(typeof f.yanked === 'string' && f.yanked ? { yankedReason: f.yanked } : {}),
+    ...(f['upload-time'] ? { uploadedAt: f['upload-time'] } : {}),
+  }));
+  return { datasource: 'pypi', name: normalizePypiName(json.name ?? project), registry: redact(indexOf(pageUrl)), releases: releasesFromFiles(files, project, json.versions) };
+}
+
+function decodeEntities(s: string): string {
+  return s.replace(/&(#x[0-9a-f]+|#\d+|amp|lt|gt|quot|apos|#39);/gi, (_, e: string) => {
+    const l = e.toLowerCase();
+    if (l.startsWith('#x')) return String.fromCodePoint(parseInt(l.slice(2), 16));
+    if (l.startsWith('#')) return String.fromCodePoint(Number(l.slice(1)));
+    return ({ amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" } as Record<string, string>)[l] ?? '';
+  });
+}
+
+/** PEP 503 HTML: one anchor per file; `#<alg>=<hex>` fragment, data-requires-python, data-yanked. */
+export function parseSimpleHtml(html: string, pageUrl: string, project: string): PackageReleases {
+  const files: (ReleaseFile & { yankedReason?: string })[] = [];
+  for (const a of html.matchAll(/<a\s([^>]*)>([\s\S]*?)<\/a\s*>/gi)) {
+    const attrs = new Map<string, string>();
+    for (const m of a[1]!.matchAll(/([^\s"'=<>`/]+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+)))?/g)) {
+      attrs.set(m[1]!.toLowerCase(), decodeEntities(m[2] ?? m[3] ?? m[4] ?? ''));
+    }
+    const href = attrs.get('href');
+    if (!href) continue;
+    const url = new URL(href, pageUrl);
+    const hash = /^#(sha256|sha384|sha512)=([0-9a-f]+)$/i.exec(url.hash);
+    url.hash = '';
+    const text = decodeEntities(a[2]!.replace(/<[^>]*>/g, '')).trim();
+    const filename = text || decodeURIComponent(url.pathname.split('/').pop() ?? '');
+    const yanked = attrs.has('data-yanked');
+    const reason = attrs.get('data-yanked');
+    files.push({
+      filename,
+      url: url.toString(),
+      hashes: hash ? [`${hash[1]!.toLowerCase()}:${hash[2]!.toLowerCase()}`] : [],
+      ...(attrs.get('data-requires-python') ? { requiresPython: attrs.get('data-requires-python')! } : {}),
+      ...(yanked ? { yanked: true } : {}),
+      ...(yanked && reason ? { yankedReason: reason } : {}),
+    });
+  }
+  return { datasource: 'pypi', name: normalizePypiName(project), registry: redact(indexOf(pageUrl)), releases: releasesFromFiles(files, project) };
+}
+
+/** ".../simple/requests/" → ".../simple/" (the index a project page belongs to). */
+function indexOf(pageUrl: string): string {
+  return new URL('..', pageUrl).toString();
+}
+
+const SIMPLE_ACCEPT = 'application/vnd.pypi.simple.v1+json, application/vnd.pypi.simple.v1+html;q=0.2, text/html;q=0.01';
+
+export function apiOf(index: PypiIndex): 'json' | 'simple' {
+  return index.api ?? (/\/pypi\/?$/.test(new URL(index.url || PYPI_JSON).pathname) ? 'json' : 'simple');
+}
+
+/** One index's answer; undefined when the index answers 404 (or 410): it does not have the project. */
+export async function fetchFromIndex(session: HttpSession, index: PypiIndex, project: string): Promise<PackageReleases | undefined> {
+  const base = (index.url || PYPI_JSON).replace(/\/+$/, '');
+  const name = normalizePypiName(project);
+  if (apiOf(index) === 'json') {
+    const url = `${base}/${name}/json`;
+    const res = await session.request(url, { accept: 'application/json' });
+    if (res.status === 404 || res.status === 410) return undefined;
+    if (res.status !== 200) throw statusError('GET', url, res.status);
+    return parsePypiJson(parseJson(res.body, url), `${base}/`);
+  }
+  const url = `${base}/${name}/`;
+  const res = await session.request(url, { accept: SIMPLE_ACCEPT });
+  if (res.status === 404 || res.status === 410) return undefined;
+  if (res.status !== 200) throw statusError('GET', url, res.status);
+  const type = res.headers['content-type'] ?? '';
+  const text = new TextDecoder().decode(res.body);
+  // File URLs are resolved against the page without user:password, so no record carries the index's credentials.
+  const page = stripCredentials(url);
+  if (/json/i.test(type) || (!type && text.trimStart().startsWith('{'))) return parseSimpleJson(parseJson(res.body, url), page, project);
+  return parseSimpleHtml(text, page, project);
+}
+
+const isPypiName = (s: PypiIndex): boolean => s.name.toLowerCase() === 'pypi';
+
+/**
+ * The indexes asked for a dependency without a named source, in order, as Poetry 2 orders them:
+ * default, then primary sources in the order given, then secondary, then supplemental ones. PyPI is added as a
+ * primary source after the configured primaries unless a source has priority default or primary, or a source is
+ * named "PyPI" (then that entry's priority applies). Explicit sources are left out.
+ */
+export function searchOrder(indexes: PypiIndex[]): PypiIndex[] {
+  const withPriority = indexes.map((i) => ({ ...i, priority: i.priority ?? 'primary' }) as PypiIndex & { priority: SourcePriority });
+  const hasPrimary = withPriority.some((i) => i.priority === 'default' || i.priority === 'primary');
+  const all = hasPrimary || withPriority.some(isPypiName) ? withPriority : [...withPriority, { ...PYPI, priority: 'primary' as const }];
+  const rank: Record<SourcePriority, number> = { default: 0, primary: 1, secondary: 2, supplemental: 3, explicit: 4 };
+  return all.filter((i) => i.priority !== 'explicit').sort((a, b) => rank[a.priority] - rank[b.priority]);
+}
+
+/**
+ * Releases of a Python project across indexes with Poetry's source semantics (python-poetry.org/docs/repositories,
+ * and RepositoryPool.find_packages):
+ * - a dependency that names a source (`source = "foo"`) is looked up in that source only, whatever its priority;
+ * - otherwise every default, primary and secondary source in `searchOrder` is asked and their versions are merged;
+ *   a version several sources publish is taken from the first of them (Poetry takes a version's files from the
+ *   first repository that has it);
+ * - supplemental sources are asked, in order, only when none of those knew the project; the first that knows it
+ *   answers;
+ * - an index that fails (5xx after retries, 401) fails the lookup rather than being skipped: skipping a private
+ *   index that is down would silently let a public package of the same name win.
+ * `registry` of the answer is the first index that knew the project.
+ */
+export async function pypiReleases(session: HttpSession, project: string, indexes: PypiIndex[], opts: { source?: string } = {}): Promise<PackageReleases> {
+  if (opts.source) {
+    const named = [...indexes, ...(indexes.some(isPypiName) ? [] : [PYPI])].find((i) => i.name.toLowerCase() === opts.source!.toLowerCase());
+    if (!named) throw new Error(`${project} names the package source "${opts.source}", which is not configured (sources: ${indexes.map((i) => i.name).join(', ') || 'none'})`);
+    const r = await fetchFromIndex(session, named, project);
+    if (!r) throw new NotFoundError('pypi', project, `${project} was not found in the source ${named.name} (${redact(named.url || PYPI_JSON)})`);
+    return r;
+  }
+  const order = searchOrder(indexes);
+  const main = order.filter((i) => i.priority !== 'supplemental');
+  const answers = (await Promise.all(main.map((i) => fetchFromIndex(session, i, project)))).filter((r): r is PackageReleases => r !== undefined);
+  if (answers.length > 0) {
+    const byVersion = new Map<string, Release>();
+    for (const a of answers) for (const r of a.releases) if (!byVersion.has(pep440.clean(r.version) ?? r.version)) byVersion.set(pep440.clean(r.version) ?? r.version, r);
+    return { ...answers[0]!, releases: sortReleases([...byVersion.values()]) };
+  }
+  for (const i of order.filter((x) => x.priority === 'supplemental')) {
+    const r = await fetchFromIndex(session, i, project);
+    if (r) return r;
+  }
+  throw new NotFoundError('pypi', project, `${project} was not found in any package index (asked: ${order.map((i) => `${i.name} ${redact(i.url || PYPI_JSON)}`).join(', ')})`);
+}
