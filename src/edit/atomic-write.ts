@@ -1,0 +1,50 @@
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+
+/**
+ * Replaces `file` with `data` so that a reader sees either the old or the new bytes, never a mix, even if the
+ * process dies: write a temp file in the same directory (same filesystem, so rename is atomic), fsync it, give
+ * it the mode (and owner, when root) of the file it replaces, rename it over, fsync the directory.
+ */
+export function writeFileAtomic(file: string, data: Uint8Array, opts: { mode?: number } = {}): void {
+  const dir = path.dirname(file);
+  let prior: fs.Stats | undefined;
+  try {
+    prior = fs.statSync(file);
+  } catch {
+    prior = undefined;
+  }
+  const mode = opts.mode ?? (prior ? prior.mode & 0o7777 : 0o644);
+  const tmp = path.join(dir, `.${path.basename(file)}.depwarden-${process.pid}-${randomBytes(4).toString('hex')}.tmp`);
+  const fd = fs.openSync(tmp, 'wx', mode);
+  try {
+    try {
+      let off = 0;
+      while (off < data.length) off += fs.writeSync(fd, data, off, data.length - off);
+      fs.fchmodSync(fd, mode); // openSync's mode is filtered by the umask
+      if (prior && process.getuid?.() === 0) fs.fchownSync(fd, prior.uid, prior.gid);
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+    fs.renameSync(tmp, file);
+  } catch (e) {
+    fs.rmSync(tmp, { force: true });
+    throw e;
+  }
+  fsyncDir(dir);
+}
+
+function fsyncDir(dir: string): void {
+  // Makes the rename itself durable. Some filesystems refuse fsync on a directory; the rename still happened.
+  let fd: number | undefined;
+  try {
+    fd = fs.openSync(dir, 'r');
+    fs.fsyncSync(fd);
+  } catch {
+    /* best effort */
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
+  }
+}
