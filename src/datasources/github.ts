@@ -16,6 +16,9 @@ export interface GithubRelease extends Release {
   prerelease?: boolean;
 }
 
+/** PackageReleases whose releases carry GitHub's prerelease flag (still assignable to PackageReleases). */
+export type GithubReleases = Omit<PackageReleases, 'releases'> & { releases: GithubRelease[] };
+
 export interface TagVersion {
   numbers: number[];
   pre: string;
@@ -88,7 +91,7 @@ export class GithubApi {
   }
 
   /** Published releases (drafts skipped), ascending by tag version. */
-  async releases(owner: string, repo: string): Promise<PackageReleases & { releases: GithubRelease[] }> {
+  async releases(owner: string, repo: string): Promise<GithubReleases> {
     type R = { tag_name: string; published_at?: string | null; body?: string | null; html_url?: string; prerelease?: boolean; draft?: boolean };
     const list = await this.pages<R>(`/repos/${enc(owner)}/${enc(repo)}/releases?per_page=100`, `${owner}/${repo}`);
     const releases: GithubRelease[] = list

@@ -1,7 +1,7 @@
 import { createAuth, loadAuthFiles } from '../http/auth.ts';
 import { HttpSession, type SessionStats } from '../http/session.ts';
 import type { PackageReleases } from '../model/update.ts';
-import { GITHUB_API, GithubApi, type GithubRelease } from './github.ts';
+import { GITHUB_API, GithubApi, type GithubRelease, type GithubReleases } from './github.ts';
 import { NPM_REGISTRY, npmRegistryFor, npmReleases } from './npm.ts';
 import { type ManifestDigest, OciRegistry } from './oci.ts';
 import { PYPI, type PypiIndex, pypiReleases } from './pypi.ts';
@@ -71,7 +71,7 @@ export interface Datasources {
   ociTags(image: string): Promise<PackageReleases & { allTags: string[] }>;
   ociDigest(image: string, tag: string): Promise<ManifestDigest>;
   githubTags(owner: string, repo: string): Promise<PackageReleases>;
-  githubReleases(owner: string, repo: string): Promise<PackageReleases & { releases: GithubRelease[] }>;
+  githubReleases(owner: string, repo: string): Promise<GithubReleases>;
   githubTagCommit(owner: string, repo: string, tag: string): Promise<string>;
   githubReleaseNotes(owner: string, repo: string, from: string, to: string): Promise<GithubRelease[]>;
   stats(): SessionStats;
@@ -115,4 +115,4 @@ export { NotFoundError } from './errors.ts';
 export { candidateTags, parseImageName, parseImageTag, sortImageTags, type ManifestDigest } from './oci.ts';
 export { normalizePypiName, type PypiIndex, type SourcePriority } from './pypi.ts';
 export { npmRegistryFor } from './npm.ts';
-export type { GithubRelease } from './github.ts';
+export type { GithubRelease, GithubReleases } from './github.ts';

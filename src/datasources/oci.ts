@@ -155,9 +155,10 @@ export class OciRegistry {
   }
 
   /** One registry request with the token flow: a 401 Bearer challenge → token from the realm → the same request again. */
-  private async send(base: string, repository: string, url: string, opts: RequestOptions): Promise<HttpResponse> {
+  private async send(host: string, base: string, repository: string, url: string, opts: RequestOptions): Promise<HttpResponse> {
     const repoKey = `${base} ${repository}`;
-    const credentials = this.session.authorizationFor(base);
+    // Credentials of the URL asked, else of the registry's own name (DEPWARDEN_AUTH_DOCKER_IO for Docker Hub).
+    const credentials = this.session.authorizationFor(base) ?? this.session.authorizationFor(`https://${host}/`);
     const known = this.cachedToken(this.repoTokenKey.get(repoKey));
     const first = await this.session.request(url, { ...opts, authorization: known ?? credentials ?? null });
     if (first.status !== 401) return first;
@@ -196,7 +197,7 @@ export class OciRegistry {
     const all: string[] = [];
     let url: string | undefined = `${base}/v2/${repository}/tags/list?n=1000`;
     for (let page = 0; url && page < 500; page++) {
-      const res = await this.send(base, repository, url, { accept: 'application/json' });
+      const res = await this.send(host, base, repository, url, { accept: 'application/json' });
       if (res.status === 404) throw new NotFoundError('oci', image, `${host}/${repository} was not found in the registry ${redact(base)}`);
       if (res.status !== 200) throw statusError('GET', url, res.status);
       all.push(...(parseJson<{ tags?: string[] | null }>(res.body, url).tags ?? []));
@@ -212,7 +213,7 @@ export class OciRegistry {
     const { host, repository } = parseImageName(image);
     const base = registryBase(host, this.registries);
     const url = `${base}/v2/${repository}/manifests/${encodeURIComponent(tag)}`;
-    const head = await this.send(base, repository, url, { method: 'HEAD', accept: MANIFEST_ACCEPT });
+    const head = await this.send(host, base, repository, url, { method: 'HEAD', accept: MANIFEST_ACCEPT });
     if (head.status === 404) throw new NotFoundError('oci', `${image}:${tag}`, `${host}/${repository}:${tag} was not found in the registry ${redact(base)}`);
     const type = (r: HttpResponse): string | undefined => r.headers['content-type']?.split(';')[0]?.trim() || undefined;
     const headDigest = head.headers['docker-content-digest'];
@@ -220,7 +221,7 @@ export class OciRegistry {
       const mediaType = type(head);
       return { digest: headDigest, multiArch: mediaType !== undefined && INDEX_TYPES.has(mediaType), ...(mediaType ? { mediaType } : {}) };
     }
-    const res = await this.send(base, repository, url, { accept: MANIFEST_ACCEPT });
+    const res = await this.send(host, base, repository, url, { accept: MANIFEST_ACCEPT });
     if (res.status === 404) throw new NotFoundError('oci', `${image}:${tag}`, `${host}/${repository}:${tag} was not found in the registry ${redact(base)}`);
     if (res.status !== 200) throw statusError('GET', url, res.status);
     const doc = parseJson<{ mediaType?: string; manifests?: unknown[] }>(res.body, url);

@@ -31,8 +31,11 @@ export function redact(url: string): string {
     const u = new URL(url);
     u.username = '';
     u.password = '';
-    u.search = u.search ? '?…' : '';
-    return u.toString();
+    const query = u.search ? '?…' : '';
+    u.hash = '';
+    u.search = '';
+    // Appended after serialisation: the URL class would percent-encode the ellipsis.
+    return u.toString() + query;
   } catch {
     return '(invalid url)';
   }

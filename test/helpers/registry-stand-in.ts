@@ -29,7 +29,8 @@ export interface RecordedRequest {
 
 export interface StandInResponse {
   status?: number;
-  headers?: Record<string, string>;
+  /** Undefined values are not sent. */
+  headers?: Record<string, string | undefined>;
   /** Objects are sent as JSON (content-type application/json unless the handler sets one). */
   body?: string | Uint8Array | object;
 }
@@ -89,7 +90,8 @@ export async function startStandIn(handler: StandInHandler, options: StandInOpti
             res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":"Not found"}');
             return;
           }
-          const outHeaders: Record<string, string> = { ...(answer.headers ?? {}) };
+          const outHeaders: Record<string, string> = {};
+          for (const [k, v] of Object.entries(answer.headers ?? {})) if (v !== undefined) outHeaders[k] = v;
           const lower = new Map(Object.keys(outHeaders).map((k) => [k.toLowerCase(), k]));
           let bytes: Buffer;
           if (answer.body === undefined) bytes = Buffer.alloc(0);
