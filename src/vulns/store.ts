@@ -1,5 +1,5 @@
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
-import os from 'node:os';
+import { depwardenHome } from '../util/home.ts';
 import path from 'node:path';
 import type { Advisory } from './osv-record.ts';
 
@@ -30,8 +30,7 @@ export interface DbMeta {
 }
 
 export function defaultDbDir(env: NodeJS.ProcessEnv): string {
-  const home = env.DEPWARDEN_HOME ?? path.join(env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'depwarden');
-  return path.join(home, 'osv');
+  return path.join(depwardenHome(env), 'osv');
 }
 
 const keyOf = (ecosystem: string, name: string): string => `${ecosystem}\0${name}`;

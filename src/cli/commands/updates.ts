@@ -1,7 +1,140 @@
-import type { RegisterCommand } from '../context.ts';
-import { registerNotBuilt } from '../not-built.ts';
+import path from 'node:path';
+import { Option } from 'commander';
+import type { Config } from '../../config/schema.ts';
+import { loadConfig } from '../../config/load.ts';
+import type { Inventory } from '../../model/inventory.ts';
+import type { SecurityFix } from '../../updates/plan.ts';
+import { depwardenHome } from '../../util/home.ts';
+import { type CliContext, EXIT, type RegisterCommand, UserError } from '../context.ts';
+import { writeAtomic } from '../finding-command.ts';
+import { inventoryOf } from '../lazy.ts';
+import { repoPath } from '../repo-path.ts';
+import { sourceDate } from '../source-date.ts';
+
+const OUTDATED_FORMATS = ['table', 'json', 'markdown', 'sarif'] as const;
+
+async function lookupFor(ctx: CliContext, root: string, config: Config, inv: Inventory, offline: boolean) {
+  const { registryLookup } = await import('../../updates/registry-lookup.ts');
+  // The project's own Poetry sources are configured hosts too: the repository declares them.
+  const extraHosts = [...inv.files.values()].flatMap((f) => (f.kind === 'pyproject' ? f.sources.flatMap((s) => (s.url ? [new URL(s.url).hostname] : [])) : []));
+  return registryLookup(config, { cacheDir: path.join(depwardenHome(ctx.env), 'cache', 'http'), offline, env: ctx.env, projectDir: root, extraHosts });
+}
 
 export const register: RegisterCommand = (program, ctx, result) => {
-  registerNotBuilt(program, ctx, result, 'outdated [path]', 'Current, allowed and latest versions of every dependency', 6);
-  registerNotBuilt(program, ctx, result, 'update [path]', 'Plan, apply, relock and publish dependency updates', 6);
+  program
+    .command('outdated')
+    .description('Current, allowed and latest versions of every dependency, image and action, per service')
+    .argument('[path]', 'repository root', '.')
+    .addOption(new Option('-f, --format <format>', 'output format').choices([...OUTDATED_FORMATS]).default('table'))
+    .option('--all', 'list up-to-date dependencies too')
+    .option('--offline', 'answer from the HTTP cache only')
+    .option('-o, --output <file>', 'write the report to a file instead of stdout')
+    .action(async (p: string, o: { format: (typeof OUTDATED_FORMATS)[number]; all?: boolean; offline?: boolean; output?: string }) => {
+      const root = repoPath(ctx.cwd, p);
+      const { config } = await loadConfig(root);
+      const inv = await inventoryOf(root, config);
+      const { collectCandidates } = await import('../../updates/candidates.ts');
+      const { computeOutdated } = await import('../../updates/lookup.ts');
+      const { isOutdated } = await import('../../updates/outdated.ts');
+      const { lookup } = await lookupFor(ctx, root, config, inv, Boolean(o.offline));
+      const report = await computeOutdated(collectCandidates(inv), lookup, config.updates, sourceDate(ctx.env));
+      const view = { entries: o.all ? report.entries : report.entries.filter((e) => isOutdated(e) || e.currentYanked || e.currentDeprecated), failures: report.failures };
+      let text: string;
+      if (o.format === 'sarif') {
+        const { outdatedFindings } = await import('../../updates/rules.ts');
+        const { renderFindings } = await import('../../report/index.ts');
+        const { allRules } = await import('../../rules/all-rules.ts');
+        const { TOOL_VERSION } = await import('../version.ts');
+        text = renderFindings(outdatedFindings(view.entries, view.failures), 'sarif', { command: 'outdated', failOn: config.failOn, rules: allRules(), color: false, toolVersion: TOOL_VERSION });
+      } else {
+        const r = await import('../../report/outdated.ts');
+        text = o.format === 'json' ? r.renderOutdatedJson(view) : o.format === 'markdown' ? r.renderOutdatedMarkdown(view) : r.renderOutdatedTable(view);
+      }
+      if (o.output) writeAtomic(path.resolve(ctx.cwd, o.output), text);
+      else ctx.stdout(text);
+      // A lookup that failed means the answer is incomplete: say so in the exit code too.
+      result.code = report.failures.length ? EXIT.findings : EXIT.ok;
+    });
+
+  program
+    .command('update')
+    .description('Plan updates from the policy, apply them on branches (edits + real relock + checks), write changelog and PR bodies, optionally open pull requests')
+    .argument('[path]', 'repository root', '.')
+    .option('--dry-run', 'print the plan and change nothing')
+    .addOption(new Option('--publish <forge>', 'push branches and open or update pull requests').choices(['github']))
+    .option('--force', 'ignore the schedule (security fixes never wait for it)')
+    .option('--only <slugs...>', 'only these changes (slugs as the plan prints them)')
+    .option('--out <dir>', 'where PR bodies are written, relative to the repository', '.depwarden/updates')
+    .option('--offline', 'answer registry questions from the HTTP cache only')
+    .option('--github-repo <owner/repo>', 'repository on GitHub (default $GITHUB_REPOSITORY)')
+    .option('--remote <name>', 'git remote branches are pushed to', 'origin')
+    .option('--base <branch>', 'base branch of pull requests', 'main')
+    .option('--actor <login>', 'who runs the update (recorded in the audit trail; excluded from reviewers)', 'depwarden')
+    .action(async (p: string, o: { dryRun?: boolean; publish?: 'github'; force?: boolean; only?: string[]; out: string; offline?: boolean; githubRepo?: string; remote: string; base: string; actor: string }) => {
+      const root = repoPath(ctx.cwd, p);
+      const { config } = await loadConfig(root);
+      const inv = await inventoryOf(root, config);
+      const now = sourceDate(ctx.env);
+      const { lookup, datasources } = await lookupFor(ctx, root, config, inv, Boolean(o.offline));
+      let github: (import('../../publish/github-pr.ts').PrTarget & { remote: string; base: string }) | undefined;
+      if (o.publish === 'github') {
+        const slug = o.githubRepo ?? ctx.env.GITHUB_REPOSITORY;
+        if (!slug || !/^[^/\s]+\/[^/\s]+$/.test(slug)) throw new UserError('--publish github needs --github-repo owner/repo (or GITHUB_REPOSITORY)');
+        const [owner, repo] = slug.split('/') as [string, string];
+        github = { api: config.updates.registries.github, owner, repo, ...(ctx.env.GITHUB_TOKEN ? { token: ctx.env.GITHUB_TOKEN } : {}), remote: o.remote, base: o.base };
+      }
+      const security = await securityFixes(ctx, inv, config, now);
+      const governance = await import('../../updates/governance-link.ts');
+      const store = o.dryRun ? undefined : await governance.openGovernance(root, ctx.env);
+      try {
+        const { runUpdate } = await import('../../updates/run.ts');
+        const { relockUnit } = await import('../../updates/relock-unit.ts');
+        const { verifyFindings } = await import('../../updates/verify.ts');
+        const { releaseNotesFor } = await import('../../updates/release-notes.ts');
+        const r = await runUpdate({
+          root,
+          inv,
+          config,
+          lookup,
+          now,
+          mode: o.dryRun ? 'dry-run' : o.publish ? 'github' : 'local',
+          ...(o.force ? { force: true } : {}),
+          ...(o.only ? { only: o.only } : {}),
+          outDir: o.out,
+          security,
+          openChanges: store ? await governance.openChangeCount(store) : 0,
+          relock: (dir, unit, inRange) => relockUnit(dir, unit, inRange, { config, env: ctx.env }),
+          verify: (i) => verifyFindings(i, config),
+          ...(github ? { github } : {}),
+          ...(store ? { register: (c, digest) => governance.registerChange(store, c, digest, o.actor, now) } : {}),
+          author: o.actor,
+          releaseNotes: (c) => releaseNotesFor(datasources, c),
+          log: (line) => ctx.stderr(`${line}\n`),
+        });
+        const { renderPlan } = await import('../../report/plan.ts');
+        ctx.stdout(renderPlan(r, config, o.dryRun ? 'dry-run' : 'applied'));
+        result.code = r.outcomes.some((x) => x.status === 'failed') || r.outdated.failures.length ? EXIT.findings : EXIT.ok;
+      } finally {
+        await store?.close();
+      }
+    });
 };
+
+/** Security fixes from the audit, when an advisory database exists (else said plainly on stderr). */
+async function securityFixes(ctx: CliContext, inv: Inventory, config: Config, now: Date): Promise<SecurityFix[]> {
+  const { AdvisoryDb, defaultDbDir } = await import('../../vulns/store.ts');
+  const dir = config.vulns.database ?? defaultDbDir(ctx.env);
+  const db = AdvisoryDb.open(dir);
+  if (!db) {
+    ctx.stderr(`security fixes not planned: no advisory database at ${dir} (run \`depwarden db sync\`)\n`);
+    return [];
+  }
+  try {
+    const { auditInventory } = await import('../../vulns/audit.ts');
+    const { loadTriage } = await import('../../vulns/vex.ts');
+    const { securityFixesOf } = await import('../../updates/security.ts');
+    return securityFixesOf(auditInventory(inv, db, loadTriage(inv.root), now));
+  } finally {
+    db.close();
+  }
+}

@@ -45,6 +45,10 @@ export const updatesSection = z
       .enum(['service', 'package', 'none'])
       .default('service')
       .describe('service: all non-major updates of a service in one change; package: one package across all services; none: one change per update. Majors and security fixes always get their own change.'),
+    rangeStrategy: z
+      .enum(['pin', 'replace', 'bump'])
+      .default('pin')
+      .describe('How a manifest constraint changes: pin (the protocol: write the exact new version), replace (keep a range that admits the new version, else rewrite it keeping its operator), bump (move the range floor to the new version).'),
     schedule: z.string().default('0 5 * * 1').describe('When updates are proposed (cron, UTC; default Monday 05:00). Runs outside the window propose only security fixes unless --force.'),
     scheduleWindowHours: z.number().int().min(1).default(24).describe('A run within this many hours after a schedule tick counts as on schedule.'),
     maxOpenChanges: z.number().int().min(0).default(10).describe('Open update changes at most (security fixes exempt).'),

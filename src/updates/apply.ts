@@ -1,0 +1,121 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Config } from '../config/schema.ts';
+import { exactPin, rewriteConstraint } from '../edit/constraint-rewrite.ts';
+import { applyEdits } from '../edit/apply.ts';
+import { editAction } from '../edit/action-edit.ts';
+import { editDependency } from '../edit/dependency-edit.ts';
+import { editImage } from '../edit/image-edit.ts';
+import { buildInventory } from '../inventory/build.ts';
+import type { Finding } from '../model/finding.ts';
+import type { Inventory, ManifestUnit } from '../model/inventory.ts';
+import type { PackageReleases, TextEdit } from '../model/update.ts';
+import { severityRank } from '../model/finding.ts';
+import { collectCandidates, type Candidate } from './candidates.ts';
+import { diffLock, type LockDiff } from './lock-diff.ts';
+import type { PlannedChange, PlannedUpdate } from './plan.ts';
+
+/**
+ * Applies one planned change to a checkout (a temporary worktree when publishing): minimal edits, a relock of
+ * every touched manifest with the real tool, then the protocol's own checks on the result. Throws on any failure;
+ * the caller throws the checkout away, so a failure never reaches the user's working tree.
+ */
+export interface ApplyContext {
+  config: Config;
+  releases: Map<string, PackageReleases>;
+  env?: NodeJS.ProcessEnv;
+  /**
+   * Relock a manifest unit in place (src/relock); injected so planning tests need no Poetry. `inRange` names the
+   * packages whose manifest constraint already admits the new version: the lock must move them explicitly.
+   */
+  relock: (root: string, unit: ManifestUnit, inRange: { name: string; version: string }[]) => Promise<void>;
+  /** Findings of the analyses the update must not make worse (check's foundation rules + conflicts). */
+  verify?: (inv: Inventory) => Promise<Finding[]>;
+}
+
+export interface ApplyResult {
+  files: string[];
+  lockDiffs: LockDiff[];
+  before: Inventory;
+  after: Inventory;
+  verification?: { before: number; after: number; fixed: string[] };
+}
+
+export class UpdateFailed extends Error {}
+
+function newConstraint(cfg: Config['updates'], u: PlannedUpdate, c: Candidate): string | undefined {
+  const d = c.dependency!;
+  const syntax = d.constraintSyntax;
+  if (syntax === 'none') throw new UpdateFailed(`${c.file}: ${c.displayName} has no version constraint to update`);
+  if (cfg.rangeStrategy === 'pin' || u.updateType === 'pin' || d.constraint.trim() === '') return exactPin(syntax, u.to);
+  return rewriteConstraint(syntax, d.constraint, c.current, u.to, { strategy: cfg.rangeStrategy });
+}
+
+function editsFor(root: string, cfg: Config['updates'], u: PlannedUpdate, c: Candidate): TextEdit[] {
+  const text = readFileSync(path.join(root, c.file), 'utf8');
+  if (c.target === 'image') return editImage(c.image!, { tag: u.to, ...(u.digest ? { digest: u.digest } : {}) }, text);
+  if (c.target === 'action') {
+    if (!u.digest) throw new UpdateFailed(`${c.file}:${c.action!.span.line}: no commit SHA is known for ${c.displayName}@${u.to}`);
+    return editAction(c.action!, { sha: u.digest, comment: u.to }, text);
+  }
+  const next = newConstraint(cfg, u, c);
+  // A range that already admits the new version: only the lock moves (the relock below is told so).
+  if (next === undefined) return [];
+  return editDependency(c.dependency!, next, text);
+}
+
+const key = (f: Finding): string => `${f.ruleId}\0${f.location.file}\0${f.subject ?? ''}\0${f.message}`;
+
+export async function applyChange(root: string, change: PlannedChange, ctx: ApplyContext): Promise<ApplyResult> {
+  const cfg = ctx.config.updates;
+  const before = await buildInventory(root, ctx.config);
+  // Re-read every record from this checkout: spans must be the ones of the bytes being edited.
+  const fresh = new Map(collectCandidates(before).map((c) => [c.key, c]));
+  const edits: TextEdit[] = [];
+  const units = new Map<string, ManifestUnit>();
+  const inRange = new Map<string, { name: string; version: string }[]>();
+  for (const u of change.updates) {
+    const c = fresh.get(u.candidate.key);
+    if (!c || c.declared !== u.candidate.declared) throw new UpdateFailed(`${u.candidate.file}: ${u.candidate.displayName} is no longer declared as planned (${u.candidate.declared}); re-run the plan`);
+    const e = editsFor(root, cfg, u, c);
+    edits.push(...e);
+    if (c.unit?.lock) {
+      units.set(c.unit.manifest, c.unit);
+      if (c.target === 'dependency' && e.length === 0) inRange.set(c.unit.manifest, [...(inRange.get(c.unit.manifest) ?? []), { name: c.dependency!.name, version: u.to }]);
+    }
+  }
+  applyEdits(root, edits);
+  for (const unit of [...units.values()].sort((a, b) => (a.manifest < b.manifest ? -1 : 1))) {
+    try {
+      await ctx.relock(root, unit, inRange.get(unit.manifest) ?? []);
+    } catch (e) {
+      throw new UpdateFailed(`relock of ${unit.manifest} failed: ${(e as Error).message}`);
+    }
+  }
+  const after = await buildInventory(root, ctx.config);
+  const parseErrors = after.findings.filter((f) => f.ruleId === 'DW000');
+  if (parseErrors.length > before.findings.filter((f) => f.ruleId === 'DW000').length) throw new UpdateFailed(`the edited files no longer parse: ${parseErrors.map((f) => `${f.location.file}:${f.location.line} ${f.message}`).join('; ')}`);
+  const lockDiffs: LockDiff[] = [];
+  for (const unit of units.values()) {
+    const a = before.files.get(unit.lock!);
+    const b = after.files.get(unit.lock!);
+    const pkgs = (x: typeof a) => (x && (x.kind === 'poetry-lock' || x.kind === 'package-lock') ? x.packages : []);
+    const m = after.files.get(unit.manifest);
+    const direct = new Set(m && (m.kind === 'pyproject' || m.kind === 'package-json') ? m.dependencies.map((d) => d.normalizedName) : []);
+    lockDiffs.push(diffLock(unit.lock!, pkgs(a), pkgs(b), direct));
+  }
+  let verification: ApplyResult['verification'];
+  if (ctx.verify && cfg.verify) {
+    const touched = new Set([...edits.map((e) => e.file), ...[...units.values()].flatMap((u) => [u.manifest, u.lock!])]);
+    const inScope = (f: Finding): boolean => touched.has(f.location.file) || change.updates.some((u) => u.candidate.service === f.service);
+    const f0 = (await ctx.verify(before)).filter(inScope);
+    const f1 = (await ctx.verify(after)).filter(inScope);
+    const had = new Set(f0.map(key));
+    const now = new Set(f1.map(key));
+    const added = f1.filter((f) => !had.has(key(f)) && severityRank(f.severity) >= severityRank('high'));
+    if (added.length) throw new UpdateFailed(`the update would add ${added.length} finding(s) at high or above: ${added.map((f) => `${f.ruleId} ${f.location.file}:${f.location.line} ${f.message}`).join('; ')}`);
+    verification = { before: f0.length, after: f1.length, fixed: [...new Set(f0.filter((f) => !now.has(key(f))).map((f) => f.ruleId))].sort() };
+  }
+  const files = [...new Set([...edits.map((e) => e.file), ...[...units.values()].map((u) => u.lock!)])].sort();
+  return { files, lockDiffs, before, after, ...(verification ? { verification } : {}) };
+}

@@ -1,0 +1,30 @@
+import path from 'node:path';
+import { getChange, proposeChange, PolicyError } from '../governance/changes.ts';
+import { openStore, type Store } from '../store/store.ts';
+import type { PlannedChange } from './plan.ts';
+
+/**
+ * Every published update is a governance change (proposed, with an impact assessment attached), so approvals,
+ * the gate and the audit trail apply to it like to any other change. Same store as `depwarden changes`.
+ */
+export function openGovernance(root: string, env: NodeJS.ProcessEnv): Promise<Store> {
+  return openStore({ ...(env.DATABASE_URL ? { databaseUrl: env.DATABASE_URL } : {}), ...(env.DEPWARDEN_DB_SCHEMA ? { schema: env.DEPWARDEN_DB_SCHEMA } : {}), dir: path.join(root, '.depwarden', 'state') });
+}
+
+export async function openChangeCount(store: Store): Promise<number> {
+  const r = await store.query<{ n: string | number }>("SELECT count(*) AS n FROM changes WHERE state IN ('proposed', 'tests_passed', 'approved')");
+  return Number(r[0]?.n ?? 0);
+}
+
+/** The change id is the plan's slug plus the content digest: new content is a new change, a re-run is not. */
+export async function registerChange(store: Store, change: PlannedChange, digest: string, actor: string, now: Date): Promise<string> {
+  const id = `${change.slug}-${digest.slice(0, 10)}`;
+  try {
+    await getChange(store, id);
+    return id;
+  } catch (e) {
+    if (!(e instanceof PolicyError)) throw e;
+  }
+  await proposeChange(store, { id, title: change.title, class: change.class, author: actor, digest, impact: true, now });
+  return id;
+}

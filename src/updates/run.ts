@@ -1,0 +1,134 @@
+import { createHash } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import type { Config } from '../config/schema.ts';
+import type { Inventory } from '../model/inventory.ts';
+import type { OutdatedEntry } from '../model/update.ts';
+import { appendChangelog } from '../publish/changelog.ts';
+import { branchCommit, git, headCommit, isGitRepo, openWorktree, push, setBranch, treeOf } from '../publish/git.ts';
+import { openOrUpdatePr, type PrResult, type PrTarget } from '../publish/github-pr.ts';
+import { changelogEntry, commitMessage, renderPrBody, reviewersFor, type Impact } from '../publish/pr-body.ts';
+import { writeFileAtomic } from '../edit/atomic-write.ts';
+import { type ApplyContext, applyChange } from './apply.ts';
+import { collectCandidates } from './candidates.ts';
+import { computeOutdated, type OutdatedReport, type ReleaseLookup } from './lookup.ts';
+import { type Plan, type PlannedChange, planUpdates, type SecurityFix } from './plan.ts';
+
+/**
+ * `depwarden update`: outdated → plan → (per change) apply in a throw-away worktree → commit on the change's
+ * branch → changelog, PR body, governance change → optionally push and open/update the pull request.
+ */
+export interface RunOptions {
+  root: string;
+  inv: Inventory;
+  config: Config;
+  lookup: ReleaseLookup;
+  now: Date;
+  mode: 'dry-run' | 'local' | 'github';
+  force?: boolean;
+  only?: string[];
+  /** Where PR bodies are written (`--local`), relative to root. */
+  outDir: string;
+  security: SecurityFix[];
+  openChanges: number;
+  relock: ApplyContext['relock'];
+  verify?: ApplyContext['verify'];
+  github?: PrTarget & { remote: string; base: string };
+  /** Registers the change with governance (the audit trail); returns the change id. */
+  register?: (change: PlannedChange, digest: string) => Promise<string>;
+  author?: string;
+  log: (line: string) => void;
+  releaseNotes?: (change: PlannedChange) => Promise<Impact['releaseNotes']>;
+}
+
+export interface ChangeOutcome {
+  slug: string;
+  branch: string;
+  status: 'planned' | 'committed' | 'unchanged' | 'failed';
+  commit?: string;
+  bodyFile?: string;
+  changeId?: string;
+  pr?: PrResult;
+  error?: string;
+}
+
+export interface RunResult {
+  outdated: OutdatedReport;
+  plan: Plan;
+  outcomes: ChangeOutcome[];
+}
+
+export async function runUpdate(o: RunOptions): Promise<RunResult> {
+  const candidates = collectCandidates(o.inv);
+  const outdated = await computeOutdated(candidates, o.lookup, o.config.updates, o.now);
+  const spanKey = (e: OutdatedEntry): string => `${e.span.file}:${e.span.start ?? e.span.line}`;
+  const entries = new Map(outdated.entries.map((e) => [spanKey(e), e]));
+  const plan = planUpdates({ candidates, entries, security: o.security, config: o.config, now: o.now, openChanges: o.openChanges, ...(o.force ? { force: true } : {}) });
+  const selected = o.only?.length ? plan.changes.filter((c) => o.only!.includes(c.slug)) : plan.changes;
+  const outcomes: ChangeOutcome[] = [];
+  if (o.mode === 'dry-run') {
+    for (const c of selected) outcomes.push({ slug: c.slug, branch: c.branch, status: 'planned' });
+    return { outdated, plan, outcomes };
+  }
+  if (!isGitRepo(o.root)) throw new Error(`${o.root} is not a git repository: update branches need git (use --dry-run to see the plan)`);
+  const base = headCommit(o.root);
+  for (const change of selected) outcomes.push(await publishChange(o, change, base, outdated));
+  return { outdated, plan, outcomes };
+}
+
+async function publishChange(o: RunOptions, change: PlannedChange, base: string, outdated: OutdatedReport): Promise<ChangeOutcome> {
+  const out: ChangeOutcome = { slug: change.slug, branch: change.branch, status: 'failed' };
+  const wt = openWorktree(o.root, base);
+  try {
+    const applied = await applyChange(wt.root, change, { config: o.config, releases: outdated.releases, relock: o.relock, ...(o.verify ? { verify: o.verify } : {}) });
+    const impact: Impact = {
+      services: [...new Set(change.updates.map((u) => u.candidate.service))].sort(),
+      lockDiffs: applied.lockDiffs,
+      ...(applied.verification ? { verification: applied.verification } : {}),
+      ...(await sbomDiffOf(applied.before, applied.after)),
+      releaseNotes: o.releaseNotes ? await o.releaseNotes(change).catch(() => []) : [],
+    };
+    const date = o.now.toISOString().slice(0, 10);
+    appendChangelog(wt.root, o.config.updates.changelog, changelogEntry(change, impact, date));
+    const body = renderPrBody(o.config, change, impact);
+    const commit = wt.commit(['.'], commitMessage(change));
+    const prior = branchCommit(o.root, change.branch);
+    // A re-run with the same content leaves the branch (and its approvals) alone.
+    if (prior && treeOf(o.root, prior) === treeOf(o.root, commit) && git(o.root, ['rev-parse', `${prior}^`]) === base) {
+      out.status = 'unchanged';
+      out.commit = prior;
+    } else {
+      setBranch(o.root, change.branch, commit);
+      out.status = 'committed';
+      out.commit = commit;
+    }
+    const digest = createHash('sha256').update(treeOf(o.root, out.commit!)).update(change.slug).digest('hex');
+    const bodyDir = path.join(o.root, o.outDir);
+    mkdirSync(bodyDir, { recursive: true });
+    out.bodyFile = path.posix.join(o.outDir.replace(/\\/g, '/'), `${change.slug}.md`);
+    writeFileAtomic(path.join(o.root, out.bodyFile), new TextEncoder().encode(body));
+    if (o.register) out.changeId = await o.register(change, digest);
+    if (o.mode === 'github' && o.github) {
+      push(o.root, o.github.remote, change.branch);
+      out.pr = await openOrUpdatePr(o.github, { head: change.branch, base: o.github.base, title: commitMessage(change).split('\n')[0]!, body, labels: change.labels, reviewers: reviewersFor(o.config, change, o.author) });
+    }
+    o.log(`${change.slug}: ${out.status} on ${change.branch}${out.pr ? ` (PR #${out.pr.number}${out.pr.created ? ' opened' : ' updated'})` : ''}`);
+  } catch (e) {
+    out.status = 'failed';
+    out.error = (e as Error).message;
+    o.log(`${change.slug}: FAILED: ${out.error} (nothing was changed)`);
+  } finally {
+    wt.remove();
+  }
+  return out;
+}
+
+async function sbomDiffOf(before: Inventory, after: Inventory): Promise<Pick<Impact, 'sbomDiff'>> {
+  const { repositorySbom } = await import('../sbom/model.ts');
+  const { renderSbom } = await import('../sbom/documents.ts');
+  const { diffSboms } = await import('../sbom/diff.ts');
+  const opts = { spec: '1.6' as const, timestamp: new Date(0), toolVersion: '0' };
+  const a = renderSbom(repositorySbom(before, 'repository'), 'cyclonedx-json', opts);
+  const b = renderSbom(repositorySbom(after, 'repository'), 'cyclonedx-json', opts);
+  return { sbomDiff: diffSboms(a, b) };
+}

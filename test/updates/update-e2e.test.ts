@@ -1,0 +1,187 @@
+import assert from 'node:assert/strict';
+import { execFile, execFileSync } from 'node:child_process';
+import { promisify } from 'node:util';
+import { createHash } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { runCli } from '../helpers/run-cli.ts';
+import { startPackageIndex, type PackageIndex } from '../helpers/package-index.ts';
+import { startStandIn, type StandIn } from '../helpers/registry-stand-in.ts';
+
+/**
+ * End to end, everything real but the internet: a git repository with outdated Poetry, npm, Docker and Actions
+ * dependencies; a PEP 503 index and an npm registry (real wheels and tarballs) that the real `poetry` and `npm`
+ * relock against; an OCI registry and a GitHub API stand-in that records the pull requests it receives.
+ */
+const SHA_OLD = 'b4ffde65f46336ab88eb53be808477a3936bae11';
+const SHA_NEW = '11bd71901bbe5b1630ceea73d27597364c9af683';
+const digestOf = (s: string): string => `sha256:${createHash('sha256').update(s).digest('hex')}`;
+const D_OLD = digestOf('python 3.11.4-slim');
+const D_NEW = digestOf('python 3.11.9-slim');
+
+const git = (cwd: string, ...args: string[]): string => execFileSync('git', ['-C', cwd, ...args], { encoding: 'utf8', env: { ...process.env, GIT_AUTHOR_DATE: '2026-11-20T10:00:00Z', GIT_COMMITTER_DATE: '2026-11-20T10:00:00Z' } }).trim();
+const run = promisify(execFile);
+const show = (repo: string, rev: string, file: string): string => git(repo, 'show', `${rev}:${file}`);
+
+describe('depwarden update end to end', { timeout: 600_000 }, () => {
+  let index: PackageIndex;
+  let registry: StandIn;
+  let github: StandIn;
+  let repo: string;
+  let remote: string;
+  const prs: { method: string; url: string; body: unknown }[] = [];
+  const home = mkdtempSync(path.join(tmpdir(), 'dw-e2e-home-'));
+
+  before(async () => {
+    index = await startPackageIndex({
+      python: [
+        { name: 'pkg-a', version: '1.0.0' },
+        { name: 'pkg-a', version: '1.1.0', requiresDist: ['pkg-b>=2.0'] },
+        { name: 'pkg-b', version: '2.0.0' },
+      ],
+      npm: [
+        { name: 'tiny-lib', version: '1.0.0' },
+        { name: 'tiny-lib', version: '1.2.0' },
+        { name: 'broken-lib', version: '1.0.0' },
+        { name: 'broken-lib', version: '1.0.1', dependencies: { 'does-not-exist': '^9.0.0' } },
+      ],
+    });
+    registry = await startStandIn((req) => {
+      if (req.url.startsWith('/v2/library/python/tags/list')) return { body: { name: 'library/python', tags: ['3.11.4-slim', '3.11.9-slim', '3.12-slim', 'latest'] } };
+      const m = /^\/v2\/library\/python\/manifests\/(.+)$/.exec(req.url);
+      if (m) {
+        const digest = m[1] === '3.11.9-slim' ? D_NEW : D_OLD;
+        return { headers: { 'docker-content-digest': digest, 'content-type': 'application/vnd.oci.image.index.v1+json' }, body: { schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json', manifests: [] } };
+      }
+      return undefined;
+    });
+    github = await startStandIn((req) => {
+      if (req.url.startsWith('/repos/actions/checkout/tags')) return { body: [{ name: 'v4.2.2', commit: { sha: SHA_NEW } }, { name: 'v4.1.0', commit: { sha: SHA_OLD } }] };
+      if (req.url.startsWith('/repos/actions/checkout/releases')) return { body: [{ tag_name: 'v4.2.2', published_at: '2026-10-01T00:00:00Z', body: 'Fix a path bug <script>', html_url: 'https://github.com/actions/checkout/releases/tag/v4.2.2', draft: false, prerelease: false }] };
+      if (req.url.startsWith('/repos/acme/fleet/pulls?')) return { body: [] };
+      if (req.method !== 'GET') {
+        prs.push({ method: req.method, url: req.url, body: req.body ? JSON.parse(req.body) : undefined });
+        if (req.url === '/repos/acme/fleet/pulls') return { status: 201, body: { number: prs.filter((p) => p.url === '/repos/acme/fleet/pulls').length, html_url: 'https://github.example/pr' } };
+        return { status: 200, body: {} };
+      }
+      return undefined;
+    });
+
+    remote = mkdtempSync(path.join(tmpdir(), 'dw-e2e-remote-'));
+    git(remote, 'init', '-q', '--bare', '-b', 'main');
+    repo = mkdtempSync(path.join(tmpdir(), 'dw-e2e-repo-'));
+    const w = (rel: string, text: string): void => {
+      mkdirSync(path.dirname(path.join(repo, rel)), { recursive: true });
+      writeFileSync(path.join(repo, rel), text);
+    };
+    w(
+      'services/agent/pyproject.toml',
+      `[tool.poetry]\nname = "agent"\nversion = "0.1.0"\ndescription = ""\nauthors = ["fleet <fleet@example.com>"]\n\n[tool.poetry.dependencies]\npython = "^3.9"\npkg-a = "1.0.0"\n\n[[tool.poetry.source]]\nname = "internal"\nurl = "${index.simpleUrl}"\ndefault = true\n`,
+    );
+    w('services/agent/Dockerfile', `FROM python:3.11.4-slim@${D_OLD}\nCOPY . /app\n`);
+    w('services/web/package.json', `${JSON.stringify({ name: 'web', version: '1.0.0', private: true, dependencies: { 'tiny-lib': '1.0.0', 'broken-lib': '1.0.0' } }, null, 2)}\n`);
+    w('.github/workflows/ci.yml', `name: ci\non: [push]\njobs:\n  test:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@${SHA_OLD} # v4.1.0\n`);
+    w(
+      'depwarden.yaml',
+      `updates:\n  minimumReleaseAgeDays: 0\n  grouping: none\n  registries:\n    npm: ${index.npmUrl}\n    github: ${github.url}\n    oci:\n      docker.io: ${registry.url}\n  cache:\n    maxAgeMinutes: 0\ngovernance:\n  roles:\n    developers:\n      - login: dev1\n      - login: depwarden\n    team-lead:\n      - login: lead\n    security:\n      - login: sec\n`,
+    );
+    w('.gitignore', '.depwarden/state*\n.depwarden/updates/\n');
+    // The starting locks come from the real tools too.
+    // Async: the index answering them lives in this process.
+    await run('poetry', ['lock', '--no-update'], { cwd: path.join(repo, 'services/agent'), env: { ...process.env, HOME: home, POETRY_CACHE_DIR: path.join(home, 'poetry'), POETRY_VIRTUALENVS_CREATE: 'false', PYTHON_KEYRING_BACKEND: 'keyring.backends.null.Keyring' }, });
+    await run('npm', ['install', '--package-lock-only', '--ignore-scripts', '--no-audit', '--no-fund', '--registry', index.npmUrl, '--cache', path.join(home, 'npm')], { cwd: path.join(repo, 'services/web') });
+    git(repo, 'init', '-q', '-b', 'main');
+    git(repo, 'add', '-A');
+    git(repo, '-c', 'user.name=t', '-c', 'user.email=t@t', 'commit', '-q', '-m', 'fleet');
+    git(repo, 'remote', 'add', 'origin', remote);
+    git(repo, 'push', '-q', 'origin', 'main');
+  });
+
+  after(async () => {
+    await index.close();
+    await registry.close();
+    await github.close();
+  });
+
+  const env = (): NodeJS.ProcessEnv => ({ DEPWARDEN_HOME: home, HOME: home, GITHUB_TOKEN: 'ghs_e2e_secret', SOURCE_DATE_EPOCH: String(Date.parse('2026-11-23T06:00:00Z') / 1000), PATH: process.env.PATH });
+
+  it('outdated lists every kind of update', async () => {
+    const r = await runCli(['outdated', repo, '--format', 'json'], { env: env() });
+    assert.equal(r.code, 0, r.stderr + r.stdout);
+    const rows = (JSON.parse(r.stdout) as { entries: { name: string; current?: string; allowed?: string; updateType?: string; digest?: string }[] }).entries.map((e) => [e.name, e.current, e.allowed, e.updateType]);
+    assert.deepEqual(rows.sort(), [
+      ['actions/checkout', 'v4.1.0', 'v4.2.2', 'minor'],
+      ['broken-lib', '1.0.0', '1.0.1', 'patch'],
+      ['pkg-a', '1.0.0', '1.1.0', 'minor'],
+      ['python', '3.11.4-slim', '3.11.9-slim', 'patch'],
+      ['tiny-lib', '1.0.0', '1.2.0', 'minor'],
+    ]);
+  });
+
+  it('applies, relocks with the real tools, commits per change, writes changelog and PR bodies, opens PRs; a failing change leaves everything as it was', async () => {
+    const headBefore = git(repo, 'rev-parse', 'HEAD');
+    const r = await runCli(['update', repo, '--publish', 'github', '--github-repo', 'acme/fleet', '--force'], { env: env() });
+    // broken-lib 1.0.1 needs a package the registry does not have: its relock fails, the run says so (exit 1).
+    assert.equal(r.code, 1, r.stderr + r.stdout);
+    assert.match(r.stdout, /broken-lib.*\n(.*\n)*\s+failed on depwarden\/services-web-broken-lib-1\.0\.1-[0-9a-f]{6}/);
+    assert.match(r.stderr, /relock of services\/web\/package\.json failed/);
+    // The user's checkout: same commit, nothing modified, no stray worktrees.
+    assert.equal(git(repo, 'rev-parse', 'HEAD'), headBefore);
+    assert.equal(git(repo, 'status', '--porcelain', '--untracked-files=no'), '');
+    assert.equal(git(repo, 'worktree', 'list').split('\n').length, 1);
+    const branches = git(repo, 'branch', '--format=%(refname:short)').split('\n').sort();
+    assert.equal(branches.filter((b) => b.includes('broken-lib')).length, 0);
+
+    const branchOf = (part: string): string => branches.find((b) => b.includes(part))!;
+    // Poetry: pin edited, lock relocked by poetry with pkg-a 1.1.0 and the new transitive pkg-b.
+    const pb = branchOf('pkg-a');
+    assert.match(show(repo, pb, 'services/agent/pyproject.toml'), /^pkg-a = "1\.1\.0"$/m);
+    const lock = show(repo, pb, 'services/agent/poetry.lock');
+    assert.match(lock, /name = "pkg-a"\nversion = "1\.1\.0"/);
+    assert.match(lock, /name = "pkg-b"\nversion = "2\.0\.0"/);
+    assert.ok(lock.includes(index.pyFiles('pkg-a', '1.1.0')[0]!.hashes[0]!), 'the served wheel hash is in the lock');
+    assert.equal(git(repo, 'diff', '--name-only', `main..${pb}`).split('\n').sort().join(','), 'docs/dependency-changelog.md,services/agent/poetry.lock,services/agent/pyproject.toml');
+    // npm: manifest and lock with the served integrity.
+    const nb = branchOf('tiny-lib');
+    assert.equal(JSON.parse(show(repo, nb, 'services/web/package.json')).dependencies['tiny-lib'], '1.2.0');
+    assert.equal(JSON.parse(show(repo, nb, 'services/web/package-lock.json')).packages['node_modules/tiny-lib'].integrity, index.npmDist('tiny-lib', '1.2.0').integrity);
+    // Docker: new tag pinned by its digest; the rest of the line as written.
+    assert.equal(show(repo, branchOf('python'), 'services/agent/Dockerfile'), `FROM python:3.11.9-slim@${D_NEW}\nCOPY . /app`);
+    // Actions: the new SHA and its version comment.
+    assert.match(show(repo, branchOf('checkout'), '.github/workflows/ci.yml'), new RegExp(`uses: actions/checkout@${SHA_NEW} # v4\\.2\\.2$`, 'm'));
+    // Conventional commit, changelog entry.
+    assert.match(git(repo, 'log', '-1', '--format=%s', pb), /^chore\(deps\): update pkg-a to 1\.1\.0 in services\/agent$/);
+    assert.match(show(repo, pb, 'docs/dependency-changelog.md'), /## 2026-11-23 — update pkg-a to 1\.1\.0 in services\/agent[\s\S]*pkg-a 1\.0\.0 -> 1\.1\.0 \(minor\)[\s\S]*Transitive: pkg-b ∅ -> 2\.0\.0/);
+    // PR body: rationale, lock diff with the transitive package, SBOM diff, approvals, release notes fenced.
+    const body = readFileSync(path.join(repo, '.depwarden/updates', `${pb.replace('depwarden/', '')}.md`), 'utf8');
+    assert.match(body, /### Why\n\n- Policy: minor update may merge once tests pass/);
+    assert.match(body, /\| pkg-b \|  \| 2\.0\.0 \| added \| no \|/);
+    assert.match(body, /#### SBOM diff\n\n1 added, 0 removed, 1 changed/);
+    assert.match(body, /1 approval from \*\*developers\*\*/);
+    const actionBody = readFileSync(path.join(repo, '.depwarden/updates', `${branchOf('checkout').replace('depwarden/', '')}.md`), 'utf8');
+    assert.match(actionBody, /```text\nFix a path bug <script>\n```/);
+    // Branches pushed, PRs opened with labels and reviewers from the policy (not the actor itself).
+    assert.equal(git(remote, 'branch', '--format=%(refname:short)').split('\n').length, 5);
+    const created = prs.filter((p) => p.method === 'POST' && p.url === '/repos/acme/fleet/pulls');
+    assert.equal(created.length, 4);
+    assert.ok(created.every((p) => (p.body as { base: string }).base === 'main'));
+    const reviewers = prs.find((p) => p.url.endsWith('/requested_reviewers'))!.body as { reviewers: string[] };
+    assert.deepEqual(reviewers.reviewers, ['dev1']);
+    assert.ok(prs.some((p) => p.url.endsWith('/labels') && (p.body as { labels: string[] }).labels.includes('dependencies')));
+    assert.ok(github.requests.every((q) => !JSON.stringify(q).includes('ghs_e2e_secret')), 'the token is never recorded');
+    assert.doesNotMatch(r.stdout + r.stderr, /ghs_e2e_secret/);
+    // Each published update is a governance change.
+    const changes = await runCli(['changes', 'list', '-C', repo], { env: env() });
+    assert.equal((changes.stdout.match(/proposed/g) ?? []).length, 4, changes.stdout);
+  });
+
+  it('a re-run with nothing new leaves the branches alone', async () => {
+    const before = git(repo, 'for-each-ref', '--format=%(refname) %(objectname)', 'refs/heads/depwarden');
+    const r = await runCli(['update', repo, '--force', '--only', ...git(repo, 'branch', '--format=%(refname:short)', '--list', 'depwarden/*').split('\n').map((b) => b.replace('depwarden/', ''))], { env: env() });
+    assert.equal(r.code, 0, r.stderr + r.stdout);
+    assert.equal((r.stdout.match(/ unchanged /g) ?? []).length, 4, r.stdout);
+    assert.equal(git(repo, 'for-each-ref', '--format=%(refname) %(objectname)', 'refs/heads/depwarden'), before);
+  });
+});
