@@ -41,7 +41,10 @@ export async function runNpmLock(projectDir: string, opts: NpmRunOptions = {}): 
   const timeoutMs = opts.timeoutMs ?? 300_000;
   const cache = fs.mkdtempSync(path.join(os.tmpdir(), 'depwarden-npm-cache-'));
   try {
-    const env: NodeJS.ProcessEnv = { ...baseEnv(['npm_config_', 'NPM_CONFIG_', 'NODE_AUTH_TOKEN']), npm_config_update_notifier: 'false', ...opts.env };
+    // npm_config_* variables are not inherited: a parent npm (`npm run`, `npm test`) exports its whole resolved
+    // configuration that way (omit-lockfile-registry-resolved, prefix, cache...), which would make the lock depend
+    // on how depwarden was started. npm reads the project, user and global .npmrc files itself.
+    const env: NodeJS.ProcessEnv = { ...baseEnv(['NODE_AUTH_TOKEN']), npm_config_update_notifier: 'false', ...opts.env };
     const registry = projectRegistry(projectDir) ? undefined : opts.registry;
     const common = ['--package-lock-only', '--ignore-scripts', '--no-audit', '--no-fund', '--no-update-notifier', '--loglevel=warn', '--cache', cache, ...(registry ? ['--registry', registry] : [])];
     const args = opts.update?.length ? ['update', ...opts.update, ...common] : ['install', ...common];
