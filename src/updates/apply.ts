@@ -7,6 +7,7 @@ import { editAction } from '../edit/action-edit.ts';
 import { editDependency } from '../edit/dependency-edit.ts';
 import { editImage } from '../edit/image-edit.ts';
 import { buildInventory } from '../inventory/build.ts';
+import { requirementsHashEdits } from '../relock/requirements-hashes.ts';
 import type { Finding } from '../model/finding.ts';
 import type { Inventory, ManifestUnit } from '../model/inventory.ts';
 import type { PackageReleases, TextEdit } from '../model/update.ts';
@@ -51,8 +52,15 @@ function newConstraint(cfg: Config['updates'], u: PlannedUpdate, c: Candidate): 
   return rewriteConstraint(syntax, d.constraint, c.current, u.to, { strategy: cfg.rangeStrategy });
 }
 
-function editsFor(root: string, cfg: Config['updates'], u: PlannedUpdate, c: Candidate): TextEdit[] {
+function editsFor(root: string, inv: Inventory, ctx: ApplyContext, u: PlannedUpdate, c: Candidate): TextEdit[] {
+  const cfg = ctx.config.updates;
   const text = readFileSync(path.join(root, c.file), 'utf8');
+  const parsed = inv.files.get(c.file);
+  if (c.target === 'dependency' && c.dependency!.hashes?.length && parsed?.kind === 'requirements') {
+    // A hashed requirement is its own lock: the new pin and the registry's file hashes for it, together.
+    const files = ctx.releases.get(c.key)?.releases.find((r) => r.version === u.to)?.files ?? [];
+    return requirementsHashEdits(text, parsed, [{ name: c.dependency!.name, version: u.to, files }]);
+  }
   if (c.target === 'image') return editImage(c.image!, { tag: u.to, ...(u.digest ? { digest: u.digest } : {}) }, text);
   if (c.target === 'action') {
     if (!u.digest) throw new UpdateFailed(`${c.file}:${c.action!.span.line}: no commit SHA is known for ${c.displayName}@${u.to}`);
@@ -77,9 +85,9 @@ export async function applyChange(root: string, change: PlannedChange, ctx: Appl
   for (const u of change.updates) {
     const c = fresh.get(u.candidate.key);
     if (!c || c.declared !== u.candidate.declared) throw new UpdateFailed(`${u.candidate.file}: ${u.candidate.displayName} is no longer declared as planned (${u.candidate.declared}); re-run the plan`);
-    const e = editsFor(root, cfg, u, c);
+    const e = editsFor(root, before, ctx, u, c);
     edits.push(...e);
-    if (c.unit?.lock) {
+    if (c.unit?.lock && c.unit.lock !== c.file) {
       units.set(c.unit.manifest, c.unit);
       if (c.target === 'dependency' && e.length === 0) inRange.set(c.unit.manifest, [...(inRange.get(c.unit.manifest) ?? []), { name: c.dependency!.name, version: u.to }]);
     }
