@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import fc from 'fast-check';
+import { satisfies } from '../../src/versioning/constraint.ts';
 import { ConstraintRewriteError, exactPin, rewriteConstraint, type RewriteSyntax } from '../../src/edit/constraint-rewrite.ts';
 
 const r = (syntax: RewriteSyntax, c: string, next: string, strategy?: 'replace' | 'bump'): string | undefined => rewriteConstraint(syntax, c, undefined, next, strategy ? { strategy } : {});
@@ -117,4 +119,33 @@ describe('rewriteConstraint: unreadable input throws', () => {
     assert.equal(exactPin('poetry', '1.0'), '1.0');
     assert.equal(exactPin('npm', '1.0.0'), '1.0.0');
   });
+});
+
+describe('rewriteConstraint: properties', () => {
+  const part = fc.integer({ min: 0, max: 12 });
+  const ver = fc.tuple(part, part, part).map(([a, b, c]) => `${a}.${b}.${c}`);
+  const short = fc.tuple(part, part).map(([a, b]) => `${a}.${b}`);
+  const spec = (syntax: RewriteSyntax): fc.Arbitrary<string> => {
+    const single = fc.oneof(
+      fc.tuple(fc.constantFrom(...(syntax === 'pep440' ? ['==', '~=', '>=', '<', '<=', '>', '!='] : syntax === 'poetry' ? ['', '^', '~', '==', '>=', '<', '~='] : ['', '^', '~', '>=', '<', '<=', '='])), fc.oneof(ver, short)).map(([op, v]) => (op === '~=' && !v.includes('.') ? `${op}${v}.0` : `${op}${v}`)),
+    );
+    const sep = syntax === 'npm' ? ' ' : ',';
+    const and = fc.tuple(fc.constantFrom('>=', '>'), ver, fc.constantFrom('<', '<='), ver).map(([a, x, b, y]) => `${a}${x}${sep}${b}${y}`);
+    const alts = syntax === 'pep440' ? [single, and] : [single, and, fc.tuple(single, single).map(([x, y]) => `${x} || ${y}`)];
+    return fc.oneof(...alts);
+  };
+  for (const syntax of ['pep440', 'poetry', 'npm'] as const) {
+    it(`${syntax}: the result always admits the new version; undefined only when the constraint already does`, () => {
+      fc.assert(
+        fc.property(spec(syntax), ver, fc.constantFrom<'replace' | 'bump'>('replace', 'bump'), (c, next, strategy) => {
+          const before = satisfies(syntax, c, next, { prereleases: true });
+          fc.pre(before !== undefined);
+          const out = rewriteConstraint(syntax, c, undefined, next, { strategy });
+          if (out === undefined) assert.equal(before, true, `${c} → undefined for ${next}`);
+          else assert.equal(satisfies(syntax, out, next, { prereleases: true }), true, `${c} → ${out} does not admit ${next}`);
+        }),
+        { numRuns: 3000 },
+      );
+    });
+  }
 });
