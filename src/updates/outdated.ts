@@ -48,11 +48,31 @@ function ageDays(r: Release | undefined, now: Date): number | undefined {
   return Number.isNaN(t) ? undefined : Math.floor((now.getTime() - t) / DAY);
 }
 
+/** Stable (or all) non-yanked releases of one answer, computed once per answer: a fleet asks about one package many times. */
+const usable = new WeakMap<PackageReleases, Map<string, Release[]>>();
+function usableReleases(c: Candidate, rel: PackageReleases, allowPre: boolean): Release[] {
+  let byMode = usable.get(rel);
+  if (!byMode) usable.set(rel, (byMode = new Map()));
+  const k = `${c.ecosystem}:${allowPre}`;
+  let list = byMode.get(k);
+  if (!list) byMode.set(k, (list = rel.releases.filter((r) => !r.yanked && (allowPre || !isPre(c, r.version)))));
+  return list;
+}
+
 /** Newer releases of the same kind as the current one, ascending. */
 function newerReleases(c: Candidate, rel: PackageReleases, current: string | undefined, allowPre: boolean): Release[] {
   if (c.target === 'dependency') {
-    const stable = rel.releases.filter((r) => !r.yanked && (allowPre || !isPre(c, r.version)));
-    return current ? stable.filter((r) => compare(c, r.version, current) > 0) : stable;
+    const stable = usableReleases(c, rel, allowPre);
+    if (!current) return stable;
+    // Releases are sorted by the ecosystem's order (datasource contract): binary search for the first newer one.
+    let lo = 0;
+    let hi = stable.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (compare(c, stable[mid]!.version, current) > 0) hi = mid;
+      else lo = mid + 1;
+    }
+    return stable.slice(lo);
   }
   if (!current) return [];
   const byTag = new Map(rel.releases.map((r) => [r.version, r]));
