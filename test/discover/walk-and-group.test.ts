@@ -1,20 +1,12 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
+import { rmSync } from 'node:fs';
 import { after, describe, it } from 'node:test';
 import { configSchema } from '../../src/config/schema.ts';
 import { walkRepository } from '../../src/discover/walk.ts';
 import { buildInventory } from '../../src/inventory/build.ts';
+import { writeTree } from '../helpers/temp-tree.ts';
 
-function repo(files: Record<string, string>): string {
-  const root = mkdtempSync(path.join(tmpdir(), 'dw-walk-'));
-  for (const [rel, text] of Object.entries(files)) {
-    mkdirSync(path.dirname(path.join(root, rel)), { recursive: true });
-    writeFileSync(path.join(root, rel), text);
-  }
-  return root;
-}
+const repo = (files: Record<string, string>): string => writeTree(files);
 
 const PKG = '{"name":"x","version":"1.0.0","dependencies":{"left-pad":"1.3.0"}}';
 

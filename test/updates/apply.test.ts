@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { configSchema } from '../../src/config/schema.ts';
@@ -8,17 +7,11 @@ import { buildInventory } from '../../src/inventory/build.ts';
 import { applyChange, UpdateFailed } from '../../src/updates/apply.ts';
 import { collectCandidates } from '../../src/updates/candidates.ts';
 import type { PlannedChange } from '../../src/updates/plan.ts';
+import { writeTree } from '../helpers/temp-tree.ts';
 
 const H = (c: string): string => `sha256:${c.repeat(64)}`;
 
-function repoWith(files: Record<string, string>): string {
-  const dir = mkdtempSync(path.join(tmpdir(), 'dw-apply-'));
-  for (const [f, t] of Object.entries(files)) {
-    mkdirSync(path.dirname(path.join(dir, f)), { recursive: true });
-    writeFileSync(path.join(dir, f), t);
-  }
-  return dir;
-}
+const repoWith = (files: Record<string, string>): string => writeTree(files);
 
 async function changeFor(root: string, name: string, to: string): Promise<PlannedChange> {
   const cfg = configSchema.parse({});

@@ -1,4 +1,5 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
+import { writeTree } from '../helpers/temp-tree.ts';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
@@ -30,10 +31,7 @@ ${p.deps && Object.keys(p.deps).length ? `\n[package.dependencies]\n${Object.ent
 }
 
 export function writeFleet(dir = mkdtempSync(path.join(tmpdir(), 'dw-fleet-'))): string {
-  const w = (rel: string, text: string): void => {
-    mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
-    writeFileSync(path.join(dir, rel), text);
-  };
+  const w = (rel: string, text: string): void => void writeTree({ [rel]: text }, dir);
   w(
     'services/agent/pyproject.toml',
     `[tool.poetry]

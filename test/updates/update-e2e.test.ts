@@ -2,13 +2,14 @@ import assert from 'node:assert/strict';
 import { execFile, execFileSync } from 'node:child_process';
 import { promisify } from 'node:util';
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { runCli } from '../helpers/run-cli.ts';
 import { startPackageIndex, type PackageIndex } from '../helpers/package-index.ts';
 import { startStandIn, type StandIn } from '../helpers/registry-stand-in.ts';
+import { writeTree } from '../helpers/temp-tree.ts';
 
 /**
  * End to end, everything real but the internet: a git repository with outdated Poetry, npm, Docker and Actions
@@ -72,10 +73,7 @@ describe('depwarden update end to end', { timeout: 600_000 }, () => {
     remote = mkdtempSync(path.join(tmpdir(), 'dw-e2e-remote-'));
     git(remote, 'init', '-q', '--bare', '-b', 'main');
     repo = mkdtempSync(path.join(tmpdir(), 'dw-e2e-repo-'));
-    const w = (rel: string, text: string): void => {
-      mkdirSync(path.dirname(path.join(repo, rel)), { recursive: true });
-      writeFileSync(path.join(repo, rel), text);
-    };
+    const w = (rel: string, text: string): void => void writeTree({ [rel]: text }, repo);
     w(
       'services/agent/pyproject.toml',
       `[tool.poetry]\nname = "agent"\nversion = "0.1.0"\ndescription = ""\nauthors = ["fleet <fleet@example.com>"]\n\n[tool.poetry.dependencies]\npython = "^3.9"\npkg-a = "1.0.0"\n\n[[tool.poetry.source]]\nname = "internal"\nurl = "${index.simpleUrl}"\ndefault = true\n`,
