@@ -24,7 +24,7 @@ import { PYPI, type PypiIndex, pypiReleases } from './pypi.ts';
  * Every PackageReleases is sorted ascending by its ecosystem's order with unparseable versions left out.
  * A registry that does not have the package throws NotFoundError (./errors.ts); anything else that fails
  * (host not allowed, retries spent, 401, offline without a cached answer) throws HttpError with the URL redacted.
- * Tag helpers for images: `candidateTags`, `sortImageTags`, `parseImageTag` in ./oci.ts.
+ * Tag versioning (`candidateTags`, `sortImageTags`, `parseImageTag`) is in src/versioning/tag.ts.
  */
 export interface DatasourceOptions {
   /** Hosts that may be contacted (token realms such as auth.docker.io included). */
@@ -112,7 +112,7 @@ export function createDatasources(options: DatasourceOptions): Datasources {
 }
 
 export { NotFoundError } from './errors.ts';
-export { candidateTags, parseImageName, parseImageTag, sortImageTags, type ManifestDigest } from './oci.ts';
+export { parseImageName, type ManifestDigest } from './oci.ts';
 export { normalizePypiName, type PypiIndex, type SourcePriority } from './pypi.ts';
 export { npmRegistryFor } from './npm.ts';
 export type { GithubRelease, GithubReleases } from './github.ts';

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { sortImageTags } from '../versioning/tag.ts';
 import { HttpError, redact } from '../http/client.ts';
 import { type HttpResponse, type HttpSession, type RequestOptions, parseJson, statusError } from '../http/session.ts';
 import type { PackageReleases } from '../model/update.ts';
@@ -40,70 +41,6 @@ export function parseImageName(image: string): ImageName {
 export function registryBase(host: string, registries: Record<string, string> = {}): string {
   const mapped = registries[host] ?? (host === DOCKER_HUB ? (registries['registry-1.docker.io'] ?? 'https://registry-1.docker.io') : undefined);
   return (mapped ?? `https://${host}`).replace(/\/+$/, '');
-}
-
-// ---- tags as versions -------------------------------------------------------------------------------------------
-
-export interface ImageTag {
-  tag: string;
-  /** "v" or "". */
-  prefix: string;
-  numbers: number[];
-  /** Letters right after the numbers ("rc1" in 3.13.0rc1): a prerelease. */
-  prerelease: string;
-  /** Everything after the first "-" ("slim-bookworm"), "" when none: the compatibility of the image. */
-  suffix: string;
-}
-
-const TAG = /^(v?)(\d+(?:\.\d+)*)([a-z]+\d*)?(?:-([A-Za-z0-9][A-Za-z0-9._-]*))?$/;
-
-export function parseImageTag(tag: string): ImageTag | undefined {
-  const m = TAG.exec(tag);
-  if (!m) return undefined;
-  const numbers = m[2]!.split('.').map(Number);
-  if (numbers.some((n) => !Number.isSafeInteger(n))) return undefined;
-  return { tag, prefix: m[1]!, numbers, prerelease: m[3] ?? '', suffix: m[4] ?? '' };
-}
-
-/** Version order within one suffix: numbers (missing ones count as 0, then fewer first), a prerelease before its release. */
-export function compareImageTags(a: ImageTag, b: ImageTag): number {
-  for (let i = 0; i < Math.max(a.numbers.length, b.numbers.length); i++) {
-    const d = (a.numbers[i] ?? 0) - (b.numbers[i] ?? 0);
-    if (d) return d;
-  }
-  if (a.prerelease !== b.prerelease) {
-    if (!a.prerelease) return 1;
-    if (!b.prerelease) return -1;
-    const pa = /^([a-z]+)(\d*)$/.exec(a.prerelease)!;
-    const pb = /^([a-z]+)(\d*)$/.exec(b.prerelease)!;
-    if (pa[1] !== pb[1]) return pa[1]! < pb[1]! ? -1 : 1;
-    return Number(pa[2] || 0) - Number(pb[2] || 0);
-  }
-  return a.numbers.length - b.numbers.length || (a.tag < b.tag ? -1 : a.tag > b.tag ? 1 : 0);
-}
-
-/** Version-like tags grouped by suffix ("" first, then by name) and ascending within a suffix; others left out. */
-export function sortImageTags(tags: string[]): string[] {
-  return tags
-    .map(parseImageTag)
-    .filter((t): t is ImageTag => t !== undefined)
-    .sort((a, b) => (a.suffix === b.suffix ? compareImageTags(a, b) : a.suffix < b.suffix ? -1 : 1))
-    .map((t) => t.tag);
-}
-
-/**
- * The tags an image on `current` may move to, ascending (Renovate's docker versioning): same "v" prefix, same
- * suffix, same number of version components; prereleases only when `current` is one. `current` itself is included
- * when listed; the caller picks those above it. Empty when `current` is not version-like ("latest").
- */
-export function candidateTags(current: string, tags: string[]): string[] {
-  const cur = parseImageTag(current);
-  if (!cur) return [];
-  return tags
-    .map(parseImageTag)
-    .filter((t): t is ImageTag => !!t && t.prefix === cur.prefix && t.suffix === cur.suffix && t.numbers.length === cur.numbers.length && (!t.prerelease || !!cur.prerelease))
-    .sort(compareImageTags)
-    .map((t) => t.tag);
 }
 
 // ---- the registry API -------------------------------------------------------------------------------------------

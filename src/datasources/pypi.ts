@@ -1,4 +1,5 @@
 import * as pep440 from '@renovatebot/pep440';
+import { normalizePypiName as normalizeName } from '../util/names.ts';
 import { stripCredentials } from '../http/auth.ts';
 import { redact } from '../http/client.ts';
 import { type HttpSession, parseJson, statusError } from '../http/session.ts';
@@ -29,10 +30,8 @@ export interface PypiIndex {
 export const PYPI_JSON = 'https://pypi.org/pypi';
 export const PYPI: PypiIndex = { name: 'PyPI', url: PYPI_JSON, priority: 'primary', api: 'json' };
 
-/** PEP 503 normalisation: lower case, runs of "-", "_" and "." become one "-". */
-export function normalizePypiName(name: string): string {
-  return name.trim().toLowerCase().replace(/[-_.]+/g, '-');
-}
+/** PEP 503 normalisation (one implementation for the whole project), of a name that may carry spaces around it. */
+export const normalizePypiName = (name: string): string => normalizeName(name.trim());
 
 const STRONG_HASHES = ['sha256', 'sha384', 'sha512'];
 

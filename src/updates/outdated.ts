@@ -3,7 +3,7 @@ import type { UpdatesConfig } from '../config/sections/updates.ts';
 import type { OutdatedEntry, PackageReleases, ProposalUpdateType, Release } from '../model/update.ts';
 import { classifyUpdate, isExactPin, satisfies } from '../versioning/constraint.ts';
 import { compareVersions, parseVersion } from '../versioning/pep440.ts';
-import { classifyTagUpdate, comparableTags } from '../versioning/tag.ts';
+import { candidateTags, classifyTagUpdate } from '../versioning/tag.ts';
 import type { Candidate } from './candidates.ts';
 import { effectivePolicy } from './policy.ts';
 
@@ -76,7 +76,7 @@ function newerReleases(c: Candidate, rel: PackageReleases, current: string | und
   }
   if (!current) return [];
   const byTag = new Map(rel.releases.map((r) => [r.version, r]));
-  const tags = comparableTags(current, [...byTag.keys()]);
+  const tags = candidateTags(current, [...byTag.keys()]);
   const at = tags.indexOf(current);
   return (at === -1 ? tags.filter((t) => classifyTagUpdate(current, t)) : tags.slice(at + 1)).map((t) => byTag.get(t)!);
 }

@@ -3,7 +3,8 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { createDatasources, NotFoundError } from '../../src/datasources/index.ts';
-import { candidateTags, parseChallenge, parseImageName, sortImageTags } from '../../src/datasources/oci.ts';
+import { parseChallenge, parseImageName } from '../../src/datasources/oci.ts';
+import { candidateTags, classifyTagUpdate, sortImageTags } from '../../src/versioning/tag.ts';
 import { type StandIn, startStandIn } from '../helpers/registry-stand-in.ts';
 
 const raw = (f: string) => readFileSync(new URL(`../fixtures/registries/oci/${f}`, import.meta.url), 'utf8');
@@ -50,6 +51,7 @@ describe('OCI: names and tags', () => {
     assert.deepEqual(candidateTags('18-alpine', tags), ['20-alpine']);
     assert.deepEqual(candidateTags('v1.0', tags), ['v1.2']);
     assert.deepEqual(candidateTags('latest', tags), []);
+    assert.deepEqual(['3.11.4-slim>3.11.9-slim', '3.11.4-slim>3.12.0-slim', '18-alpine>20-alpine', 'v4.1.0>v4.2.2', '3.13.0rc1>3.13.0', '3.12.1>3.12.0', '3.12-slim>3.12.1'].map((p) => classifyTagUpdate(...(p.split('>') as [string, string]))), ['patch', 'minor', 'major', 'minor', 'prerelease', undefined, undefined]);
   });
 
   it('parses WWW-Authenticate challenges', () => {
