@@ -13,7 +13,7 @@ export function renderPlan(r: RunResult, config: Config, mode: 'dry-run' | 'appl
     if (!o) continue;
     lines.push('', `${c.slug}  [${c.class}, ${c.lane} lane]  ${c.title}`);
     for (const u of c.updates) lines.push(`  ${u.candidate.service}  ${u.candidate.displayName}  ${u.entry.current ?? u.candidate.declared} -> ${u.to}${u.digest ? ` @${u.digest.slice(0, 19)}` : ''}  (${u.updateType}${u.security ? `, fixes ${u.security.ids.join(', ')}` : ''})  ${u.candidate.file}`);
-    lines.push(`  needs: ${requiredApprovals(config, c).join('; ')}`);
+    lines.push(`  needs: ${requiredApprovals(config, c).join('; ').replace(/\*\*/g, '')}`);
     if (mode === 'applied') {
       lines.push(`  ${o.status}${o.commit ? ` ${o.commit.slice(0, 12)}` : ''} on ${o.branch}${o.bodyFile ? `; PR body ${o.bodyFile}` : ''}${o.changeId ? `; change ${o.changeId}` : ''}${o.pr ? `; PR #${o.pr.number} ${o.pr.url}` : ''}`);
       if (o.error) lines.push(`  error: ${o.error}`);

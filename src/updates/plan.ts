@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Config } from '../config/schema.ts';
 import type { UpdateClass } from '../governance/changes.ts';
 import type { OutdatedEntry, ProposalUpdateType } from '../model/update.ts';
+import { classifyUpdate } from '../versioning/constraint.ts';
 import type { Candidate } from './candidates.ts';
 import { effectivePolicy, onSchedule } from './policy.ts';
 
@@ -105,7 +106,9 @@ export function planUpdates(input: PlanInput): Plan {
     }
     const entry = input.entries.get(c.key) ?? { service: c.service, file: c.file, target: c.target, ecosystem: c.ecosystem, name: c.displayName, declared: c.declared, current: fix.from, span: c.dependency!.span };
     secured.add(c.key);
-    add(`security:${fix.ecosystem}:${fix.name}:${fix.to}`, 'security', `fix ${fix.ids[0] ?? 'advisory'}: update ${c.displayName} to ${fix.to}`, { candidate: c, entry, to: fix.to, updateType: 'patch', security: fix });
+    const step = classifyUpdate(c.ecosystem, fix.from, fix.to);
+    const updateType: ProposalUpdateType = step === 'major' || step === 'minor' || step === 'prerelease' ? step : 'patch';
+    add(`security:${fix.ecosystem}:${fix.name}:${fix.to}`, 'security', `fix ${fix.ids[0] ?? 'advisory'}: update ${c.displayName} to ${fix.to}`, { candidate: c, entry, to: fix.to, updateType, security: fix });
   }
 
   for (const [key, entry] of [...input.entries].sort(([a], [b]) => cmp(a, b))) {

@@ -33,6 +33,7 @@ describe('depwarden update end to end', { timeout: 600_000 }, () => {
   let repo: string;
   let remote: string;
   const prs: { method: string; url: string; body: unknown }[] = [];
+  const open = new Map<string, number>();
   const home = mkdtempSync(path.join(tmpdir(), 'dw-e2e-home-'));
 
   before(async () => {
@@ -61,10 +62,19 @@ describe('depwarden update end to end', { timeout: 600_000 }, () => {
     github = await startStandIn((req) => {
       if (req.url.startsWith('/repos/actions/checkout/tags')) return { body: [{ name: 'v4.2.2', commit: { sha: SHA_NEW } }, { name: 'v4.1.0', commit: { sha: SHA_OLD } }] };
       if (req.url.startsWith('/repos/actions/checkout/releases')) return { body: [{ tag_name: 'v4.2.2', published_at: '2026-10-01T00:00:00Z', body: 'Fix a path bug <script>', html_url: 'https://github.com/actions/checkout/releases/tag/v4.2.2', draft: false, prerelease: false }] };
-      if (req.url.startsWith('/repos/acme/fleet/pulls?')) return { body: [] };
+      if (req.url.startsWith('/repos/acme/fleet/pulls?')) {
+        const head = decodeURIComponent(/head=([^&]+)/.exec(req.url)?.[1] ?? '').replace(/^acme:/, '');
+        const n = open.get(head);
+        return { body: n ? [{ number: n, html_url: `https://github.example/pr/${n}` }] : [] };
+      }
       if (req.method !== 'GET') {
-        prs.push({ method: req.method, url: req.url, body: req.body ? JSON.parse(req.body) : undefined });
-        if (req.url === '/repos/acme/fleet/pulls') return { status: 201, body: { number: prs.filter((p) => p.url === '/repos/acme/fleet/pulls').length, html_url: 'https://github.example/pr' } };
+        const body = req.body ? (JSON.parse(req.body) as { head?: string }) : undefined;
+        prs.push({ method: req.method, url: req.url, body });
+        if (req.url === '/repos/acme/fleet/pulls') {
+          const n = open.size + 1;
+          open.set(body!.head!, n);
+          return { status: 201, body: { number: n, html_url: `https://github.example/pr/${n}` } };
+        }
         return { status: 200, body: {} };
       }
       return undefined;
@@ -181,5 +191,41 @@ describe('depwarden update end to end', { timeout: 600_000 }, () => {
     assert.equal(r.code, 0, r.stderr + r.stdout);
     assert.equal((r.stdout.match(/ unchanged /g) ?? []).length, 4, r.stdout);
     assert.equal(git(repo, 'for-each-ref', '--format=%(refname) %(objectname)', 'refs/heads/depwarden'), before);
+  });
+  it('a new base commit moves the branches and updates the open pull requests instead of opening new ones', async () => {
+    writeTree({ 'README.md': 'fleet\n' }, repo);
+    git(repo, 'add', 'README.md');
+    git(repo, '-c', 'user.name=t', '-c', 'user.email=t@t', 'commit', '-q', '-m', 'readme');
+    const posted = prs.length;
+    const r = await runCli(['update', repo, '--publish', 'github', '--github-repo', 'acme/fleet', '--force', '--only', ...[...open.keys()].map((b) => b.replace('depwarden/', ''))], { env: env() });
+    assert.equal(r.code, 0, r.stderr + r.stdout);
+    const now = prs.slice(posted);
+    assert.equal(now.filter((p) => p.method === 'POST' && p.url === '/repos/acme/fleet/pulls').length, 0, 'no new pull request');
+    assert.equal(now.filter((p) => p.method === 'PATCH').length, 4);
+    assert.match(r.stdout, /PR #\d+ https:\/\/github\.example\/pr\/\d+/);
+    // The remote branches now sit on the new base.
+    for (const b of open.keys()) assert.equal(git(remote, 'rev-parse', `${b}^`), git(repo, 'rev-parse', 'main'));
+  });
+
+  it('outdated as SARIF carries the update rules', async () => {
+    const r = await runCli(['outdated', repo, '--format', 'sarif'], { env: env() });
+    assert.equal(r.code, 0, r.stderr);
+    const sarif = JSON.parse(r.stdout) as { runs: { results: { ruleId: string; message: { text: string } }[] }[] };
+    assert.deepEqual([...new Set(sarif.runs[0]!.results.map((x) => x.ruleId))], ['DW401']);
+    assert.ok(sarif.runs[0]!.results.some((x) => /pkg-a 1\.0\.0 -> 1\.1\.0 \(minor\)/.test(x.message.text)));
+  });
+
+  it('a security fix from the audit takes the emergency lane, even off schedule', async () => {
+    const osv = writeTree({ 'PYSEC-2026-1.json': JSON.stringify({ id: 'PYSEC-2026-1', aliases: ['CVE-2026-0001'], modified: '2026-11-01T00:00:00Z', summary: 'pkg-a leaks', affected: [{ package: { ecosystem: 'PyPI', name: 'pkg-a' }, ranges: [{ type: 'ECOSYSTEM', events: [{ introduced: '0' }, { fixed: '1.1.0' }] }] }], severity: [{ type: 'CVSS_V3', score: 'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H' }] }) });
+    const secHome = mkdtempSync(path.join(tmpdir(), 'dw-e2e-sec-'));
+    const e = { ...env(), DEPWARDEN_HOME: secHome, SOURCE_DATE_EPOCH: String(Date.parse('2026-11-25T12:00:00Z') / 1000) };
+    assert.equal((await runCli(['db', 'import', osv], { env: e })).code, 0);
+    const r = await runCli(['update', repo, '--dry-run'], { env: e });
+    assert.equal(r.code, 0, r.stderr + r.stdout);
+    assert.match(r.stdout, /off schedule/);
+    assert.match(r.stdout, /security-pkg-a-1\.1\.0  \[security, emergency lane\]  fix CVE-2026-0001: update pkg-a to 1\.1\.0\n  services\/agent  pkg-a  1\.0\.0 -> 1\.1\.0  \(minor, fixes CVE-2026-0001\)/);
+    assert.match(r.stdout, /emergency lane: may merge before review; a post-update review by security is due within 48 h/);
+    assert.match(r.stdout, /deferred: .*outside the schedule/);
+    assert.match(r.stdout, /update: 1 change\(s\) planned, 4 deferred \(dry run: nothing changed\)\./);
   });
 });
