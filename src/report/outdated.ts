@@ -5,6 +5,8 @@ import type { LookupFailure } from '../updates/lookup.ts';
 export interface OutdatedView {
   entries: OutdatedEntry[];
   failures: LookupFailure[];
+  /** Declarations looked at (entries may be only the outdated ones). */
+  checked: number;
 }
 
 const COLUMNS = ['service', 'package', 'file', 'current', 'allowed', 'latest', 'type', 'age (d)', 'libyears', 'note'] as const;
@@ -39,11 +41,11 @@ export function summaryLine(v: OutdatedView): string {
   for (const e of v.entries) if (e.updateType) byType.set(e.updateType, (byType.get(e.updateType) ?? 0) + 1);
   const parts = [...byType].sort(([a], [b]) => (a < b ? -1 : 1)).map(([t, n]) => `${n} ${t}`);
   const libyears = v.entries.reduce((s, e) => s + (e.libyears ?? 0), 0);
-  return `outdated: ${v.entries.length} checked, ${parts.length ? parts.join(', ') : 'nothing to update'}; ${libyears.toFixed(2)} libyears behind${v.failures.length ? `; ${v.failures.length} lookup${v.failures.length === 1 ? '' : 's'} FAILED` : ''}.`;
+  return `outdated: ${v.checked} checked, ${parts.length ? parts.join(', ') : 'nothing to update'}; ${libyears.toFixed(2)} libyears behind${v.failures.length ? `; ${v.failures.length} lookup${v.failures.length === 1 ? '' : 's'} FAILED` : ''}.`;
 }
 
 export function renderOutdatedJson(v: OutdatedView): string {
-  return `${JSON.stringify({ entries: v.entries, failures: v.failures }, null, 2)}\n`;
+  return `${JSON.stringify({ checked: v.checked, entries: v.entries, failures: v.failures }, null, 2)}\n`;
 }
 
 export function renderOutdatedMarkdown(v: OutdatedView): string {

@@ -38,7 +38,7 @@ export const register: RegisterCommand = (program, ctx, result) => {
       const { isOutdated } = await import('../../updates/outdated.ts');
       const { lookup } = await lookupFor(ctx, root, config, inv, Boolean(o.offline));
       const report = await computeOutdated(collectCandidates(inv), lookup, config.updates, sourceDate(ctx.env));
-      const view = { entries: o.all ? report.entries : report.entries.filter((e) => isOutdated(e) || e.currentYanked || e.currentDeprecated), failures: report.failures };
+      const view = { checked: report.entries.length + report.failures.length, entries: o.all ? report.entries : report.entries.filter((e) => isOutdated(e) || e.currentYanked || e.currentDeprecated), failures: report.failures };
       let text: string;
       if (o.format === 'sarif') {
         const { outdatedFindings } = await import('../../updates/rules.ts');
@@ -61,6 +61,7 @@ export const register: RegisterCommand = (program, ctx, result) => {
     .description('Plan updates from the policy, apply them on branches (edits + real relock + checks), write changelog and PR bodies, optionally open pull requests')
     .argument('[path]', 'repository root', '.')
     .option('--dry-run', 'print the plan and change nothing')
+    .option('--local', 'branches, commits and PR body files only, no forge (the default without --publish)')
     .addOption(new Option('--publish <forge>', 'push branches and open or update pull requests').choices(['github']))
     .option('--force', 'ignore the schedule (security fixes never wait for it)')
     .option('--only <slugs...>', 'only these changes (slugs as the plan prints them)')
@@ -70,7 +71,9 @@ export const register: RegisterCommand = (program, ctx, result) => {
     .option('--remote <name>', 'git remote branches are pushed to', 'origin')
     .option('--base <branch>', 'base branch of pull requests', 'main')
     .option('--actor <login>', 'who runs the update (recorded in the audit trail; excluded from reviewers)', 'depwarden')
-    .action(async (p: string, o: { dryRun?: boolean; publish?: 'github'; force?: boolean; only?: string[]; out: string; offline?: boolean; githubRepo?: string; remote: string; base: string; actor: string }) => {
+    .action(async (p: string, o: { dryRun?: boolean; local?: boolean; publish?: 'github'; force?: boolean; only?: string[]; out: string; offline?: boolean; githubRepo?: string; remote: string; base: string; actor: string }) => {
+      if (o.local && o.publish) throw new UserError('--local and --publish exclude each other: --local writes branches and PR body files without a forge');
+      if (o.local && o.dryRun) throw new UserError('--local and --dry-run exclude each other: --dry-run changes nothing');
       const root = repoPath(ctx.cwd, p);
       const { config } = await loadConfig(root);
       const inv = await inventoryOf(root, config);
