@@ -47,3 +47,19 @@ describe('applying a change', () => {
     await assert.rejects(applyChange(root, change, { config: configSchema.parse({}), releases: new Map(), relock: async () => {} }), /no longer declared as planned/);
   });
 });
+
+describe('update command preconditions', () => {
+  it('a folder that is not a git repository, or one without a commit, is a usage error (exit 2), and --dry-run still plans', async () => {
+    const { runCli } = await import('../helpers/run-cli.ts');
+    const { execFileSync } = await import('node:child_process');
+    const dir = writeTree({ 'svc/Dockerfile': 'FROM scratch\n' });
+    const r = await runCli(['update', dir]);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /is not a git repository: update branches need git/);
+    execFileSync('git', ['-C', dir, 'init', '-q']);
+    assert.match((await runCli(['update', dir])).stderr, /has no commit yet/);
+    const dry = await runCli(['update', dir, '--dry-run']);
+    assert.equal(dry.code, 0, dry.stderr);
+    assert.match(dry.stdout, /update: 0 change\(s\) planned, 0 deferred \(dry run: nothing changed\)\./);
+  });
+});

@@ -75,6 +75,15 @@ export const register: RegisterCommand = (program, ctx, result) => {
       if (o.local && o.publish) throw new UserError('--local and --publish exclude each other: --local writes branches and PR body files without a forge');
       if (o.local && o.dryRun) throw new UserError('--local and --dry-run exclude each other: --dry-run changes nothing');
       const root = repoPath(ctx.cwd, p);
+      if (!o.dryRun) {
+        const { headCommit, isGitRepo } = await import('../../publish/git.ts');
+        if (!isGitRepo(root)) throw new UserError(`${root} is not a git repository: update branches need git (--dry-run shows the plan without it)`);
+        try {
+          headCommit(root);
+        } catch {
+          throw new UserError(`${root} has no commit yet: update branches start from HEAD`);
+        }
+      }
       const { config } = await loadConfig(root);
       const inv = await inventoryOf(root, config);
       const now = sourceDate(ctx.env);
