@@ -79,6 +79,8 @@ export async function runUpdate(o: RunOptions): Promise<RunResult> {
 async function publishChange(o: RunOptions, change: PlannedChange, base: string, outdated: OutdatedReport): Promise<ChangeOutcome> {
   const out: ChangeOutcome = { slug: change.slug, branch: change.branch, status: 'failed' };
   const wt = openWorktree(o.root, base);
+  // Whether the failure came after the branch was written (then the branch and PR body stay, and say so).
+  let published = false;
   try {
     const applied = await applyChange(wt.root, change, { config: o.config, releases: outdated.releases, relock: o.relock, ...(o.verify ? { verify: o.verify } : {}) });
     const impact: Impact = {
@@ -109,6 +111,7 @@ async function publishChange(o: RunOptions, change: PlannedChange, base: string,
     writeFileAtomic(path.join(o.root, out.bodyFile), new TextEncoder().encode(body));
     if (o.register) out.changeId = await o.register(change, digest);
     if (o.mode === 'github' && o.github) {
+      published = true;
       push(o.root, o.github.remote, change.branch);
       out.pr = await openOrUpdatePr(o.github, { head: change.branch, base: o.github.base, title: commitMessage(change).split('\n')[0]!, body, labels: change.labels, reviewers: reviewersFor(o.config, change, o.author) });
     }
@@ -116,7 +119,7 @@ async function publishChange(o: RunOptions, change: PlannedChange, base: string,
   } catch (e) {
     out.status = 'failed';
     out.error = (e as Error).message;
-    o.log(`${change.slug}: FAILED: ${out.error} (nothing was changed)`);
+    o.log(`${change.slug}: FAILED: ${out.error}${published ? ` (the branch ${change.branch} and ${out.bodyFile} were written locally; publishing it failed, re-run to retry)` : ' (nothing was changed)'}`);
   } finally {
     wt.remove();
   }

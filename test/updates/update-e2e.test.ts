@@ -207,6 +207,13 @@ describe('depwarden update end to end', { timeout: 600_000 }, () => {
     for (const b of open.keys()) assert.equal(git(remote, 'rev-parse', `${b}^`), git(repo, 'rev-parse', 'main'));
   });
 
+  it('a push that fails is reported with what was written locally', async () => {
+    const slug = [...open.keys()][0]!.replace('depwarden/', '');
+    const r = await runCli(['update', repo, '--publish', 'github', '--github-repo', 'acme/fleet', '--force', '--remote', 'nowhere', '--only', slug], { env: env() });
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, new RegExp(`${slug}: FAILED: git push: .*\\(the branch depwarden/${slug} and \\.depwarden/updates/${slug}\\.md were written locally; publishing it failed, re-run to retry\\)`));
+  });
+
   it('outdated as SARIF carries the update rules', async () => {
     const r = await runCli(['outdated', repo, '--format', 'sarif'], { env: env() });
     assert.equal(r.code, 0, r.stderr);
