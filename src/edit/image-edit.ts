@@ -1,5 +1,6 @@
 import type { ImageRef } from '../model/files.ts';
 import type { TextEdit } from '../model/update.ts';
+import { splitRawRef } from '../formats/image-ref.ts';
 import { EditError } from './edit-error.ts';
 
 /** What changes in an image reference: a new tag, a new digest, or `digest: null` to drop a digest. */
@@ -10,30 +11,6 @@ export interface ImageChange {
 
 const TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
 const DIGEST = /^sha256:[0-9a-f]{64}$/;
-
-/**
- * Splits `raw` into the repository part and the `:tag@digest` part, with separators inside `${...}` belonging to
- * the variable (as in `${TAG:-1.0}`), the way Docker reads a FROM line.
- */
-export function splitRef(raw: string): { repoEnd: number; tag?: string; digest?: string } {
-  let depth = 0;
-  let lastSlash = -1;
-  let colon = -1;
-  let at = -1;
-  for (let i = 0; i < raw.length; i++) {
-    const c = raw[i]!;
-    if (c === '{' && raw[i - 1] === '$') depth++;
-    else if (c === '}' && depth > 0) depth--;
-    else if (depth === 0 && c === '/') lastSlash = i;
-    else if (depth === 0 && c === ':' && i > lastSlash && at < 0) colon = i;
-    else if (depth === 0 && c === '@' && at < 0) at = i;
-  }
-  const hasColon = colon > lastSlash;
-  const repoEnd = hasColon ? colon : at >= 0 ? at : raw.length;
-  const tag = hasColon ? raw.slice(colon + 1, at >= 0 ? at : raw.length) : undefined;
-  const digest = at >= 0 ? raw.slice(at + 1) : undefined;
-  return { repoEnd, ...(tag !== undefined ? { tag } : {}), ...(digest !== undefined ? { digest } : {}) };
-}
 
 /**
  * The edit that moves an image reference (Dockerfile FROM, compose `image:`, workflow `docker://`) to a new
@@ -52,7 +29,7 @@ export function editImage(ref: ImageRef, change: ImageChange, text: string): Tex
   if (at < 0 || !(at + ref.raw.length === region.length || (at + ref.raw.length === region.length - 1 && /["']$/.test(region)))) {
     throw new EditError(`${where}: expected image ${JSON.stringify(ref.raw)} here, found ${JSON.stringify(region.slice(-ref.raw.length - 2))} (file changed since it was read, or the value is an escaped/multi-line YAML scalar)`);
   }
-  const { repoEnd, tag, digest } = splitRef(ref.raw);
+  const { repoEnd, tag, digest } = splitRawRef(ref.raw);
   const refPart = ref.raw.slice(repoEnd);
   if (refPart.includes('$')) throw new EditError(`${where}: the tag or digest of ${ref.raw} comes from a variable; change the variable's value (ARG default, build arg or .env) instead`);
   if (refPart === '' && /(\$\{[^}]*\}|\$[A-Za-z_][A-Za-z0-9_]*)$/.test(ref.raw)) throw new EditError(`${where}: ${ref.raw} ends in a variable that may carry the tag; change the variable's value instead`);

@@ -5,5 +5,6 @@ export { writeFileAtomic } from './atomic-write.ts';
 export { ConstraintRewriteError, exactPin, rewriteConstraint, type RangeStrategy, type RewriteSyntax } from './constraint-rewrite.ts';
 export { editDependency } from './dependency-edit.ts';
 export { EditError } from './edit-error.ts';
-export { editImage, splitRef, type ImageChange } from './image-edit.ts';
+export { editImage, type ImageChange } from './image-edit.ts';
+export { splitRawRef } from '../formats/image-ref.ts';
 export { snapshot, Transaction } from './transaction.ts';

@@ -1,6 +1,6 @@
 import type { DockerfileData, DockerInstall, DockerStage, ParseResult } from '../model/files.ts';
 import type { Finding } from '../model/finding.ts';
-import { makeImageRef, splitImageRef, substituteVars } from './image-ref.ts';
+import { makeImageRef, splitImageRef, splitRawRef, substituteVars } from './image-ref.ts';
 import { parseFinding } from './parse-finding.ts';
 import { LineIndex } from './text-position.ts';
 
@@ -99,7 +99,9 @@ export function parseDockerfile(file: string, text: string, buildArgs: Record<st
       const { value, unresolved } = substituteVars(raw, lookup);
       const rawAt = ins.argsAt + imageTok.index;
       const span = idx.span(ins.at, rawAt + raw.length);
-      const refStart = refOffset(raw);
+      // Where the tag or digest starts (its end when there is neither: an insertion point).
+      const raws = splitRawRef(raw);
+      const refStart = raws.tag !== undefined ? raws.repoEnd + 1 : raws.repoEnd;
       const refSpan = idx.span(rawAt + refStart, rawAt + raw.length);
       const lower = value.toLowerCase();
       const stageRef = stageNames.has(lower);
@@ -123,23 +125,6 @@ export function parseDockerfile(file: string, text: string, buildArgs: Record<st
     }
   }
   return { data: { kind: 'dockerfile', file, stages, globalArgs, installs }, findings };
-}
-
-/** Where the tag or digest of a raw image reference starts (its end when there is neither: an insertion point). */
-function refOffset(raw: string): number {
-  // Separators inside ${...} (as in ${TAG:-1.0}) belong to the variable, not to the reference.
-  let depth = 0;
-  let lastSlash = -1;
-  let colon = -1;
-  for (let i = 0; i < raw.length; i++) {
-    const c = raw[i]!;
-    if (c === '{' && raw[i - 1] === '$') depth++;
-    else if (c === '}' && depth > 0) depth--;
-    else if (depth === 0 && c === '/') lastSlash = i;
-    else if (depth === 0 && c === ':' && i > lastSlash) colon = i;
-    else if (depth === 0 && c === '@') return colon > lastSlash ? colon + 1 : i;
-  }
-  return colon > lastSlash ? colon + 1 : raw.length;
 }
 
 const PIP = /^(?:\S*\/)?(?:pip3?(?:\.\d+)?|python3?(?:\.\d+)?\s+-m\s+pip|uv\s+pip)\s+install\b/;

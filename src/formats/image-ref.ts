@@ -64,3 +64,27 @@ export function makeImageRef(raw: string, resolved: string, unresolved: string[]
     ...extra,
   };
 }
+
+/**
+ * Splits `raw` into the repository part and the `:tag@digest` part, with separators inside `${...}` belonging to
+ * the variable (as in `${TAG:-1.0}`), the way Docker reads a FROM line.
+ */
+export function splitRawRef(raw: string): { repoEnd: number; tag?: string; digest?: string } {
+  let depth = 0;
+  let lastSlash = -1;
+  let colon = -1;
+  let at = -1;
+  for (let i = 0; i < raw.length; i++) {
+    const c = raw[i]!;
+    if (c === '{' && raw[i - 1] === '$') depth++;
+    else if (c === '}' && depth > 0) depth--;
+    else if (depth === 0 && c === '/') lastSlash = i;
+    else if (depth === 0 && c === ':' && i > lastSlash && at < 0) colon = i;
+    else if (depth === 0 && c === '@' && at < 0) at = i;
+  }
+  const hasColon = colon > lastSlash;
+  const repoEnd = hasColon ? colon : at >= 0 ? at : raw.length;
+  const tag = hasColon ? raw.slice(colon + 1, at >= 0 ? at : raw.length) : undefined;
+  const digest = at >= 0 ? raw.slice(at + 1) : undefined;
+  return { repoEnd, ...(tag !== undefined ? { tag } : {}), ...(digest !== undefined ? { digest } : {}) };
+}
