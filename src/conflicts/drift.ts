@@ -1,9 +1,7 @@
 import type { Config } from '../config/schema.ts';
 import type { Finding, Severity } from '../model/finding.ts';
 import type { Inventory } from '../model/inventory.ts';
-import { classifyUpdate } from '../versioning/constraint.ts';
-import { compareVersions } from '../versioning/pep440.ts';
-import semver from 'semver';
+import { classifyUpdate, compareIn } from '../versioning/constraint.ts';
 
 const SEVERITY: Record<'warn' | 'fail', Severity> = { warn: 'low', fail: 'high' };
 
@@ -35,7 +33,7 @@ export function drift(inv: Inventory, config: Config): Finding[] {
     const [eco, name] = [key.slice(0, key.indexOf(':')), key.slice(key.indexOf(':') + 1)];
     const action = policy(name);
     if (action === 'allow') continue;
-    const sorted = [...versions.keys()].sort((a, b) => (eco === 'npm' ? cmpSemver(a, b) : compareVersions(a, b)));
+    const sorted = [...versions.keys()].sort((a, b) => compareIn(eco, a, b));
     const lowest = sorted[0]!;
     const highest = sorted[sorted.length - 1]!;
     const step = classifyUpdate(eco as 'PyPI' | 'npm', lowest, highest);
@@ -83,8 +81,3 @@ export function drift(inv: Inventory, config: Config): Finding[] {
   return out;
 }
 
-function cmpSemver(a: string, b: string): number {
-  const x = semver.valid(a, { loose: true });
-  const y = semver.valid(b, { loose: true });
-  return x && y ? semver.compare(x, y) : a < b ? -1 : a > b ? 1 : 0;
-}

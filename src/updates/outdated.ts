@@ -1,8 +1,8 @@
 import semver from 'semver';
 import type { UpdatesConfig } from '../config/sections/updates.ts';
 import type { OutdatedEntry, PackageReleases, ProposalUpdateType, Release } from '../model/update.ts';
-import { classifyUpdate, isExactPin, satisfies } from '../versioning/constraint.ts';
-import { compareVersions, parseVersion } from '../versioning/pep440.ts';
+import { classifyUpdate, compareIn, isExactPin, satisfies } from '../versioning/constraint.ts';
+import { parseVersion } from '../versioning/pep440.ts';
 import { candidateTags, classifyTagUpdate } from '../versioning/tag.ts';
 import type { Candidate } from './candidates.ts';
 import { effectivePolicy } from './policy.ts';
@@ -24,12 +24,7 @@ function isPre(c: Candidate, v: string): boolean {
   return false;
 }
 
-function compare(c: Candidate, a: string, b: string): number {
-  if (c.ecosystem === 'PyPI') return compareVersions(a, b);
-  const x = semver.valid(a, { loose: true });
-  const y = semver.valid(b, { loose: true });
-  return x && y ? semver.compare(x, y, { loose: true }) : 0;
-}
+const compare = (c: Candidate, a: string, b: string): number => compareIn(c.ecosystem, a, b);
 
 function typeOf(c: Candidate, from: string, to: string): ProposalUpdateType | undefined {
   if (c.target !== 'dependency') return classifyTagUpdate(from, to);
@@ -86,7 +81,8 @@ export async function evaluateCandidate(c: Candidate, rel: PackageReleases, cfg:
   const current = c.current;
   const allowPre = cfg.prereleases || (current !== undefined && isPre(c, current));
   const newer = newerReleases(c, rel, current, allowPre);
-  const latestRel = c.target === 'dependency' && rel.latestTag && newer.some((r) => r.version === rel.latestTag) ? newer.find((r) => r.version === rel.latestTag) : newer[newer.length - 1];
+  // npm's dist-tag `latest` bounds "latest" when it is one of the newer releases.
+  const latestRel = (c.target === 'dependency' && rel.latestTag ? newer.find((r) => r.version === rel.latestTag) : undefined) ?? newer[newer.length - 1];
   const currentRel = current ? rel.releases.find((r) => r.version === current) : undefined;
   const notes: string[] = [];
   let allowed: Release | undefined;

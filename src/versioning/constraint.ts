@@ -62,6 +62,19 @@ export function isExactPin(syntax: ConstraintSyntax, constraint: string): boolea
   }
 }
 
+/**
+ * Orders two versions by the ecosystem's rules: node-semver for npm (versions it cannot read fall back to string
+ * order, so sorting stays total), PEP 440 otherwise.
+ */
+export function compareIn(ecosystem: string, a: string, b: string): number {
+  if (ecosystem === 'npm') {
+    const x = semver.valid(a, { loose: true });
+    const y = semver.valid(b, { loose: true });
+    return x && y ? semver.compare(x, y) : a < b ? -1 : a > b ? 1 : 0;
+  }
+  return compareVersions(a, b);
+}
+
 export type UpdateType = 'major' | 'minor' | 'patch' | 'prerelease' | 'none' | 'downgrade' | 'unknown';
 
 /** Classifies the step from one version to another, by the ecosystem's version rules. */

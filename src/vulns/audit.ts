@@ -1,9 +1,7 @@
 import type { LockedPackage } from '../model/dependency.ts';
 import { type Finding, type Severity, severityRank } from '../model/finding.ts';
 import type { Inventory } from '../model/inventory.ts';
-import { classifyUpdate } from '../versioning/constraint.ts';
-import { compareVersions } from '../versioning/pep440.ts';
-import semver from 'semver';
+import { classifyUpdate, compareIn } from '../versioning/constraint.ts';
 import { fixedVersionsAbove, isAffected } from './match.ts';
 import type { Advisory } from './osv-record.ts';
 import { advisorySeverity, type Scored } from './severity.ts';
@@ -46,15 +44,6 @@ function primaryId(ids: string[]): string {
   return [...ids].sort()[0]!;
 }
 
-function cmpVersion(ecosystem: string, a: string, b: string): number {
-  if (ecosystem === 'npm') {
-    const x = semver.valid(a, { loose: true });
-    const y = semver.valid(b, { loose: true });
-    return x && y ? semver.compare(x, y) : a < b ? -1 : a > b ? 1 : 0;
-  }
-  return compareVersions(a, b);
-}
-
 interface Evaluation {
   groups: Omit<VulnMatch, 'service' | 'pkg'>[];
   undecided: { id: string; invalid: string[] }[];
@@ -71,7 +60,7 @@ function evaluate(pkg: LockedPackage, db: AdvisorySource): Evaluation {
       const r = isAffected(pkg.version, a);
       if (r.affected === undefined) undecided.push({ id: adv.id, invalid: r.invalid });
       if (r.affected !== true) continue;
-      const fixedIn = r.fixedIn ?? fixedVersionsAbove(pkg.version, a).sort((x, y) => cmpVersion(pkg.ecosystem, x, y))[0];
+      const fixedIn = r.fixedIn ?? fixedVersionsAbove(pkg.version, a).sort((x, y) => compareIn(pkg.ecosystem, x, y))[0];
       hits.push({ adv, ...(fixedIn ? { fixedIn } : {}), severity: advisorySeverity(adv, a.severity) });
     }
   }
@@ -103,7 +92,7 @@ function evaluate(pkg: LockedPackage, db: AdvisorySource): Evaluation {
   const groups: Evaluation['groups'] = [];
   for (const list of byRoot.values()) {
     const ids = [...new Set(list.flatMap((h) => [h.adv.id, ...h.adv.aliases]))].sort();
-    const fixes = list.map((h) => h.fixedIn).filter((f): f is string => f !== undefined).sort((x, y) => cmpVersion(pkg.ecosystem, x, y));
+    const fixes = list.map((h) => h.fixedIn).filter((f): f is string => f !== undefined).sort((x, y) => compareIn(pkg.ecosystem, x, y));
     const scored = list.map((h) => h.severity).sort((a, b) => severityRank(b.severity) - severityRank(a.severity) || (b.score ?? 0) - (a.score ?? 0))[0]!;
     const summary = list.find((h) => h.adv.summary)?.adv.summary;
     // Records of one vulnerability may disagree on the fix: only the highest of their fixes satisfies all.
@@ -180,7 +169,7 @@ function smallestUpgrades(matches: VulnMatch[]): AuditResult['upgrades'] {
     const eco = m0.pkg.ecosystem;
     // Fixing every finding needs the highest of the per-finding lowest fixes; unknown when one has no fix.
     const fixes = list.map((m) => m.fixedIn);
-    const to = fixes.some((f) => f === undefined) ? undefined : fixes.sort((a, b) => cmpVersion(eco, a!, b!)).pop();
+    const to = fixes.some((f) => f === undefined) ? undefined : fixes.sort((a, b) => compareIn(eco, a!, b!)).pop();
     out.push({ service: m0.service, ecosystem: eco, name: m0.pkg.normalizedName, from: m0.pkg.version, ...(to ? { to, updateType: classifyUpdate(eco, m0.pkg.version, to) } : {}) });
   }
   return out.sort((a, b) => (a.service + a.name < b.service + b.name ? -1 : 1));
