@@ -5,7 +5,7 @@ import type { Config } from '../config/schema.ts';
 import type { Inventory } from '../model/inventory.ts';
 import type { OutdatedEntry } from '../model/update.ts';
 import { appendChangelog } from '../publish/changelog.ts';
-import { branchCommit, git, headCommit, isGitRepo, openWorktree, push, setBranch, treeOf } from '../publish/git.ts';
+import { branchCommit, git, headCommit, openWorktree, push, setBranch, treeOf } from '../publish/git.ts';
 import { openOrUpdatePr, type PrResult, type PrTarget } from '../publish/github-pr.ts';
 import { changelogEntry, commitMessage, renderPrBody, reviewersFor, type Impact } from '../publish/pr-body.ts';
 import { writeFileAtomic } from '../edit/atomic-write.ts';
@@ -70,7 +70,7 @@ export async function runUpdate(o: RunOptions): Promise<RunResult> {
     for (const c of selected) outcomes.push({ slug: c.slug, branch: c.branch, status: 'planned' });
     return { outdated, plan, outcomes };
   }
-  if (!isGitRepo(o.root)) throw new Error(`${o.root} is not a git repository: update branches need git (use --dry-run to see the plan)`);
+  // The caller has checked that root is a git repository with a commit (the CLI says so as a usage error).
   const base = headCommit(o.root);
   for (const change of selected) outcomes.push(await publishChange(o, change, base, outdated));
   return { outdated, plan, outcomes };
@@ -93,10 +93,12 @@ async function publishChange(o: RunOptions, change: PlannedChange, base: string,
     const date = o.now.toISOString().slice(0, 10);
     appendChangelog(wt.root, o.config.updates.changelog, changelogEntry(change, impact, date));
     const body = renderPrBody(o.config, change, impact);
-    const commit = wt.commit(['.'], commitMessage(change));
+    const message = commitMessage(change);
+    const commit = wt.commit(['.'], message);
+    const tree = treeOf(o.root, commit);
     const prior = branchCommit(o.root, change.branch);
     // A re-run with the same content leaves the branch (and its approvals) alone.
-    if (prior && treeOf(o.root, prior) === treeOf(o.root, commit) && git(o.root, ['rev-parse', `${prior}^`]) === base) {
+    if (prior && treeOf(o.root, prior) === tree && git(o.root, ['rev-parse', `${prior}^`]) === base) {
       out.status = 'unchanged';
       out.commit = prior;
     } else {
@@ -104,7 +106,7 @@ async function publishChange(o: RunOptions, change: PlannedChange, base: string,
       out.status = 'committed';
       out.commit = commit;
     }
-    const digest = createHash('sha256').update(treeOf(o.root, out.commit!)).update(change.slug).digest('hex');
+    const digest = createHash('sha256').update(tree).update(change.slug).digest('hex');
     const bodyDir = path.join(o.root, o.outDir);
     mkdirSync(bodyDir, { recursive: true });
     out.bodyFile = path.posix.join(o.outDir.replace(/\\/g, '/'), `${change.slug}.md`);
@@ -113,7 +115,7 @@ async function publishChange(o: RunOptions, change: PlannedChange, base: string,
     if (o.mode === 'github' && o.github) {
       published = true;
       push(o.root, o.github.remote, change.branch);
-      out.pr = await openOrUpdatePr(o.github, { head: change.branch, base: o.github.base, title: commitMessage(change).split('\n')[0]!, body, labels: change.labels, reviewers: reviewersFor(o.config, change, o.author) });
+      out.pr = await openOrUpdatePr(o.github, { head: change.branch, base: o.github.base, title: message.split('\n')[0]!, body, labels: change.labels, reviewers: reviewersFor(o.config, change, o.author) });
     }
     o.log(`${change.slug}: ${out.status} on ${change.branch}${out.pr ? ` (PR #${out.pr.number}${out.pr.created ? ' opened' : ' updated'})` : ''}`);
   } catch (e) {
