@@ -50,6 +50,8 @@ export function registryLookup(config: Config, opts: LookupOptions = {}): { look
     async releases(c: Candidate): Promise<PackageReleases> {
       switch (c.ecosystem) {
         case 'PyPI': {
+          const bad = c.sources?.find((s) => s.url && !URL.canParse(s.url));
+          if (bad) throw new Error(`the Poetry source "${bad.name}" (${bad.span.file}:${bad.span.line}) has an invalid URL`);
           const indexes: PypiIndex[] | undefined = c.sources?.filter((s) => s.url).map((s) => ({ name: s.name, url: s.url!, ...(s.priority ? { priority: s.priority as PypiIndex['priority'] } : {}), api: 'simple' as const }));
           const pypi: PypiIndex = { name: 'PyPI', url: cfg.registries.pypi, priority: 'primary', api: 'json' };
           return ds.pypi(c.name, { ...(indexes?.length ? { indexes: [...indexes, ...(indexes.some((i) => i.priority === 'default' || i.priority === 'primary' || i.priority === undefined) ? [] : [pypi])] } : {}), ...(c.dependency?.sourceName ? { source: c.dependency.sourceName } : {}) });

@@ -63,3 +63,17 @@ describe('update command preconditions', () => {
     assert.match(dry.stdout, /update: 0 change\(s\) planned, 0 deferred \(dry run: nothing changed\)\./);
   });
 });
+
+describe('outdated on bad input', () => {
+  it('a registry URL that is not a URL is a config error with file:line; a Poetry source with a broken URL is a reported lookup failure', async () => {
+    const { runCli } = await import('../helpers/run-cli.ts');
+    const cfg = writeTree({ 'depwarden.yaml': 'updates:\n  registries:\n    npm: "not a url"\n' });
+    const r = await runCli(['outdated', cfg]);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /depwarden\.yaml:3: updates\.registries\.npm: Invalid URL/);
+    const src = writeTree({ 'pyproject.toml': '[tool.poetry]\nname = "x"\nversion = "1"\n\n[tool.poetry.dependencies]\npython = "^3.11"\nreq = "1.0"\n\n[[tool.poetry.source]]\nname = "bad"\nurl = "::not a url"\n' });
+    const o = await runCli(['outdated', src, '--format', 'json']);
+    assert.equal(o.code, 1, o.stderr);
+    assert.deepEqual(JSON.parse(o.stdout).failures, [{ service: 'x', file: 'pyproject.toml', name: 'req', message: 'the Poetry source "bad" (pyproject.toml:9) has an invalid URL' }]);
+  });
+});

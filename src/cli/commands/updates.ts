@@ -16,7 +16,8 @@ const OUTDATED_FORMATS = ['table', 'json', 'markdown', 'sarif'] as const;
 async function lookupFor(ctx: CliContext, root: string, config: Config, inv: Inventory, offline: boolean) {
   const { registryLookup } = await import('../../updates/registry-lookup.ts');
   // The project's own Poetry sources are configured hosts too: the repository declares them.
-  const extraHosts = [...inv.files.values()].flatMap((f) => (f.kind === 'pyproject' ? f.sources.flatMap((s) => (s.url ? [new URL(s.url).hostname] : [])) : []));
+  // A source URL that does not parse adds no host; its lookups then fail and are reported per dependency.
+  const extraHosts = [...inv.files.values()].flatMap((f) => (f.kind === 'pyproject' ? f.sources.flatMap((s) => (s.url && URL.canParse(s.url) ? [new URL(s.url).hostname] : [])) : []));
   return registryLookup(config, { cacheDir: path.join(depwardenHome(ctx.env), 'cache', 'http'), offline, env: ctx.env, projectDir: root, extraHosts });
 }
 

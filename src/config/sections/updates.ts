@@ -22,10 +22,10 @@ export const updatesSection = z
   .object({
     registries: z
       .object({
-        pypi: z.string().default('https://pypi.org/pypi').describe('PyPI JSON API base (`<base>/<name>/json`). Poetry sources of a project are asked per their priority.'),
-        npm: z.string().default('https://registry.npmjs.org').describe('npm registry (`.npmrc` registries and scopes take precedence).'),
-        github: z.string().default('https://api.github.com').describe('GitHub REST API base, for actions\' tags and release notes.'),
-        oci: z.record(z.string(), z.string()).default({ 'docker.io': 'https://registry-1.docker.io' }).describe('Image registry host -> base URL (other hosts are reached at https://<host>).'),
+        pypi: z.url().default('https://pypi.org/pypi').describe('PyPI JSON API base (`<base>/<name>/json`). Poetry sources of a project are asked per their priority.'),
+        npm: z.url().default('https://registry.npmjs.org').describe('npm registry (`.npmrc` registries and scopes take precedence).'),
+        github: z.url().default('https://api.github.com').describe('GitHub REST API base, for actions\' tags and release notes.'),
+        oci: z.record(z.string(), z.url()).default({ 'docker.io': 'https://registry-1.docker.io' }).describe('Image registry host -> base URL (other hosts are reached at https://<host>).'),
         allowHosts: z.array(z.string()).default([]).describe('Extra hosts datasources may reach (token realms, file hosts). The hosts of the URLs above are always allowed.'),
       })
       .strict()
