@@ -1,5 +1,6 @@
 import { Octokit } from '@octokit/rest';
 import { redact } from '../http/client.ts';
+import { redactSecrets } from '../util/redact.ts';
 
 /**
  * Opens or updates the pull request of an update branch through GitHub's REST API (Octokit: the official
@@ -60,7 +61,7 @@ export async function openOrUpdatePr(t: PrTarget, r: PrRequest): Promise<PrResul
     return { number, url, created };
   } catch (e) {
     const err = e as { status?: number; message: string };
-    // Octokit messages may quote the request; keep only the status and a redacted API base.
-    throw new Error(`GitHub API ${redact(t.api)}: ${err.status ? `HTTP ${err.status} ` : ''}${String(err.message).replace(/(token|bearer)\s+\S+/gi, '$1 ***').slice(0, 300)}`);
+    // Octokit messages may quote the request: credentials in it are removed, the message is bounded.
+    throw new Error(`GitHub API ${redact(t.api)}: ${err.status ? `HTTP ${err.status} ` : ''}${redactSecrets(String(err.message)).replace(/(token|bearer)\s+\S+/gi, '$1 ***').slice(0, 300)}`);
   }
 }

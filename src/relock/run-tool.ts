@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { redactSecrets } from '../util/redact.ts';
 
 /** A relock tool failed, timed out or could not start; the message carries its redacted output. */
 export class RelockError extends Error {
@@ -12,14 +13,7 @@ export class RelockError extends Error {
   }
 }
 
-/** Removes credentials from tool output: URL user-info, auth tokens in .npmrc style, token query parameters, Authorization headers. */
-export function redactSecrets(text: string): string {
-  return text
-    .replace(/\b([a-z][a-z0-9+.-]*:\/\/)[^\s/@:'"]+(?::[^\s/@'"]*)?@/gi, '$1***@')
-    .replace(/(_authToken|_auth|_password|password|token)(\s*[=:]\s*)[^\s'"]+/gi, '$1$2***')
-    .replace(/([?&](?:token|access_token|auth|key|sig|signature|X-Amz-Signature)=)[^&\s'"]+/gi, '$1***')
-    .replace(/(authorization:\s*)(\S+)(\s+\S+)?/gi, '$1***');
-}
+export { redactSecrets } from '../util/redact.ts';
 
 const CAP = 2 * 1024 * 1024;
 
