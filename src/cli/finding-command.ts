@@ -1,4 +1,4 @@
-import { writeFileSync, renameSync } from 'node:fs';
+import { writeFileAtomic } from '../edit/atomic-write.ts';
 import path from 'node:path';
 import { type Command, Option } from 'commander';
 import { type Finding, isSeverity, type Severity } from '../model/finding.ts';
@@ -48,9 +48,7 @@ export function emitFindings(ctx: CliContext, result: RunResult, command: string
   result.code = summarize(findings, failOn).failed ? EXIT.findings : EXIT.ok;
 }
 
-/** Temp file + rename: a reader never sees half a report. */
+/** A reader never sees half a report (temp file + rename; devices such as /dev/null are written in place). */
 export function writeAtomic(file: string, text: string): void {
-  const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, text);
-  renameSync(tmp, file);
+  writeFileAtomic(file, Buffer.from(text, 'utf8'));
 }

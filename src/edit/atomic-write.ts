@@ -5,7 +5,9 @@ import path from 'node:path';
 /**
  * Replaces `file` with `data` so that a reader sees either the old or the new bytes, never a mix, even if the
  * process dies: write a temp file in the same directory (same filesystem, so rename is atomic), fsync it, give
- * it the mode (and owner, when root) of the file it replaces, rename it over, fsync the directory.
+ * it the mode (and owner, when root) of the file it replaces, rename it over, fsync the directory. A target
+ * that exists and is not a regular file (`/dev/null`, `/dev/stdout`, a FIFO) is written in place: renaming
+ * over it would replace the device itself (as root, `-o /dev/null` used to turn /dev/null into a file).
  */
 export function writeFileAtomic(file: string, data: Uint8Array, opts: { mode?: number } = {}): void {
   const dir = path.dirname(file);
@@ -14,6 +16,10 @@ export function writeFileAtomic(file: string, data: Uint8Array, opts: { mode?: n
     prior = fs.statSync(file);
   } catch {
     prior = undefined;
+  }
+  if (prior && !prior.isFile()) {
+    fs.writeFileSync(file, data);
+    return;
   }
   const mode = opts.mode ?? (prior ? prior.mode & 0o7777 : 0o644);
   const tmp = path.join(dir, `.${path.basename(file)}.depwarden-${process.pid}-${randomBytes(4).toString('hex')}.tmp`);

@@ -1,5 +1,6 @@
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { writeFileAtomic } from '../edit/atomic-write.ts';
 
 /**
  * The dependency changelog: one Markdown file, one section per change, oldest first (appended, so two branches'
@@ -12,7 +13,5 @@ export function appendChangelog(root: string, file: string, entry: string): void
   mkdirSync(path.dirname(abs), { recursive: true });
   const before = existsSync(abs) ? readFileSync(abs, 'utf8') : CHANGELOG_HEADER;
   const text = `${before.replace(/\n*$/, '\n')}\n${entry.replace(/\n*$/, '\n')}`;
-  const tmp = `${abs}.${process.pid}.tmp`;
-  writeFileSync(tmp, text);
-  renameSync(tmp, abs);
+  writeFileAtomic(abs, Buffer.from(text, 'utf8'));
 }

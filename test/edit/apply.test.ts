@@ -114,3 +114,16 @@ describe('Transaction', () => {
     clean();
   });
 });
+
+describe('writeFileAtomic', () => {
+  it('writes a device such as /dev/null in place instead of renaming a file over it', async () => {
+    const { writeFileAtomic } = await import('../../src/edit/atomic-write.ts');
+    const { runCli } = await import('../helpers/run-cli.ts');
+    const fs = await import('node:fs');
+    writeFileAtomic('/dev/null', Buffer.from('report'));
+    const r = await runCli(['scan', '.', '-f', 'json', '-o', '/dev/null']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.ok(fs.statSync('/dev/null').isCharacterDevice(), '/dev/null is still the device');
+    assert.deepEqual(fs.readdirSync('/dev').filter((f) => f.includes('depwarden')), [], 'no temp file left in /dev');
+  });
+});
