@@ -26,11 +26,10 @@ export async function collectCheckFindings(inv: Inventory, config: Config, ce: C
 /** Overdue post-update reviews, when the repository has a governance store (or DATABASE_URL names one). */
 async function overdueReviews(inv: Inventory, ce: CheckEnv): Promise<Finding[]> {
   const { existsSync } = await import('node:fs');
-  const dir = `${inv.root}/.depwarden/state`;
-  if (!ce.env.DATABASE_URL && !existsSync(dir)) return [];
-  const { openStore } = await import('../store/store.ts');
+  const { openRepositoryStore, repositoryStoreDir } = await import('../store/store.ts');
+  if (!ce.env.DATABASE_URL && !existsSync(repositoryStoreDir(inv.root))) return [];
   const { governanceFindings } = await import('../governance/emergency.ts');
-  const store = await openStore({ ...(ce.env.DATABASE_URL ? { databaseUrl: ce.env.DATABASE_URL } : {}), ...(ce.env.DEPWARDEN_DB_SCHEMA ? { schema: ce.env.DEPWARDEN_DB_SCHEMA } : {}), dir });
+  const store = await openRepositoryStore(inv.root, ce.env);
   try {
     return await governanceFindings(store, ce.now);
   } finally {

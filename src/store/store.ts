@@ -25,6 +25,15 @@ async function migrate(q: Store['query']): Promise<void> {
   }
 }
 
+/** A repository's store: PostgreSQL when DATABASE_URL is set (schema DEPWARDEN_DB_SCHEMA), else PGlite under `<root>/.depwarden/state`. */
+export function repositoryStoreDir(root: string): string {
+  return path.join(root, '.depwarden', 'state');
+}
+
+export function openRepositoryStore(root: string, env: NodeJS.ProcessEnv): Promise<Store> {
+  return openStore({ ...(env.DATABASE_URL ? { databaseUrl: env.DATABASE_URL } : {}), ...(env.DEPWARDEN_DB_SCHEMA ? { schema: env.DEPWARDEN_DB_SCHEMA } : {}), dir: repositoryStoreDir(root) });
+}
+
 /** PostgreSQL at `databaseUrl` (optionally in its own schema), else PGlite in `dir`. Migrations are applied. */
 export async function openStore(opts: { databaseUrl?: string; dir: string; schema?: string }): Promise<Store> {
   if (opts.databaseUrl) {

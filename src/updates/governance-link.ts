@@ -1,16 +1,11 @@
-import path from 'node:path';
 import { getChange, proposeChange, PolicyError } from '../governance/changes.ts';
-import { openStore, type Store } from '../store/store.ts';
+import type { Store } from '../store/store.ts';
 import type { PlannedChange } from './plan.ts';
 
 /**
  * Every published update is a governance change (proposed, with an impact assessment attached), so approvals,
  * the gate and the audit trail apply to it like to any other change. Same store as `depwarden changes`.
  */
-export function openGovernance(root: string, env: NodeJS.ProcessEnv): Promise<Store> {
-  return openStore({ ...(env.DATABASE_URL ? { databaseUrl: env.DATABASE_URL } : {}), ...(env.DEPWARDEN_DB_SCHEMA ? { schema: env.DEPWARDEN_DB_SCHEMA } : {}), dir: path.join(root, '.depwarden', 'state') });
-}
-
 export async function openChangeCount(store: Store): Promise<number> {
   const r = await store.query<{ n: string | number }>("SELECT count(*) AS n FROM changes WHERE state IN ('proposed', 'tests_passed', 'approved')");
   return Number(r[0]?.n ?? 0);

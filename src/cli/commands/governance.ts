@@ -9,8 +9,7 @@ const HEAD_FILE = '.depwarden/audit-head';
 
 /** PostgreSQL when DATABASE_URL is set, else the embedded PGlite under .depwarden/state of the repository. */
 async function storeFor(root: string, env: NodeJS.ProcessEnv) {
-  const { openStore } = await import('../../store/store.ts');
-  return openStore({ ...(env.DATABASE_URL ? { databaseUrl: env.DATABASE_URL } : {}), ...(env.DEPWARDEN_DB_SCHEMA ? { schema: env.DEPWARDEN_DB_SCHEMA } : {}), dir: path.join(root, '.depwarden', 'state') });
+  return (await import('../../store/store.ts')).openRepositoryStore(root, env);
 }
 
 export const register: RegisterCommand = (program, ctx, result) => {

@@ -98,7 +98,7 @@ export const register: RegisterCommand = (program, ctx, result) => {
       }
       const security = await securityFixes(ctx, inv, config, now);
       const governance = await import('../../updates/governance-link.ts');
-      const store = o.dryRun ? undefined : await governance.openGovernance(root, ctx.env);
+      const store = o.dryRun ? undefined : await (await import('../../store/store.ts')).openRepositoryStore(root, ctx.env);
       try {
         const { runUpdate } = await import('../../updates/run.ts');
         const { relockUnit } = await import('../../updates/relock-unit.ts');
