@@ -58,6 +58,10 @@ describe('update command preconditions', () => {
     assert.match(r.stderr, /is not a git repository: update branches need git/);
     execFileSync('git', ['-C', dir, 'init', '-q']);
     assert.match((await runCli(['update', dir])).stderr, /has no commit yet/);
+    const badCron = writeTree({ 'depwarden.yaml': 'updates:\n  schedule: "every monday"\n' });
+    const cron = await runCli(['update', badCron, '--dry-run']);
+    assert.equal(cron.code, 2);
+    assert.match(cron.stderr, /updates\.schedule "every monday" in depwarden\.yaml is not a cron expression/);
     const dry = await runCli(['update', dir, '--dry-run']);
     assert.equal(dry.code, 0, dry.stderr);
     assert.match(dry.stdout, /update: 0 change\(s\) planned, 0 deferred \(dry run: nothing changed\)\./);

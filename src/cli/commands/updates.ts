@@ -86,6 +86,8 @@ export const register: RegisterCommand = (program, ctx, result) => {
         }
       }
       const { config } = await loadConfig(root);
+      const scheduleError = (await import('../../updates/policy.ts')).cronError(config.updates.schedule);
+      if (scheduleError) throw new UserError(`updates.schedule "${config.updates.schedule}" in depwarden.yaml is not a cron expression: ${scheduleError}`);
       const inv = await inventoryOf(root, config);
       const now = sourceDate(ctx.env);
       const { lookup, datasources } = await lookupFor(ctx, root, config, inv, Boolean(o.offline));
