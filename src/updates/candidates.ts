@@ -55,7 +55,7 @@ function exactVersion(dep: Dependency): string | undefined {
   return dep.constraint.trim().replace(/^(===|==|=)\s*/, '');
 }
 
-function unitOf(inv: Inventory, file: string, units: ManifestUnit[]): ManifestUnit | undefined {
+function unitOf(file: string, units: ManifestUnit[]): ManifestUnit | undefined {
   return units.find((u) => u.manifest === file) ?? units.find((u) => u.lock === file);
 }
 
@@ -76,7 +76,7 @@ export function collectCandidates(inv: Inventory): Candidate[] {
     for (const d of s.dependencies) {
       if (d.ecosystem !== 'PyPI' && d.ecosystem !== 'npm') continue;
       if (!fromRegistry(d) || d.editable) continue;
-      const unit = unitOf(inv, d.span.file, s.units);
+      const unit = unitOf(d.span.file, s.units);
       // A compiled requirements file used as the lock is updated through its manifest, not as a declaration.
       if (unit && unit.lock === d.span.file && unit.manifest !== d.span.file) continue;
       const parsed = inv.files.get(d.span.file);
