@@ -51,37 +51,13 @@ function retryAfterMs(h: string | null): number | undefined {
   return Number.isNaN(t) ? undefined : Math.min(Math.max(0, t - Date.now()), 60_000);
 }
 
-/** GET a URL's bytes. Throws HttpError after the retries are spent; 404 is not retried. */
+/** GET a URL's bytes (or a file:// URL's). Throws HttpError after the retries are spent; 4xx other than 408/429 is not retried. */
 export async function fetchBytes(url: string, opts: FetchOptions): Promise<Uint8Array> {
   const u = new URL(url);
   if (u.protocol === 'file:') return new Uint8Array(readFileSync(fileURLToPath(u)));
-  if (u.protocol !== 'https:' && u.protocol !== 'http:') throw new HttpError(`unsupported URL scheme ${u.protocol} in ${redact(url)}`);
-  if (!opts.allowHosts.includes(u.hostname)) throw new HttpError(`${u.hostname} is not a configured host (allowed: ${opts.allowHosts.join(', ') || 'none'})`);
-  const retries = opts.retries ?? 4;
-  const base = opts.backoffMs ?? 500;
-  let last: unknown;
-  for (let attempt = 0; attempt <= retries; attempt++) {
-    let wait: number | undefined;
-    try {
-      const res = await fetch(url, { headers: opts.headers, signal: AbortSignal.timeout(opts.timeoutMs ?? 60_000), redirect: 'follow' });
-      const finalHost = new URL(res.url || url).hostname;
-      if (!opts.allowHosts.includes(finalHost)) throw new HttpError(`redirected to ${finalHost}, which is not a configured host`);
-      if (res.ok) return await readBody(res, opts);
-      if (res.status === 404 || (res.status >= 400 && res.status < 500 && res.status !== 408 && res.status !== 429)) {
-        throw new HttpError(`GET ${redact(url)}: HTTP ${res.status}`, res.status);
-      }
-      last = new HttpError(`GET ${redact(url)}: HTTP ${res.status}`, res.status);
-      wait = retryAfterMs(res.headers.get('retry-after'));
-      await res.body?.cancel();
-    } catch (e) {
-      if (e instanceof HttpError && e.status !== undefined && e.status < 500 && e.status !== 408 && e.status !== 429) throw e;
-      if (e instanceof HttpError && e.message.includes('not a configured host')) throw e;
-      last = e;
-    }
-    if (attempt < retries) await sleep(wait ?? base * 2 ** attempt * (0.5 + Math.random() / 2));
-  }
-  const reason = last instanceof Error ? last.message : String(last);
-  throw new HttpError(`GET ${redact(url)} failed after ${retries + 1} attempts: ${reason}`);
+  const res = await sendWithRetries(url, opts);
+  if (res.status < 200 || res.status > 299) throw new HttpError(`GET ${redact(url)}: HTTP ${res.status}`, res.status);
+  return res.body;
 }
 
 async function readBody(res: Response, opts: FetchOptions): Promise<Uint8Array> {
@@ -128,6 +104,7 @@ export interface SendOptions {
   maxBytes?: number;
   /** Called once per network attempt (retries included), for statistics. */
   onAttempt?: () => void;
+  onProgress?: FetchOptions['onProgress'];
 }
 
 /** 5xx, 408 and 429 are worth another attempt; every other status is the answer. */
@@ -163,7 +140,7 @@ export async function sendWithRetries(url: string, opts: SendOptions): Promise<R
       const headers: Record<string, string> = {};
       res.headers.forEach((v, k) => (headers[k] = v));
       if (!retryable(res.status)) {
-        const body = method === 'HEAD' ? new Uint8Array() : await readBody(res, { allowHosts: opts.allowHosts, ...(opts.maxBytes ? { maxBytes: opts.maxBytes } : {}) });
+        const body = method === 'HEAD' ? new Uint8Array() : await readBody(res, { allowHosts: opts.allowHosts, ...(opts.maxBytes ? { maxBytes: opts.maxBytes } : {}), ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) });
         return { status: res.status, url: res.url || url, headers, body };
       }
       lastStatus = res.status;
