@@ -118,7 +118,7 @@ export const register: RegisterCommand = (program, ctx, result) => {
           outDir: o.out,
           security,
           openChanges: store ? await governance.openChangeCount(store) : 0,
-          relock: (dir, unit, inRange) => relockUnit(dir, unit, inRange, { config, env: ctx.env }),
+          relock: (dir, unit, inRange) => relockUnit(dir, unit, inRange, { config }),
           verify: (i) => verifyFindings(i, config),
           ...(github ? { github } : {}),
           ...(store ? { register: (c, digest) => governance.registerChange(store, c, digest, o.actor, now) } : {}),
