@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { resolveInside } from './paths.ts';
 
 /**
  * Replaces `file` with `data` so that a reader sees either the old or the new bytes, never a mix, even if the
@@ -53,4 +54,15 @@ function fsyncDir(dir: string): void {
   } finally {
     if (fd !== undefined) fs.closeSync(fd);
   }
+}
+
+/**
+ * Writes a repository-relative `file` under `root` through the path guard (no `..`, no symbolic link on the way:
+ * see resolveInside), creating missing parent directories. Returns the absolute path written.
+ */
+export function writeFileInside(root: string, file: string, data: Uint8Array, opts: { mode?: number } = {}): string {
+  const abs = resolveInside(root, file);
+  fs.mkdirSync(path.dirname(abs), { recursive: true });
+  writeFileAtomic(abs, data, opts);
+  return abs;
 }

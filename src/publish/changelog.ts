@@ -1,6 +1,6 @@
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import path from 'node:path';
-import { writeFileAtomic } from '../edit/atomic-write.ts';
+import { existsSync, readFileSync } from 'node:fs';
+import { writeFileInside } from '../edit/atomic-write.ts';
+import { resolveInside } from '../edit/paths.ts';
 
 /**
  * The dependency changelog: one Markdown file, one section per change, oldest first (appended, so two branches'
@@ -9,9 +9,9 @@ import { writeFileAtomic } from '../edit/atomic-write.ts';
 export const CHANGELOG_HEADER = '# Dependency changelog\n';
 
 export function appendChangelog(root: string, file: string, entry: string): void {
-  const abs = path.join(root, file);
-  mkdirSync(path.dirname(abs), { recursive: true });
+  // Through the path guard: a changelog that is a symbolic link (to anywhere) is refused, not written through.
+  const abs = resolveInside(root, file);
   const before = existsSync(abs) ? readFileSync(abs, 'utf8') : CHANGELOG_HEADER;
   const text = `${before.replace(/\n*$/, '\n')}\n${entry.replace(/\n*$/, '\n')}`;
-  writeFileAtomic(abs, Buffer.from(text, 'utf8'));
+  writeFileInside(root, file, Buffer.from(text, 'utf8'));
 }

@@ -55,7 +55,7 @@ describe('rollback end to end on a real git repository', () => {
       assert.match((await run('changes', 'list')).stdout, /^c1\s+rolled_back/m);
       assert.match((await run('changes', 'list')).stdout, /^rollback-api-\S+\s+proposed\s+patch\s+alice\s+.*needs: tests have not passed; 1 more approval from developers/m);
       const kinds = (await runCli(['audit-log', 'export', repo])).stdout.trim().split('\n').map((l) => (JSON.parse(l) as { kind: string }).kind);
-      assert.deepEqual(kinds, ['known_good_recorded', 'proposed', 'tests_passed', 'approved', 'approved', 'merged', 'proposed', 'rollback_proposed', 'rolled_back']);
+      assert.deepEqual(kinds, ['known_good_recorded', 'proposed', 'tests_passed', 'approved', 'approved', 'merged', 'rollback_started', 'proposed', 'rollback_proposed', 'rolled_back']);
       assert.equal((await runCli(['audit-log', 'verify', repo])).code, 0);
 
       // A failed health check takes the emergency lane (after going back to the bad state on main).

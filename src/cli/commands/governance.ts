@@ -46,7 +46,8 @@ export const register: RegisterCommand = (program, ctx, result) => {
         const { rollback } = await import('../../governance/rollback.ts');
         const { sourceDate } = await import('../source-date.ts');
         const r = await rollback(store, config, repoPath(ctx.cwd, o.repo), { service: name, reason: o.reason, actor: o.actor, healthCheckFailed: o.healthCheckFailed ?? false, ...(o.change ? { badChange: o.change } : {}), now: sourceDate(ctx.env) });
-        ctx.stdout(`branch ${r.branch} (${r.commit.slice(0, 12)}) restores ${r.restored.join(', ') || 'nothing'}; change ${r.changeId} ${r.emergency ? 'merged through the emergency lane (post-update review opened)' : 'proposed: it needs the policy\'s approvals'}\n`);
+        if (r.nothingToRestore) ctx.stdout(`${name}: nothing to restore: the working tree already holds its last known good state (${r.to.slice(0, 12)}); no branch, commit or change made\n`);
+        else ctx.stdout(`${r.resumed ? 'finished the interrupted rollback: ' : ''}branch ${r.branch} (${r.commit.slice(0, 12)}) restores ${r.restored.join(', ')}; change ${r.changeId} ${r.emergency ? 'merged through the emergency lane (post-update review opened)' : 'proposed: it needs the policy\'s approvals'}\n`);
       }),
     );
 
