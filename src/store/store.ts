@@ -1,4 +1,4 @@
-import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import path from 'node:path';
 
 /**
@@ -42,7 +42,6 @@ export async function openStore(opts: { databaseUrl?: string; dir: string; schem
     if (schema && !/^[a-z_][a-z0-9_]*$/.test(schema)) throw new Error(`invalid schema name ${schema}`);
     // The schema is part of every connection's startup options: no query can run before it applies.
     const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: 4, ...(schema ? { options: `-c search_path=${schema}` } : {}) });
-    if (schema) await pool.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
     const store: Store = {
       kind: 'postgres',
       query: async <T>(text: string, params: unknown[] = []) => (await pool.query(text, params)).rows as T[],
@@ -62,7 +61,19 @@ export async function openStore(opts: { databaseUrl?: string; dir: string; schem
       },
       close: () => pool.end(),
     };
-    await store.transaction(async (q) => migrate(q));
+    // Processes meeting a fresh schema for the first time take turns: the schema's creation and the migrations
+    // run in one transaction behind an advisory lock keyed by the schema (CREATE ... IF NOT EXISTS is not safe
+    // against a concurrent creator).
+    try {
+      await store.transaction(async (q) => {
+        await q('SELECT pg_advisory_xact_lock(hashtext($1))', [`depwarden-migrate:${schema ?? ''}`]);
+        if (schema) await q(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+        await migrate(q);
+      });
+    } catch (e) {
+      await pool.end().catch(() => {});
+      throw e;
+    }
     return store;
   }
   mkdirSync(path.dirname(opts.dir), { recursive: true });
@@ -104,34 +115,71 @@ function alive(pid: number): boolean {
   }
 }
 
-/** An exclusive lock file holding the owner's pid; waits (bounded) for a live owner, takes over a dead one's. */
-async function lockDirectory(file: string, timeoutMs = 120_000): Promise<() => void> {
+function readOwner(file: string): number {
+  try {
+    return Number(readFileSync(file, 'utf8')) || 0;
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * The embedded store's exclusive lock; waits (bounded) while another live process holds it.
+ *
+ * On Linux the lock is a listening socket in the abstract namespace named after the lock file's real path: the
+ * kernel gives it to exactly one process and frees it when that process dies (even by `kill -9`), so there is no
+ * stale lock to take over and no takeover race. The pid file beside the store then only names the holder for
+ * messages. Elsewhere the pid file is the lock (created exclusively; a dead owner's is removed), which is exact
+ * for one waiter and best effort when several take over a dead owner's lock at the same instant.
+ */
+export async function lockDirectory(file: string, timeoutMs = 120_000): Promise<() => void> {
   const deadline = Date.now() + timeoutMs;
+  const wait = async (): Promise<void> => {
+    const owner = readOwner(file);
+    if (Date.now() > deadline) throw new StoreBusyError(`the embedded database is in use${owner ? ` by process ${owner}` : ''} (lock ${file}); gave up after ${timeoutMs / 1000} s`);
+    await new Promise((r) => setTimeout(r, 50 + Math.random() * 50));
+  };
+  if (process.platform === 'linux') {
+    const { createServer } = await import('node:net');
+    const { createHash } = await import('node:crypto');
+    const name = `\0depwarden-store-${createHash('sha256').update(path.join(realpathSync(path.dirname(file)), path.basename(file))).digest('hex').slice(0, 40)}`;
+    for (;;) {
+      const server = createServer();
+      const got = await new Promise<boolean>((resolve, reject) => {
+        server.once('error', (e: NodeJS.ErrnoException) => (e.code === 'EADDRINUSE' ? resolve(false) : reject(e)));
+        server.listen({ path: name }, () => resolve(true));
+      });
+      if (got) {
+        server.unref();
+        writeFileSync(file, String(process.pid), { mode: 0o600 });
+        return () => {
+          if (readOwner(file) === process.pid) rmSync(file, { force: true });
+          server.close();
+        };
+      }
+      await wait();
+    }
+  }
   for (;;) {
     try {
-      const fd = openSync(file, 'wx');
+      const fd = openSync(file, 'wx', 0o600);
       writeSync(fd, String(process.pid));
       closeSync(fd);
       return () => {
-        try {
-          if (readFileSync(file, 'utf8') === String(process.pid)) unlinkSync(file);
-        } catch {
-          /* already gone */
-        }
+        if (readOwner(file) === process.pid) rmSync(file, { force: true });
       };
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-      const owner = Number(readFileSync(file, 'utf8') || 0);
+      const owner = readOwner(file);
+      // A lock being written this instant reads empty: wait for it rather than remove it.
       if (owner && !alive(owner)) {
-        try {
-          unlinkSync(file);
-        } catch {
-          /* another waiter took it over first */
-        }
+        rmSync(file, { force: true });
         continue;
       }
-      if (Date.now() > deadline) throw new Error(`the embedded database is in use by process ${owner} (lock ${file}); gave up after ${timeoutMs / 1000} s`);
-      await new Promise((r) => setTimeout(r, 50 + Math.random() * 50));
+      await wait();
     }
   }
 }
+
+/** Another process holds the embedded store for longer than we wait. */
+export class StoreBusyError extends Error {}
