@@ -13,7 +13,12 @@ export interface AuditEntry {
   /** proposed, tested, approved, rejected, merged, deployed, rolled_back, suppression_added, policy_changed, ... */
   kind: string;
   payload: unknown;
+  /** Set when the stored payload is not JSON (the row was edited outside depwarden): why it could not be read. */
+  unreadable?: string;
 }
+
+/** An audit entry whose stored payload is not JSON, met where the payload itself is needed. */
+export class UnreadableEntryError extends Error {}
 
 export const GENESIS = '0'.repeat(64);
 
@@ -54,7 +59,23 @@ export async function appendEvent(store: Store, ev: { actor: string; kind: strin
 
 export async function readLog(store: Store): Promise<AuditEntry[]> {
   const rows = await store.query<{ seq: string; prev: string; hash: string; time: string; actor: string; kind: string; payload: string }>('SELECT seq, prev, hash, time, actor, kind, payload FROM audit_log ORDER BY seq');
-  return rows.map((r) => ({ seq: Number(r.seq), prev: r.prev, hash: r.hash, time: r.time, actor: r.actor, kind: r.kind, payload: JSON.parse(r.payload) as unknown }));
+  return rows.map((r) => {
+    const e = { seq: Number(r.seq), prev: r.prev, hash: r.hash, time: r.time, actor: r.actor, kind: r.kind };
+    try {
+      return { ...e, payload: JSON.parse(r.payload) as unknown };
+    } catch (err) {
+      // Only a hand-edited row holds non-JSON (appendEvent stores canonical JSON): keep the raw text so that
+      // verification names the entry instead of the whole command failing.
+      return { ...e, payload: r.payload, unreadable: `its stored payload is not JSON (${err instanceof Error ? err.message : String(err)})` };
+    }
+  });
+}
+
+/** The entries, refusing (naming the first) if any payload could not be read. */
+export function readableEntries(entries: AuditEntry[]): AuditEntry[] {
+  const bad = entries.find((e) => e.unreadable);
+  if (bad) throw new UnreadableEntryError(`audit log entry ${bad.seq} (${bad.kind} by ${bad.actor}): ${bad.unreadable}; it was edited outside depwarden — run \`depwarden audit-log verify\``);
+  return entries;
 }
 
 export interface Tampering {
@@ -79,7 +100,8 @@ export function verifyLog(entries: AuditEntry[], head?: { seq: number; hash: str
       return;
     }
     const expectedSeq = prev ? prev.seq + 1 : 1;
-    if (entryHash(e) !== e.hash) out.push({ seq: e.seq, kind: 'edited', message: `entry ${e.seq} (${e.kind} by ${e.actor}) was edited: its content no longer matches its hash` });
+    if (e.unreadable) out.push({ seq: e.seq, kind: 'edited', message: `entry ${e.seq} (${e.kind} by ${e.actor}) was edited: ${e.unreadable}` });
+    else if (entryHash(e) !== e.hash) out.push({ seq: e.seq, kind: 'edited', message: `entry ${e.seq} (${e.kind} by ${e.actor}) was edited: its content no longer matches its hash` });
     if (e.seq > expectedSeq) out.push({ seq: expectedSeq, kind: 'deleted', message: `entr${e.seq - expectedSeq > 1 ? `ies ${expectedSeq}–${e.seq - 1} were` : `y ${expectedSeq} was`} deleted (the sequence jumps from ${expectedSeq - 1} to ${e.seq})` });
     const expectedPrev = prev?.hash ?? GENESIS;
     if (e.prev !== expectedPrev && e.seq <= expectedSeq) {

@@ -7,7 +7,7 @@ import type { Store } from '../store/store.ts';
 import { writeFileInside } from '../edit/atomic-write.ts';
 import { resolveInside } from '../edit/paths.ts';
 import { appendChangelog } from '../publish/changelog.ts';
-import { appendEvent, readLog } from './audit-log.ts';
+import { appendEvent, readableEntries, readLog } from './audit-log.ts';
 import { getChange, PolicyError, proposeChange, type UpdateClass } from './changes.ts';
 import { emergencyMerge } from './emergency.ts';
 
@@ -80,7 +80,7 @@ export type RollbackStep = 'recorded' | 'branched' | 'written' | 'committed' | '
 /** The last rollback of `service` that was started (its intent recorded) but neither proposed nor abandoned. */
 async function unfinishedRollback(store: Store, service: string): Promise<StartedRollback | undefined> {
   const started = new Map<string, StartedRollback>();
-  for (const e of await readLog(store)) {
+  for (const e of readableEntries(await readLog(store))) {
     const p = e.payload as Partial<StartedRollback> | null;
     if (!p || typeof p !== 'object' || typeof p.change !== 'string') continue;
     if (e.kind === 'rollback_started' && p.service === service) started.set(p.change, p as StartedRollback);

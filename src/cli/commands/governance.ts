@@ -57,11 +57,13 @@ export const register: RegisterCommand = (program, ctx, result) => {
     const { loadConfig } = await import('../../config/load.ts');
     const { config } = await loadConfig(root);
     const g = await import('../../governance/changes.ts');
+    const { UnreadableEntryError } = await import('../../governance/audit-log.ts');
     const store = await storeFor(root, ctx.env);
     try {
       return await fn(store, config, g);
     } catch (e) {
       if (e instanceof g.PolicyError) throw new UserError(e.message, EXIT.findings);
+      if (e instanceof UnreadableEntryError) throw new UserError(e.message);
       throw e;
     } finally {
       await store.close();
@@ -277,8 +279,13 @@ export const register: RegisterCommand = (program, ctx, result) => {
     .action(async (p: string, opts: { output?: string }) => {
       const store = await storeFor(repoPath(ctx.cwd, p), ctx.env);
       try {
-        const { exportJsonl, readLog } = await import('../../governance/audit-log.ts');
-        const text = exportJsonl(await readLog(store));
+        const { exportJsonl, readableEntries, readLog, UnreadableEntryError } = await import('../../governance/audit-log.ts');
+        let text: string;
+        try {
+          text = exportJsonl(readableEntries(await readLog(store)));
+        } catch (e) {
+          throw e instanceof UnreadableEntryError ? new UserError(e.message) : e;
+        }
         if (opts.output) writeAtomic(path.resolve(ctx.cwd, opts.output), text);
         else ctx.stdout(text);
       } finally {
