@@ -26,8 +26,11 @@ export async function collectCheckFindings(inv: Inventory, config: Config, ce: C
 /** Overdue post-update reviews, when the repository has a governance store (or DATABASE_URL names one). */
 async function overdueReviews(inv: Inventory, ce: CheckEnv): Promise<Finding[]> {
   const { existsSync } = await import('node:fs');
-  const { openRepositoryStore, repositoryStoreDir } = await import('../store/store.ts');
+  const { openRepositoryStore, readStoreSummary, repositoryStoreDir } = await import('../store/store.ts');
   if (!ce.env.DATABASE_URL && !existsSync(repositoryStoreDir(inv.root))) return [];
+  // The embedded store's summary says whether anything can be overdue: the database is started only then.
+  const summary = ce.env.DATABASE_URL ? undefined : readStoreSummary(inv.root);
+  if (summary && (summary.earliestReviewDue === null || summary.earliestReviewDue >= ce.now.toISOString())) return [];
   const { governanceFindings } = await import('../governance/emergency.ts');
   const store = await openRepositoryStore(inv.root, ce.env);
   try {

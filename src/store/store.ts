@@ -1,4 +1,4 @@
-import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import path from 'node:path';
 
 /**
@@ -30,12 +30,82 @@ export function repositoryStoreDir(root: string): string {
   return path.join(root, '.depwarden', 'state');
 }
 
-export function openRepositoryStore(root: string, env: NodeJS.ProcessEnv): Promise<Store> {
-  return openStore({ ...(env.DATABASE_URL ? { databaseUrl: env.DATABASE_URL } : {}), ...(env.DEPWARDEN_DB_SCHEMA ? { schema: env.DEPWARDEN_DB_SCHEMA } : {}), dir: repositoryStoreDir(root) });
+/** Asked to read a store that does not exist: read-only commands never create one. */
+export class NoStoreError extends Error {}
+
+/**
+ * What `check` needs from the embedded store, kept beside it so that `check` does not start the database (about a
+ * second) to learn there is nothing overdue. Removed before a process first changes the store and rewritten when
+ * it closes it: a process that dies after a change leaves no summary, and the next reader opens the store.
+ */
+export interface StoreSummary {
+  openReviews: number;
+  /** Earliest due time (ISO) of a post-update review not signed off; null when there is none. */
+  earliestReviewDue: string | null;
+}
+
+const summaryFile = (root: string): string => `${repositoryStoreDir(root)}.summary.json`;
+
+export function readStoreSummary(root: string): StoreSummary | undefined {
+  try {
+    const s = JSON.parse(readFileSync(summaryFile(root), 'utf8')) as StoreSummary;
+    return typeof s.openReviews === 'number' && (s.earliestReviewDue === null || typeof s.earliestReviewDue === 'string') ? s : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const STATE_IGNORE = 'state*';
+
+/** `.depwarden/.gitignore` keeps the local store (data, lock, summary) out of git; the committed audit head stays in. */
+function ignoreState(root: string): void {
+  const file = path.join(root, '.depwarden', '.gitignore');
+  const text = existsSync(file) ? readFileSync(file, 'utf8') : '';
+  if (text.split(/\r?\n/).some((l) => l.trim() === STATE_IGNORE || l.trim() === `/${STATE_IGNORE}`)) return;
+  writeFileSync(file, `${text}${text && !text.endsWith('\n') ? '\n' : ''}# the local governance store (PGlite data, its lock and summary) is never committed\n${STATE_IGNORE}\n`);
+}
+
+/**
+ * Opens the repository's store. `create: false` is for commands that only read: where no store exists they get a
+ * NoStoreError instead of creating an empty database (tens of MB for PGlite).
+ */
+export async function openRepositoryStore(root: string, env: NodeJS.ProcessEnv, opts: { create?: boolean } = {}): Promise<Store> {
+  const dir = repositoryStoreDir(root);
+  const create = opts.create ?? true;
+  if (env.DATABASE_URL) return openStore({ databaseUrl: env.DATABASE_URL, ...(env.DEPWARDEN_DB_SCHEMA ? { schema: env.DEPWARDEN_DB_SCHEMA } : {}), dir, create });
+  if (!create && !existsSync(path.join(dir, 'PG_VERSION'))) throw new NoStoreError(`no governance store here (${path.relative(root, dir) || dir} does not exist): nothing has been recorded in this repository yet`);
+  mkdirSync(path.dirname(dir), { recursive: true });
+  ignoreState(root);
+  const store = await openStore({ dir });
+  let changed = false;
+  const guard = <Q extends Store['query']>(q: Q): Q =>
+    (async (text: string, params?: unknown[]) => {
+      if (!changed && !/^\s*SELECT\b/i.test(text)) {
+        rmSync(summaryFile(root), { force: true });
+        changed = true;
+      }
+      return q(text, params);
+    }) as Q;
+  const { query, transaction } = store;
+  store.query = guard(query);
+  store.transaction = (fn) => transaction((q) => fn(guard(q)));
+  const close = store.close;
+  store.close = async () => {
+    try {
+      const r = (await store.query<{ n: string | number; due: string | null }>('SELECT count(*) AS n, min(due) AS due FROM reviews WHERE signed_off_by IS NULL', []))[0];
+      const summary: StoreSummary = { openReviews: Number(r?.n ?? 0), earliestReviewDue: r?.due ?? null };
+      writeFileSync(summaryFile(root), `${JSON.stringify(summary)}\n`, { mode: 0o600 });
+    } catch {
+      /* no summary: the next reader opens the store */
+    } finally {
+      await close();
+    }
+  };
+  return store;
 }
 
 /** PostgreSQL at `databaseUrl` (optionally in its own schema), else PGlite in `dir`. Migrations are applied. */
-export async function openStore(opts: { databaseUrl?: string; dir: string; schema?: string }): Promise<Store> {
+export async function openStore(opts: { databaseUrl?: string; dir: string; schema?: string; create?: boolean }): Promise<Store> {
   if (opts.databaseUrl) {
     const { default: pg } = await import('pg');
     const schema = opts.schema;
@@ -65,6 +135,9 @@ export async function openStore(opts: { databaseUrl?: string; dir: string; schem
     // run in one transaction behind an advisory lock keyed by the schema (CREATE ... IF NOT EXISTS is not safe
     // against a concurrent creator).
     try {
+      if (opts.create === false && !(await store.query<{ t: string | null }>("SELECT to_regclass('schema_migrations')::text AS t"))[0]?.t) {
+        throw new NoStoreError(`no governance store here: ${schema ? `schema ${schema}` : 'the search path'} of DATABASE_URL has no depwarden tables; nothing has been recorded yet`);
+      }
       await store.transaction(async (q) => {
         await q('SELECT pg_advisory_xact_lock(hashtext($1))', [`depwarden-migrate:${schema ?? ''}`]);
         if (schema) await q(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
@@ -76,7 +149,9 @@ export async function openStore(opts: { databaseUrl?: string; dir: string; schem
     }
     return store;
   }
+  if (opts.create === false && !existsSync(path.join(opts.dir, 'PG_VERSION'))) throw new NoStoreError(`no governance store here (${opts.dir} does not exist)`);
   mkdirSync(path.dirname(opts.dir), { recursive: true });
+  const fresh = !existsSync(opts.dir);
   // PGlite is one process's database: a lock file beside the data directory serialises processes (a second
   // depwarden waits), and a lock left by a killed process is taken over.
   const release = await lockDirectory(`${opts.dir}.lock`);
@@ -85,6 +160,9 @@ export async function openStore(opts: { databaseUrl?: string; dir: string; schem
   try {
     db = new PGlite(opts.dir);
     await db.waitReady;
+    // PGlite creates its files world-writable (0666/0777 whatever the umask): the store is owner-only.
+    if (fresh) ownerOnly(opts.dir);
+    chmodSync(opts.dir, 0o700);
   } catch (e) {
     release();
     throw e;
@@ -104,6 +182,15 @@ export async function openStore(opts: { databaseUrl?: string; dir: string; schem
   };
   await store.transaction(async (q) => migrate(q));
   return store;
+}
+
+function ownerOnly(p: string): void {
+  const st = lstatSync(p);
+  if (st.isSymbolicLink()) return;
+  if (st.isDirectory()) {
+    chmodSync(p, 0o700);
+    for (const e of readdirSync(p)) ownerOnly(path.join(p, e));
+  } else chmodSync(p, 0o600);
 }
 
 function alive(pid: number): boolean {

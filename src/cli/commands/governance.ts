@@ -7,9 +7,17 @@ import { repoPath } from '../repo-path.ts';
 
 const HEAD_FILE = '.depwarden/audit-head';
 
-/** PostgreSQL when DATABASE_URL is set, else the embedded PGlite under .depwarden/state of the repository. */
-async function storeFor(root: string, env: NodeJS.ProcessEnv) {
-  return (await import('../../store/store.ts')).openRepositoryStore(root, env);
+/**
+ * PostgreSQL when DATABASE_URL is set, else the embedded PGlite under .depwarden/state of the repository.
+ * Commands that only read pass `create: false`: where there is no store they say so (exit 2) and create none.
+ */
+async function storeFor(root: string, env: NodeJS.ProcessEnv, create = true) {
+  const { NoStoreError, openRepositoryStore } = await import('../../store/store.ts');
+  try {
+    return await openRepositoryStore(root, env, { create });
+  } catch (e) {
+    throw e instanceof NoStoreError ? new UserError(e.message) : e;
+  }
 }
 
 export const register: RegisterCommand = (program, ctx, result) => {
@@ -52,13 +60,13 @@ export const register: RegisterCommand = (program, ctx, result) => {
     );
 
   /** Opens the store and the policy, runs `fn`, turns policy refusals into plain errors, always closes. */
-  const withGovernance = async <T>(repo: string, fn: (store: import('../../store/store.ts').Store, config: import('../../config/schema.ts').Config, g: typeof import('../../governance/changes.ts')) => Promise<T>): Promise<T> => {
+  const withGovernance = async <T>(repo: string, fn: (store: import('../../store/store.ts').Store, config: import('../../config/schema.ts').Config, g: typeof import('../../governance/changes.ts')) => Promise<T>, create = true): Promise<T> => {
     const root = repoPath(ctx.cwd, repo);
     const { loadConfig } = await import('../../config/load.ts');
     const { config } = await loadConfig(root);
     const g = await import('../../governance/changes.ts');
     const { UnreadableEntryError } = await import('../../governance/audit-log.ts');
-    const store = await storeFor(root, ctx.env);
+    const store = await storeFor(root, ctx.env, create);
     try {
       return await fn(store, config, g);
     } catch (e) {
@@ -103,7 +111,7 @@ export const register: RegisterCommand = (program, ctx, result) => {
           const needs = c.state === 'proposed' || c.state === 'tests_passed' ? (gt.ok ? '' : `  [needs: ${gt.missing.join('; ')}]`) : '';
           ctx.stdout(`${c.id.padEnd(12)} ${c.state.padEnd(12)} ${c.class.padEnd(8)} ${c.author.padEnd(10)} ${c.title}${needs}${review}\n`);
         }
-      }),
+      }, false),
     );
   changes
     .command('show')
@@ -115,7 +123,7 @@ export const register: RegisterCommand = (program, ctx, result) => {
         const approvals = await g.approvalsOf(store, id);
         const gt = await g.gate(store, config, id);
         ctx.stdout(`${JSON.stringify({ ...c, approvals: approvals.map((a) => ({ approver: a.approver, roles: a.roles, time: a.time })), gate: gt }, null, 2)}\n`);
-      }),
+      }, false),
     );
   for (const [name, desc] of [['tested', 'Record that the tests passed (or failed with --failed)'], ['merge', 'Merge (only when the policy is met)'], ['verified', 'Record the post-update verification']] as const) {
     changes
@@ -224,7 +232,7 @@ export const register: RegisterCommand = (program, ctx, result) => {
         const r = await g.gate(store, config, id);
         ctx.stdout(r.ok ? `${id}: policy met\n` : `${id}: policy not met: ${r.missing.join('; ')}\n`);
         result.code = r.ok ? EXIT.ok : EXIT.findings;
-      });
+      }, false);
     });
 
   const log = program.command('audit-log').description('The tamper-evident audit trail (hash-chained; PGlite, or PostgreSQL with DATABASE_URL)');
@@ -257,7 +265,7 @@ export const register: RegisterCommand = (program, ctx, result) => {
     .argument('[path]', 'repository root', '.')
     .action(async (p: string) => {
       const root = repoPath(ctx.cwd, p);
-      const store = await storeFor(root, ctx.env);
+      const store = await storeFor(root, ctx.env, false);
       try {
         const { readLog, verifyLog } = await import('../../governance/audit-log.ts');
         const entries = await readLog(store);
@@ -277,7 +285,7 @@ export const register: RegisterCommand = (program, ctx, result) => {
     .argument('[path]', 'repository root', '.')
     .option('-o, --output <file>', 'write to a file')
     .action(async (p: string, opts: { output?: string }) => {
-      const store = await storeFor(repoPath(ctx.cwd, p), ctx.env);
+      const store = await storeFor(repoPath(ctx.cwd, p), ctx.env, false);
       try {
         const { exportJsonl, readableEntries, readLog, UnreadableEntryError } = await import('../../governance/audit-log.ts');
         let text: string;
@@ -298,7 +306,7 @@ export const register: RegisterCommand = (program, ctx, result) => {
     .argument('[path]', 'repository root', '.')
     .action(async (p: string) => {
       const root = repoPath(ctx.cwd, p);
-      const store = await storeFor(root, ctx.env);
+      const store = await storeFor(root, ctx.env, false);
       try {
         const { readLog } = await import('../../governance/audit-log.ts');
         const entries = await readLog(store);
