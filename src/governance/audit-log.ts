@@ -114,7 +114,8 @@ export function verifyLog(entries: AuditEntry[], head?: { seq: number; hash: str
   if (head) {
     const last = entries[entries.length - 1];
     const at = entries.find((e) => e.seq === head.seq);
-    if (!at) out.push({ seq: head.seq, kind: 'truncated', message: `the recorded head is entry ${head.seq}, which is no longer in the log (last: ${last?.seq ?? 'none'}): entries were removed from the end` });
+    // Not called tampering: switching stores (the embedded one to PostgreSQL) looks exactly like this too.
+    if (!at) out.push({ seq: head.seq, kind: 'truncated', message: `this store does not hold the history the head was written from: the recorded head is entry ${head.seq} (${head.hash.slice(0, 12)}…) and this store ${last ? `ends at entry ${last.seq}` : 'has no entries'}. If the history is in another store, use that store or copy it with \`depwarden store migrate --to <url>\`; if not, entries were removed from the end of this one` });
     else if (at.hash !== head.hash) out.push({ seq: head.seq, kind: 'head-mismatch', message: `entry ${head.seq} does not have the hash recorded as the head: history was rewritten` });
   }
   return out;

@@ -272,7 +272,7 @@ export const register: RegisterCommand = (program, ctx, result) => {
         const headPath = path.join(root, HEAD_FILE);
         const head = existsSync(headPath) ? (JSON.parse(readFileSync(headPath, 'utf8')) as { seq: number; hash: string }) : undefined;
         const problems = verifyLog(entries, head);
-        for (const t of problems) ctx.stdout(`TAMPERED  ${t.message}\n`);
+        for (const t of problems) ctx.stdout(`${t.kind === 'truncated' ? 'MISMATCH' : 'TAMPERED'}  ${t.message}\n`);
         ctx.stdout(problems.length ? `audit log: ${problems.length} problem(s) in ${entries.length} entries\n` : `audit log: ${entries.length} entries, chain intact${head ? `, head #${head.seq} matches ${HEAD_FILE}` : ''}\n`);
         result.code = problems.length ? EXIT.findings : EXIT.ok;
       } finally {
