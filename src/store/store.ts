@@ -1,5 +1,6 @@
 import { chmodSync, closeSync, existsSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import path from 'node:path';
+import { resolveInside } from '../edit/paths.ts';
 
 /**
  * One SQL dialect, PostgreSQL: the embedded default is PGlite (Postgres compiled to WASM, in process, data in a
@@ -30,8 +31,11 @@ export function repositoryStoreDir(root: string): string {
   return path.join(root, '.depwarden', 'state');
 }
 
+/** The store cannot be used where it is (a user or environment problem, not a bug); the message says why. */
+export class StoreError extends Error {}
+
 /** Asked to read a store that does not exist: read-only commands never create one. */
-export class NoStoreError extends Error {}
+export class NoStoreError extends StoreError {}
 
 /**
  * What `check` needs from the embedded store, kept beside it so that `check` does not start the database (about a
@@ -74,6 +78,15 @@ export async function openRepositoryStore(root: string, env: NodeJS.ProcessEnv, 
   const create = opts.create ?? true;
   if (env.DATABASE_URL) return openStore({ databaseUrl: env.DATABASE_URL, ...(env.DEPWARDEN_DB_SCHEMA ? { schema: env.DEPWARDEN_DB_SCHEMA } : {}), dir, create });
   if (!create && !existsSync(path.join(dir, 'PG_VERSION'))) throw new NoStoreError(`no governance store here (${path.relative(root, dir) || dir} does not exist): nothing has been recorded in this repository yet`);
+  // The store's files are written like any of ours: not through a symbolic link (a committed `.depwarden` link
+  // would put the database, or the .gitignore, outside the repository).
+  for (const f of ['.depwarden/.gitignore', '.depwarden/state']) {
+    try {
+      resolveInside(root, f);
+    } catch (e) {
+      throw new StoreError(`cannot use the governance store: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
   mkdirSync(path.dirname(dir), { recursive: true });
   ignoreState(root);
   const store = await openStore({ dir });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
@@ -63,6 +63,21 @@ describe('the governance store is created only by commands that write (issue 11.
       assert.equal(execFileSync('git', ['-C', repo, 'status', '--porcelain', '--untracked-files=all'], { encoding: 'utf8' }), '?? .depwarden/.gitignore\n');
     } finally {
       rmSync(repo, { recursive: true, force: true });
+    }
+  });
+
+  it('a committed .depwarden that is a symbolic link to outside the repository is refused: no store, .gitignore or head written there', async () => {
+    const repo = mkdtempSync(path.join(tmpdir(), 'dw-linkedstate-'));
+    const outside = mkdtempSync(path.join(tmpdir(), 'dw-linkedstate-out-'));
+    try {
+      symlinkSync(outside, path.join(repo, '.depwarden'));
+      const r = await runCli(['audit-log', 'record', 'proposed', '--actor', 'alice', '-C', repo]);
+      assert.equal(r.code, 2, r.stderr);
+      assert.match(r.stderr, /^depwarden: cannot use the governance store: \.depwarden\/\.gitignore: \.depwarden is a symbolic link to .*, outside the repository/);
+      assert.deepEqual(readdirSync(outside), []);
+    } finally {
+      rmSync(repo, { recursive: true, force: true });
+      rmSync(outside, { recursive: true, force: true });
     }
   });
 

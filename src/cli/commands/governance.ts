@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { RegisterCommand } from '../context.ts';
 import { EXIT, UserError } from '../context.ts';
@@ -12,11 +12,11 @@ const HEAD_FILE = '.depwarden/audit-head';
  * Commands that only read pass `create: false`: where there is no store they say so (exit 2) and create none.
  */
 async function storeFor(root: string, env: NodeJS.ProcessEnv, create = true) {
-  const { NoStoreError, openRepositoryStore } = await import('../../store/store.ts');
+  const { StoreError, openRepositoryStore } = await import('../../store/store.ts');
   try {
     return await openRepositoryStore(root, env, { create });
   } catch (e) {
-    throw e instanceof NoStoreError ? new UserError(e.message) : e;
+    throw e instanceof StoreError ? new UserError(e.message) : e;
   }
 }
 
@@ -312,8 +312,12 @@ export const register: RegisterCommand = (program, ctx, result) => {
         const entries = await readLog(store);
         const last = entries[entries.length - 1];
         if (!last) throw new UserError('the audit log is empty');
-        mkdirSync(path.join(root, '.depwarden'), { recursive: true });
-        writeAtomic(path.join(root, HEAD_FILE), `${JSON.stringify({ seq: last.seq, hash: last.hash })}\n`);
+        const { writeFileInside } = await import('../../edit/atomic-write.ts');
+        try {
+          writeFileInside(root, HEAD_FILE, Buffer.from(`${JSON.stringify({ seq: last.seq, hash: last.hash })}\n`, 'utf8'));
+        } catch (e) {
+          throw new UserError(e instanceof Error ? e.message : String(e));
+        }
         ctx.stdout(`${HEAD_FILE}: #${last.seq} ${last.hash}\n`);
       } finally {
         await store.close();

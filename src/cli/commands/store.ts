@@ -26,14 +26,14 @@ export const register: RegisterCommand = (program, ctx, result) => {
       const schema = o.schema ?? ctx.env.DEPWARDEN_DB_SCHEMA;
       if (schema && !/^[a-z_][a-z0-9_]*$/.test(schema)) throw new UserError(`--schema: ${schema} is not a plain lower-case schema name`);
       if (ctx.env.DATABASE_URL === o.to && (ctx.env.DEPWARDEN_DB_SCHEMA ?? '') === (schema ?? '')) throw new UserError('--to names the store DATABASE_URL already points at: nothing to migrate');
-      const { NoStoreError, openRepositoryStore, openStore } = await import('../../store/store.ts');
+      const { StoreError, openRepositoryStore, openStore } = await import('../../store/store.ts');
       const { copyStore, MigrateError } = await import('../../store/migrate.ts');
       const { readableEntries, readLog, UnreadableEntryError, verifyLog } = await import('../../governance/audit-log.ts');
       let from;
       try {
         from = await openRepositoryStore(root, ctx.env, { create: false });
       } catch (e) {
-        throw e instanceof NoStoreError ? new UserError(e.message) : e;
+        throw e instanceof StoreError ? new UserError(e.message) : e;
       }
       try {
         const problems = verifyLog(readableEntries(await readLog(from)));
