@@ -282,4 +282,4 @@ export async function lockDirectory(file: string, timeoutMs = 120_000): Promise<
 }
 
 /** Another process holds the embedded store for longer than we wait. */
-export class StoreBusyError extends Error {}
+export class StoreBusyError extends StoreError {}
