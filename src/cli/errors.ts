@@ -61,6 +61,11 @@ export function classifyError(e: unknown, env: NodeJS.ProcessEnv): Classified | 
 
   // pg: a server answer carries a SQLSTATE and a severity.
   const pg = errs.find((x) => typeof x.code === 'string' && /^[0-9A-Z]{5}$/.test(x.code) && typeof (x as { severity?: unknown }).severity === 'string');
+  // Class 23 (integrity): the request contradicts what is stored ("change c1 already exists"), not a broken store.
+  if (pg && (pg.code as string).startsWith('23')) {
+    const detail = (pg as { detail?: unknown }).detail;
+    return { code: EXIT.usage, message: `${oneLine(typeof detail === 'string' ? detail : pg.message)} — nothing was changed` };
+  }
   if (pg) return { code: EXIT.store, message: `database: ${oneLine(pg.message)} (SQLSTATE ${pg.code as string}) — ${pgHint(pg.code as string, db?.database)}` };
 
   // Our HTTP client: the message already names the method, the redacted URL and the cause.

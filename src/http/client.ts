@@ -67,8 +67,12 @@ export class HttpError extends Error {
 
 /** Failures of the host rather than of one request (see HttpError.hostLevel). */
 const HOST_LEVEL = /^(ENOTFOUND|EAI_AGAIN|EAI_FAIL|EAI_NONAME|ECONNREFUSED|EHOSTUNREACH|EHOSTDOWN|ENETUNREACH|ENETDOWN|ETIMEDOUT|UND_ERR_CONNECT_TIMEOUT|UND_ERR_HEADERS_TIMEOUT|UND_ERR_BODY_TIMEOUT|DEADLINE|BAD_PORT|EPROTO|ERR_TLS_.*|ERR_SSL_.*|CERT_.*|UNABLE_TO_.*|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|HOSTNAME_MISMATCH)$/;
-/** Failures that another attempt cannot change: the name does not exist, the certificate is wrong, the port is forbidden. */
-const PERMANENT = /^(ENOTFOUND|EAI_FAIL|EAI_NONAME|BAD_PORT|ERR_TLS_CERT_.*|CERT_.*|UNABLE_TO_.*|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|HOSTNAME_MISMATCH)$/;
+/**
+ * Host-level failures that are not retried: a name that does not resolve, a connection refused, no route, a
+ * certificate that does not verify. Another attempt a second later meets the same host; the circuit breaker then
+ * stops the run asking it. Resets, 5xx and timeouts are transient and retried.
+ */
+const NOT_RETRIED = /^(ENOTFOUND|EAI_AGAIN|EAI_FAIL|EAI_NONAME|ECONNREFUSED|EHOSTUNREACH|EHOSTDOWN|ENETUNREACH|ENETDOWN|BAD_PORT|EPROTO|ERR_TLS_.*|ERR_SSL_.*|CERT_.*|UNABLE_TO_.*|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|HOSTNAME_MISMATCH)$/;
 
 /** The code of a transport failure in fetch's cause chain, and its most telling message. */
 export function transportFailure(e: unknown): { code: string; message: string } | undefined {
@@ -227,7 +231,15 @@ export async function sendWithRetries(url: string, opts: SendOptions): Promise<R
     try {
       opts.onAttempt?.();
       const dispatcher = await agentFor(d);
-      const res = await undici!.fetch(url, { method, ...(opts.headers ? { headers: opts.headers } : {}), signal: AbortSignal.timeout(left), redirect: 'follow', dispatcher });
+      // The first-byte deadline, to the millisecond (undici's own headersTimeout ticks in whole seconds).
+      const firstByte = new AbortController();
+      const timer = setTimeout(() => firstByte.abort(Object.assign(new Error(`no answer within ${d.firstByteMs} ms`), { code: 'UND_ERR_HEADERS_TIMEOUT' })), d.firstByteMs);
+      let res: Awaited<ReturnType<typeof import('undici').fetch>>;
+      try {
+        res = await undici!.fetch(url, { method, ...(opts.headers ? { headers: opts.headers } : {}), signal: AbortSignal.any([AbortSignal.timeout(left), firstByte.signal]), redirect: 'follow', dispatcher });
+      } finally {
+        clearTimeout(timer);
+      }
       const finalHost = new URL(res.url || url).hostname;
       if (!opts.allowHosts.includes(finalHost)) {
         await res.body?.cancel();
@@ -247,8 +259,7 @@ export async function sendWithRetries(url: string, opts: SendOptions): Promise<R
       if (e instanceof HttpError && (e.message.includes('not a configured host') || e.message.includes('-byte limit'))) throw e;
       last = e;
       lastStatus = undefined;
-      // A name that does not resolve or a certificate that does not verify will not change on the next attempt.
-      if (PERMANENT.test(transportFailure(e)?.code ?? '')) break;
+      if (NOT_RETRIED.test(transportFailure(e)?.code ?? '')) break;
     }
     if (attempt < retries) {
       const pause = wait ?? base * 2 ** attempt * (0.5 + Math.random() / 2);

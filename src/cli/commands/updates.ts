@@ -81,11 +81,11 @@ export const register: RegisterCommand = (program, ctx, result) => {
       const root = repoPath(ctx.cwd, p);
       if (!o.dryRun) {
         const { headCommit, isGitRepo } = await import('../../publish/git.ts');
-        if (!isGitRepo(root)) throw new UserError(`git: ${root} is not a git repository: update branches need git (--dry-run shows the plan without it)`, EXIT.git);
+        if (!isGitRepo(root)) throw new UserError(`git: ${root} is not a git repository — update branches need git (--dry-run shows the plan without it)`, EXIT.git);
         try {
           headCommit(root);
         } catch {
-          throw new UserError(`git: ${root} has no commit yet: update branches start from HEAD`, EXIT.git);
+          throw new UserError(`git: ${root} has no commit yet — update branches start from HEAD: make a first commit`, EXIT.git);
         }
       }
       const { config } = await loadConfig(root);

@@ -67,7 +67,7 @@ export const register: RegisterCommand = (program, ctx, result) => {
         bar?.stop();
         const old = AdvisoryDb.open(dir);
         const network = e instanceof (await import('../../http/client.ts')).HttpError;
-        throw new UserError(`sync failed: ${e instanceof Error ? e.message : String(e)}\n${old ? `the previous database (built ${old.meta.builtAt}) is unchanged and still used` : 'no database was written'}`, network ? EXIT.network : EXIT.usage);
+        throw new UserError(`${network ? 'network: ' : ''}sync failed: ${e instanceof Error ? e.message : String(e)}\n${old ? `the previous database (built ${old.meta.builtAt}) is unchanged and still used` : 'no database was written'}`, network ? EXIT.network : EXIT.usage);
       }
     });
   db.command('import')
