@@ -78,7 +78,7 @@ export function classifyError(e: unknown, env: NodeJS.ProcessEnv): Classified | 
   // By name: importing github-pr.ts here would load Octokit for every command.
   if (top.name === 'GitHubApiError') {
     const status = top.status as number | undefined;
-    const hint = status === 401 || status === 403 || /no token/.test(top.message) ? 'set GITHUB_TOKEN to a token with write access to the repository' : status === 404 ? 'check --github-repo and that the token can see the repository' : NETWORK_HINT;
+    const hint = status === 401 || status === 403 || /GITHUB_TOKEN is not set/.test(top.message) ? 'set GITHUB_TOKEN to a token with write access to the repository' : status === 404 ? 'check --github-repo and that the token can see the repository' : NETWORK_HINT;
     return { code: EXIT.network, message: `network: ${oneLine(top.message)} — ${hint}` };
   }
 

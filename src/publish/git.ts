@@ -26,12 +26,12 @@ export function git(cwd: string, args: string[], input?: string): string {
   }
 }
 
-/** git's own first error line (the cause; later lines are consequences), and its last when that says more. */
+/** git's own first line (the cause; later lines are consequences), and its first fatal/error line when that is another. */
 export function gitMessage(stderr: string): string {
   const lines = stderr.split('\n').map((l) => l.trim()).filter(Boolean);
-  const first = lines.find((l) => /^(fatal|error):/.test(l)) ?? lines[0] ?? 'failed';
-  const last = lines.at(-1)!;
-  return last && last !== first && /^(fatal|error):/.test(last) ? `${first} (${last})` : first;
+  const first = lines[0] ?? 'failed';
+  const error = lines.find((l) => /^(fatal|error):/.test(l));
+  return error && error !== first ? `${first} (${error})` : first;
 }
 
 export function isGitRepo(root: string): boolean {

@@ -62,7 +62,7 @@ function apiError(t: PrTarget, e: unknown, what = ''): GitHubApiError {
  * Throws GitHubApiError saying which of these failed.
  */
 export async function checkPrAccess(t: PrTarget): Promise<void> {
-  if (!t.token) throw new GitHubApiError(`GitHub API ${redact(t.api)}: no token: set GITHUB_TOKEN to a token that may push branches and open pull requests in ${t.owner}/${t.repo}`);
+  if (!t.token) throw new GitHubApiError(`GitHub API ${redact(t.api)}: GITHUB_TOKEN is not set; publishing needs a token that may push branches and open pull requests in ${t.owner}/${t.repo}`);
   const gh = client(t);
   let repo: { permissions?: { push?: boolean } };
   try {
