@@ -99,12 +99,20 @@ export function classifyError(e: unknown, env: NodeJS.ProcessEnv): Classified | 
   const octo = errs.find((x) => x.name === 'HttpError' && typeof x.status === 'number');
   if (octo) return { code: EXIT.network, message: `network: GitHub API: HTTP ${octo.status as number} ${oneLine(octo.message)} — ${NETWORK_HINT}` };
 
+  // Direct fetch users that report a status as "<METHOD> <url>: HTTP <status>" (e.g. publishing a commit status).
+  const status = errs.find((x) => /^(GET|HEAD|POST|PUT|PATCH|DELETE) \S+: HTTP \d{3}\b/.test(x.message));
+  if (status) return { code: EXIT.network, message: `network: ${oneLine(status.message)} — ${/HTTP 40[13]\b/.test(status.message) ? 'check the token or credentials configured for this host' : NETWORK_HINT}` };
+
   const sys = errs.find((x) => typeof x.code === 'string' && (typeof x.syscall === 'string' || NET_CODES.test(x.code as string)));
   if (sys) {
     const code = sys.code as string;
     if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') {
       const where = typeof sys.path === 'string' ? ` ${sys.path}` : '';
       return { code: EXIT.permission, message: `permission denied: ${typeof sys.syscall === 'string' ? sys.syscall : 'access'}${where} (${code}) — give the user running depwarden access to it, or run it where it may write` };
+    }
+    if (code === 'ENOENT' && typeof sys.syscall === 'string' && sys.syscall.startsWith('spawn')) {
+      const program = typeof sys.path === 'string' ? sys.path : sys.syscall.replace(/^spawn(Sync)?\s*/, '');
+      return { code: program === 'git' ? EXIT.git : EXIT.usage, message: `${program}: the program was not found — install it and make sure it is on PATH` };
     }
     if (code === 'ENOSPC' || code === 'EDQUOT') return { code: EXIT.store, message: `no space left: ${oneLine(sys.message)} — free disk space (or quota) and run again` };
     if (NET_CODES.test(code)) {

@@ -220,6 +220,7 @@ export async function sendWithRetries(url: string, opts: SendOptions): Promise<R
   let last: unknown;
   let lastStatus: number | undefined;
   let attempts = 0;
+  const dispatcher = await agentFor(d);
   for (let attempt = 0; attempt <= retries; attempt++) {
     // Another call found the host unreachable meanwhile: stop here with its cause.
     const down = opts.breaker?.check(host);
@@ -230,7 +231,6 @@ export async function sendWithRetries(url: string, opts: SendOptions): Promise<R
     attempts++;
     try {
       opts.onAttempt?.();
-      const dispatcher = await agentFor(d);
       // The first-byte deadline, to the millisecond (undici's own headersTimeout ticks in whole seconds).
       const firstByte = new AbortController();
       const timer = setTimeout(() => firstByte.abort(Object.assign(new Error(`no answer within ${d.firstByteMs} ms`), { code: 'UND_ERR_HEADERS_TIMEOUT' })), d.firstByteMs);

@@ -27,6 +27,7 @@ describe('classifyError', () => {
     assert.equal(classifyError(errno('ECONNREFUSED', { syscall: 'connect', address: '10.0.0.1', port: 443 }), {})?.code, EXIT.network);
     assert.equal(classifyError(new TypeError('fetch failed', { cause: errno('UND_ERR_CONNECT_TIMEOUT') }), {})?.code, EXIT.network);
     assert.equal(classifyError(Object.assign(new Error('The operation was aborted due to timeout'), { name: 'TimeoutError' }), {})?.code, EXIT.network);
+    assert.equal(classifyError(new Error('POST https://api.github.com/repos/a/b/statuses/0abc: HTTP 403'), {})?.code, EXIT.network);
   });
 
   it('store: a pg SQLSTATE, a socket error at the DATABASE_URL address, a full disk (exit 7); an integrity violation is a usage error', () => {
@@ -50,6 +51,7 @@ describe('classifyError', () => {
     } catch (e) {
       child = e;
     }
+    assert.deepEqual(classifyError(errno('ENOENT', { syscall: 'spawnSync git', path: 'git' }), {}), { code: EXIT.git, message: 'git: the program was not found — install it and make sure it is on PATH' });
     assert.deepEqual(classifyError(child, {}), { code: EXIT.git, message: 'git rev-parse: fatal: not a git repository (or any of the parent directories): .git — run it inside a git repository (or pass its path)' });
   });
 

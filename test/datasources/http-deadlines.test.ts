@@ -70,13 +70,13 @@ describe('HTTP deadlines', { timeout: 30_000 }, () => {
     const hung = await hungServer();
     try {
       const t0 = Date.now();
-      await assert.rejects(sendWithRetries(`${hung.url}/x`, { allowHosts: ['127.0.0.1'], retries: 4, backoffMs: 10, deadlines: { connectMs: 1000, firstByteMs: 200, totalMs: 1000 } }), (e: HttpError) => {
-        assert.match(e.message, /^GET http:\/\/127\.0\.0\.1:\d+\/x failed after \d attempts?: (the server sent nothing for 0\.2 s \(http\.firstByteTimeoutSeconds\)|no complete answer within the 1 s deadline \(http\.totalTimeoutSeconds\))$/);
+      await assert.rejects(sendWithRetries(`${hung.url}/x`, { allowHosts: ['127.0.0.1'], retries: 4, backoffMs: 10, deadlines: { connectMs: 1000, firstByteMs: 200, totalMs: 1500 } }), (e: HttpError) => {
+        assert.match(e.message, /^GET http:\/\/127\.0\.0\.1:\d+\/x failed after \d attempts?: (the server sent nothing for 0\.2 s \(http\.firstByteTimeoutSeconds\)|no complete answer within the 1\.5 s deadline \(http\.totalTimeoutSeconds\))$/);
         assert.ok(e.hostLevel, 'a host that does not answer is a host-level failure');
         return true;
       });
       const took = Date.now() - t0;
-      assert.ok(took < 1600, `took ${took} ms`);
+      assert.ok(took < 2200, `took ${took} ms`);
       assert.ok(hung.connections() >= 2, 'a timeout is transient: it was retried');
     } finally {
       await hung.close();

@@ -13,7 +13,11 @@ export const httpSection = z
 
 export type HttpConfig = z.infer<typeof httpSection>;
 
-/** The client's options (src/http/client.ts) from the section. */
-export function httpOptions(cfg: HttpConfig): { deadlines: { connectMs: number; firstByteMs: number; totalMs: number }; retries: number } {
+/**
+ * The client's options (src/http/client.ts) from the section. Undefined (a config built before this section
+ * existed, e.g. a stale schema/depwarden.defaults.json) means the defaults.
+ */
+export function httpOptions(section: HttpConfig | undefined): { deadlines: { connectMs: number; firstByteMs: number; totalMs: number }; retries: number } {
+  const cfg = section ?? httpSection.parse({});
   return { deadlines: { connectMs: cfg.connectTimeoutSeconds * 1000, firstByteMs: cfg.firstByteTimeoutSeconds * 1000, totalMs: cfg.totalTimeoutSeconds * 1000 }, retries: cfg.retries };
 }
