@@ -4,7 +4,7 @@ import { z } from 'zod';
 export const httpSection = z
   .object({
     connectTimeoutSeconds: z.number().positive().default(10).describe('Deadline for opening a connection (TCP and TLS), per attempt.'),
-    firstByteTimeoutSeconds: z.number().positive().default(30).describe('Deadline for the first byte of the answer after the request was sent, and for any pause between bytes of the body, per attempt.'),
+    firstByteTimeoutSeconds: z.number().positive().default(30).describe('Deadline for the answer\'s headers from the start of an attempt (connection included), and for any pause between bytes of the body, per attempt.'),
     totalTimeoutSeconds: z.number().positive().default(120).describe('Deadline for a whole call, retries and backoff included: no URL takes longer, however slowly a server trickles.'),
     retries: z.number().int().min(0).max(10).default(4).describe('Further attempts after a transient failure (5xx, 408, 429, a reset, a timeout), with exponential backoff and Retry-After. A host that cannot be reached (DNS, refused, TLS, deadlines) is not asked again for the rest of the run.'),
   })
