@@ -265,15 +265,14 @@ export async function sendWithRetries(url: string, opts: SendOptions): Promise<R
       const pause = wait ?? base * 2 ** attempt * (0.5 + Math.random() / 2);
       if (Date.now() + pause >= until) {
         // The deadline ends before the next attempt could start: stop now rather than sleep into it.
-        if (lastStatus === undefined && !transportFailure(last)) last = Object.assign(new Error('no answer'), { name: 'TimeoutError' });
         break;
       }
       await sleep(pause);
     }
   }
   const t = lastStatus === undefined ? transportFailure(last) : undefined;
-  const overDeadline = Date.now() >= until;
-  const code = overDeadline && (!t || t.code === 'DEADLINE' || /TIMEOUT$/.test(t.code)) ? 'DEADLINE' : t?.code;
+  // A call cut by the total deadline says so; a status (5xx) or another failure keeps its own words and code.
+  const code = t && Date.now() >= until && (t.code === 'DEADLINE' || /TIMEOUT$/.test(t.code)) ? 'DEADLINE' : t?.code;
   // fetch's own "fetch failed" says nothing; its cause (ECONNREFUSED, timeout) carries no credentials.
   const reason =
     code === 'DEADLINE'

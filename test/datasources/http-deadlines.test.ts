@@ -176,3 +176,19 @@ describe('HTTP retries and the per-host circuit breaker', { timeout: 30_000 }, (
   });
 });
 
+
+describe('HTTP: a failing server is not an unreachable host', { timeout: 30_000 }, () => {
+  it('503 until the deadline: retried, reported with its status, and the host stays open', async () => {
+    const s = createHttpServer((_req, res) => void res.writeHead(503).end('busy'));
+    await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
+    try {
+      const session = new HttpSession({ allowHosts: ['127.0.0.1'], backoffMs: 100, deadlines: { totalMs: 500 } });
+      const url = `http://127.0.0.1:${(s.address() as { port: number }).port}/x`;
+      await assert.rejects(session.request(url), (e: HttpError) => e.status === 503 && !e.hostLevel && /failed after [2-4] attempts: GET .*: HTTP 503$/.test(e.message));
+      assert.deepEqual(session.unreachable(), []);
+    } finally {
+      s.closeAllConnections();
+      await new Promise<void>((r) => s.close(() => r()));
+    }
+  });
+});
