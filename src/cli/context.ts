@@ -19,6 +19,14 @@ export const EXIT = {
   internal: 3,
   /** The command exists in the design but is not built yet. */
   notBuilt: 4,
+  /** A network service could not be reached or refused the request (registry, GitHub, OSV mirror). */
+  network: 5,
+  /** git failed: not a repository, no commit, a remote that cannot be reached, a push refused. */
+  git: 6,
+  /** The state store failed: DATABASE_URL unreachable, a missing database, the embedded store unusable, a full disk. */
+  store: 7,
+  /** The operating system refused access to a file or directory (EACCES, EPERM, read-only file system). */
+  permission: 8,
 } as const;
 
 /** An error whose message is meant for the user as is (no stack trace). */

@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { type CliContext, EXIT, processContext, type RunResult, UserError } from './context.ts';
+import { classifyError } from './errors.ts';
 import { TOOL_VERSION } from './version.ts';
 import { register as registerInventory } from './commands/inventory.ts';
 import { register as registerConfig } from './commands/config.ts';
@@ -42,7 +43,13 @@ export async function main(argv: string[], ctx: CliContext = processContext()): 
       ctx.stderr(`depwarden: ${e.message}\n`);
       return e.exitCode;
     }
-    ctx.stderr(`depwarden: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    // Network, git, store and permission failures are the environment, not a bug: one line and their own code.
+    const env = classifyError(e, ctx.env);
+    if (env) {
+      ctx.stderr(`depwarden: ${env.message}\n`);
+      return env.code;
+    }
+    ctx.stderr(`depwarden: internal error (a bug; please report it): ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
     return EXIT.internal;
   }
 }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { conflictsSection } from './sections/conflicts.ts';
 import { governanceSection } from './sections/governance.ts';
+import { httpSection } from './sections/http.ts';
 import { failOnSection, ignoreSection, rulesSection, servicesSection } from './sections/rules.ts';
 import { sbomSection } from './sections/sbom.ts';
 import { updatesSection } from './sections/updates.ts';
@@ -23,6 +24,7 @@ export const configSchema = z
     sbom: sbomSection.prefault({}),
     updates: updatesSection.prefault({}),
     governance: governanceSection.prefault({}),
+    http: httpSection.prefault({}),
   })
   .strict()
   .describe('depwarden.yaml: the dependency protocol of this repository.');

@@ -1,4 +1,6 @@
 import { createAuth, loadAuthFiles } from '../http/auth.ts';
+import type { OpenCircuit } from '../http/breaker.ts';
+import type { Deadlines } from '../http/client.ts';
 import { HttpSession, type SessionStats } from '../http/session.ts';
 import type { PackageReleases } from '../model/update.ts';
 import { GITHUB_API, GithubApi, type GithubRelease, type GithubReleases } from './github.ts';
@@ -47,6 +49,8 @@ export interface DatasourceOptions {
   retries?: number;
   backoffMs?: number;
   timeoutMs?: number;
+  /** Connect / first-byte / total deadlines (src/http/client.ts; depwarden.yaml `http:`). */
+  deadlines?: Partial<Deadlines>;
   pypi?: { indexes?: PypiIndex[] };
   /** The registry for packages .npmrc says nothing about (default https://registry.npmjs.org/). */
   npmRegistry?: string;
@@ -75,6 +79,8 @@ export interface Datasources {
   githubTagCommit(owner: string, repo: string, tag: string): Promise<string>;
   githubReleaseNotes(owner: string, repo: string, from: string, to: string): Promise<GithubRelease[]>;
   stats(): SessionStats;
+  /** Hosts the circuit breaker closed this run (DNS, refused, TLS, deadlines), with the first cause. */
+  unreachable(): OpenCircuit[];
 }
 
 export function createDatasources(options: DatasourceOptions): Datasources {
@@ -93,6 +99,7 @@ export function createDatasources(options: DatasourceOptions): Datasources {
     ...(options.retries !== undefined ? { retries: options.retries } : {}),
     ...(options.backoffMs !== undefined ? { backoffMs: options.backoffMs } : {}),
     ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
+    ...(options.deadlines ? { deadlines: options.deadlines } : {}),
     ...(options.now ? { now: options.now } : {}),
   });
   const oci = new OciRegistry(session, options.oci ?? {});
@@ -108,6 +115,7 @@ export function createDatasources(options: DatasourceOptions): Datasources {
     githubTagCommit: (owner, repo, tag) => github.tagCommit(owner, repo, tag),
     githubReleaseNotes: (owner, repo, from, to) => github.releaseNotes(owner, repo, from, to),
     stats: () => session.stats(),
+    unreachable: () => session.unreachable(),
   };
 }
 

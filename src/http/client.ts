@@ -1,28 +1,95 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import type { Agent } from 'undici';
 
 /**
- * The one HTTP client: host allow-list, timeouts, retries with exponential backoff and jitter, `Retry-After`,
- * a size cap, and error messages with credentials redacted. Built on Node's fetch (undici).
+ * The one HTTP client: host allow-list, deadlines, retries with exponential backoff and jitter, `Retry-After`,
+ * a size cap, a per-host circuit breaker (breaker.ts), and error messages with credentials redacted. Built on
+ * undici's fetch, with an Agent per deadline setting (connect and first-byte deadlines are socket-level).
  */
+
+/**
+ * How long one call may take. `connectMs` and `firstByteMs` bound each attempt (a TCP+TLS connection; the
+ * response headers after the request was sent, and any later pause between body bytes); `totalMs` bounds the
+ * whole call, retries and backoff included, so a server that trickles bytes or a run of retries cannot hold a
+ * URL longer than that.
+ */
+export interface Deadlines {
+  connectMs: number;
+  firstByteMs: number;
+  totalMs: number;
+}
+
+/** Documented in docs/datasources.md and the `http:` section of depwarden.yaml. */
+export const DEFAULT_DEADLINES: Deadlines = { connectMs: 10_000, firstByteMs: 30_000, totalMs: 120_000 };
+
 export interface FetchOptions {
   /** Hosts this call may reach (exact host names). file:// URLs need no host. */
   allowHosts: string[];
+  /** Deprecated alias of deadlines.totalMs. */
   timeoutMs?: number;
+  deadlines?: Partial<Deadlines>;
   retries?: number;
   /** Base delay of the exponential backoff (tests use a small one). */
   backoffMs?: number;
   maxBytes?: number;
   headers?: Record<string, string>;
   onProgress?: (received: number, total: number | undefined) => void;
+  breaker?: HostBreaker;
+}
+
+/**
+ * The circuit breaker's side of a call (implemented in breaker.ts): `check` before each attempt returns the error
+ * to throw instead of asking a host already known to be unreachable this run; `trip` records a host-level failure.
+ */
+export interface HostBreaker {
+  check(host: string): HttpError | undefined;
+  trip(host: string, error: HttpError): void;
 }
 
 export class HttpError extends Error {
   readonly status?: number;
-  constructor(message: string, status?: number) {
+  /** The host asked. */
+  readonly host?: string;
+  /** What failed below HTTP (no answer): an errno (ECONNREFUSED), an undici or TLS code, DEADLINE, BAD_PORT. */
+  readonly transport?: string;
+  constructor(message: string, status?: number, detail: { host?: string; transport?: string } = {}) {
     super(message);
     this.status = status;
+    if (detail.host !== undefined) this.host = detail.host;
+    if (detail.transport !== undefined) this.transport = detail.transport;
   }
+  /** The host itself failed (DNS, refused, TLS, no answer within the deadlines), not one request: ask it no more this run. */
+  get hostLevel(): boolean {
+    return this.transport !== undefined && HOST_LEVEL.test(this.transport);
+  }
+}
+
+/** Failures of the host rather than of one request (see HttpError.hostLevel). */
+const HOST_LEVEL = /^(ENOTFOUND|EAI_AGAIN|EAI_FAIL|EAI_NONAME|ECONNREFUSED|EHOSTUNREACH|EHOSTDOWN|ENETUNREACH|ENETDOWN|ETIMEDOUT|UND_ERR_CONNECT_TIMEOUT|UND_ERR_HEADERS_TIMEOUT|UND_ERR_BODY_TIMEOUT|DEADLINE|BAD_PORT|EPROTO|ERR_TLS_.*|ERR_SSL_.*|CERT_.*|UNABLE_TO_.*|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|HOSTNAME_MISMATCH)$/;
+/**
+ * Host-level failures that are not retried: a name that does not resolve, a connection refused, no route, a
+ * certificate that does not verify. Another attempt a second later meets the same host; the circuit breaker then
+ * stops the run asking it. Resets, 5xx and timeouts are transient and retried.
+ */
+const NOT_RETRIED = /^(ENOTFOUND|EAI_AGAIN|EAI_FAIL|EAI_NONAME|ECONNREFUSED|EHOSTUNREACH|EHOSTDOWN|ENETUNREACH|ENETDOWN|BAD_PORT|EPROTO|ERR_TLS_.*|ERR_SSL_.*|CERT_.*|UNABLE_TO_.*|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|HOSTNAME_MISMATCH)$/;
+
+/** The code of a transport failure in fetch's cause chain, and its most telling message. */
+export function transportFailure(e: unknown): { code: string; message: string } | undefined {
+  let cur: unknown = e;
+  for (let depth = 0; depth < 5 && cur instanceof Error; depth++) {
+    const err = cur as Error & { code?: unknown };
+    if (err.name === 'TimeoutError') return { code: 'DEADLINE', message: 'no answer within the deadline' };
+    if (typeof err.code === 'string' && err.code !== 'ABORT_ERR') return { code: err.code, message: err.message };
+    // fetch refuses some ports outright (the spec's "bad ports", e.g. 1 and 6000).
+    if (/^bad port$/i.test(err.message)) return { code: 'BAD_PORT', message: 'the port is one fetch refuses to use' };
+    if (err instanceof AggregateError && err.errors[0] instanceof Error) {
+      cur = err.errors[0];
+      continue;
+    }
+    cur = err.cause;
+  }
+  return undefined;
 }
 
 /** URL for messages: no user, password or query (tokens travel there). */
@@ -43,6 +110,25 @@ export function redact(url: string): string {
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
+const agents = new Map<string, Agent>();
+/** One Agent (connection pool) per connect/first-byte setting; bodyTimeout is the pause allowed between body bytes. */
+// undici is loaded on the first call: commands that never reach the network do not pay for it.
+let undici: typeof import('undici') | undefined;
+async function agentFor(d: Deadlines): Promise<Agent> {
+  undici ??= await import('undici');
+  const key = `${d.connectMs}/${d.firstByteMs}`;
+  let a = agents.get(key);
+  if (!a) {
+    a = new undici.Agent({ connect: { timeout: d.connectMs }, headersTimeout: d.firstByteMs, bodyTimeout: d.firstByteMs });
+    agents.set(key, a);
+  }
+  return a;
+}
+
+export function deadlinesOf(o: { deadlines?: Partial<Deadlines>; timeoutMs?: number }): Deadlines {
+  return { ...DEFAULT_DEADLINES, ...(o.timeoutMs !== undefined ? { totalMs: o.timeoutMs } : {}), ...o.deadlines };
+}
+
 function retryAfterMs(h: string | null): number | undefined {
   if (!h) return undefined;
   const s = Number(h);
@@ -56,11 +142,11 @@ export async function fetchBytes(url: string, opts: FetchOptions): Promise<Uint8
   const u = new URL(url);
   if (u.protocol === 'file:') return new Uint8Array(readFileSync(fileURLToPath(u)));
   const res = await sendWithRetries(url, opts);
-  if (res.status < 200 || res.status > 299) throw new HttpError(`GET ${redact(url)}: HTTP ${res.status}`, res.status);
+  if (res.status < 200 || res.status > 299) throw new HttpError(`GET ${redact(url)}: HTTP ${res.status}`, res.status, { host: u.hostname });
   return res.body;
 }
 
-async function readBody(res: Response, opts: FetchOptions): Promise<Uint8Array> {
+async function readBody(res: { headers: { get(name: string): string | null }; body: unknown }, opts: FetchOptions): Promise<Uint8Array> {
   const total = Number(res.headers.get('content-length')) || undefined;
   const max = opts.maxBytes ?? 2 * 1024 * 1024 * 1024;
   if (total !== undefined && total > max) throw new HttpError(`response of ${total} bytes exceeds the ${max}-byte limit`);
@@ -98,13 +184,16 @@ export interface SendOptions {
   allowHosts: string[];
   method?: 'GET' | 'HEAD';
   headers?: Record<string, string>;
+  /** Deprecated alias of deadlines.totalMs. */
   timeoutMs?: number;
+  deadlines?: Partial<Deadlines>;
   retries?: number;
   backoffMs?: number;
   maxBytes?: number;
   /** Called once per network attempt (retries included), for statistics. */
   onAttempt?: () => void;
   onProgress?: FetchOptions['onProgress'];
+  breaker?: HostBreaker;
 }
 
 /** 5xx, 408 and 429 are worth another attempt; every other status is the answer. */
@@ -125,13 +214,32 @@ export async function sendWithRetries(url: string, opts: SendOptions): Promise<R
   const method = opts.method ?? 'GET';
   const retries = opts.retries ?? 4;
   const base = opts.backoffMs ?? 500;
+  const d = deadlinesOf(opts);
+  const host = u.host;
+  const until = Date.now() + d.totalMs;
   let last: unknown;
   let lastStatus: number | undefined;
+  let attempts = 0;
+  const dispatcher = await agentFor(d);
   for (let attempt = 0; attempt <= retries; attempt++) {
+    // Another call found the host unreachable meanwhile: stop here with its cause.
+    const down = opts.breaker?.check(host);
+    if (down) throw down;
+    const left = until - Date.now();
+    if (left <= 0) break;
     let wait: number | undefined;
+    attempts++;
     try {
       opts.onAttempt?.();
-      const res = await fetch(url, { method, headers: opts.headers, signal: AbortSignal.timeout(opts.timeoutMs ?? 60_000), redirect: 'follow' });
+      // The first-byte deadline, to the millisecond (undici's own headersTimeout ticks in whole seconds).
+      const firstByte = new AbortController();
+      const timer = setTimeout(() => firstByte.abort(Object.assign(new Error(`no answer within ${d.firstByteMs} ms`), { code: 'UND_ERR_HEADERS_TIMEOUT' })), d.firstByteMs);
+      let res: Awaited<ReturnType<typeof import('undici').fetch>>;
+      try {
+        res = await undici!.fetch(url, { method, ...(opts.headers ? { headers: opts.headers } : {}), signal: AbortSignal.any([AbortSignal.timeout(left), firstByte.signal]), redirect: 'follow', dispatcher });
+      } finally {
+        clearTimeout(timer);
+      }
       const finalHost = new URL(res.url || url).hostname;
       if (!opts.allowHosts.includes(finalHost)) {
         await res.body?.cancel();
@@ -150,11 +258,33 @@ export async function sendWithRetries(url: string, opts: SendOptions): Promise<R
     } catch (e) {
       if (e instanceof HttpError && (e.message.includes('not a configured host') || e.message.includes('-byte limit'))) throw e;
       last = e;
+      lastStatus = undefined;
+      if (NOT_RETRIED.test(transportFailure(e)?.code ?? '')) break;
     }
-    if (attempt < retries) await sleep(wait ?? base * 2 ** attempt * (0.5 + Math.random() / 2));
+    if (attempt < retries) {
+      const pause = wait ?? base * 2 ** attempt * (0.5 + Math.random() / 2);
+      if (Date.now() + pause >= until) {
+        // The deadline ends before the next attempt could start: stop now rather than sleep into it.
+        break;
+      }
+      await sleep(pause);
+    }
   }
+  const t = lastStatus === undefined ? transportFailure(last) : undefined;
+  // A call cut by the total deadline says so; a status (5xx) or another failure keeps its own words and code.
+  const code = t && Date.now() >= until && (t.code === 'DEADLINE' || /TIMEOUT$/.test(t.code)) ? 'DEADLINE' : t?.code;
   // fetch's own "fetch failed" says nothing; its cause (ECONNREFUSED, timeout) carries no credentials.
-  const cause = last instanceof Error && last.cause instanceof Error ? ` (${last.cause.message})` : '';
-  const reason = last instanceof Error ? last.message + cause : String(last);
-  throw new HttpError(`${method} ${redact(url)} failed after ${retries + 1} attempts: ${reason}`, lastStatus);
+  const reason =
+    code === 'DEADLINE'
+      ? `no complete answer within the ${d.totalMs / 1000} s deadline (http.totalTimeoutSeconds)`
+      : code === 'UND_ERR_CONNECT_TIMEOUT'
+        ? `could not connect within ${d.connectMs / 1000} s (http.connectTimeoutSeconds)`
+        : code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT'
+          ? `the server sent nothing for ${d.firstByteMs / 1000} s (http.firstByteTimeoutSeconds)`
+          : last instanceof Error
+            ? last.message + (t && t.message !== last.message ? ` (${t.message})` : '')
+            : String(last);
+  const err = new HttpError(`${method} ${redact(url)} failed after ${attempts} attempt${attempts === 1 ? '' : 's'}: ${reason}`, lastStatus, { host, ...(code ? { transport: code } : {}) });
+  if (err.hostLevel) opts.breaker?.trip(host, err);
+  throw err;
 }

@@ -2,7 +2,8 @@ import pLimit from 'p-limit';
 import type { Auth } from './auth.ts';
 import { stripCredentials } from './auth.ts';
 import { HttpCache, cacheKey, type CacheEntry } from './cache.ts';
-import { HttpError, redact, sendWithRetries, type RawResponse } from './client.ts';
+import { CircuitBreaker, type OpenCircuit } from './breaker.ts';
+import { type Deadlines, HttpError, redact, sendWithRetries, type RawResponse } from './client.ts';
 
 /**
  * The HTTP client the datasources share: the client policy of client.ts (allow-list, retries, Retry-After, size
@@ -13,7 +14,8 @@ import { HttpError, redact, sendWithRetries, type RawResponse } from './client.t
  * - `maxAgeSeconds` > 0: an entry confirmed less than that long ago answers with no request at all (default 0:
  *   always revalidate);
  * - 404 and 410 are stored too (without validators), so offline runs know "this index does not have it";
- * - `offline`: the cache answers or the call fails saying so; nothing goes to the network.
+ * - `offline`: the cache answers or the call fails saying so; nothing goes to the network;
+ * - a circuit breaker per host (breaker.ts): after a host-level failure the host is not asked again this session.
  */
 export interface SessionOptions {
   allowHosts: string[];
@@ -24,7 +26,9 @@ export interface SessionOptions {
   concurrency?: number;
   retries?: number;
   backoffMs?: number;
+  /** Deprecated alias of deadlines.totalMs. */
   timeoutMs?: number;
+  deadlines?: Partial<Deadlines>;
   maxBytes?: number;
   auth?: Auth;
   userAgent?: string;
@@ -63,6 +67,7 @@ export class HttpSession {
   private readonly limit: ReturnType<typeof pLimit>;
   private readonly cache: HttpCache | undefined;
   private readonly counters: SessionStats = { requests: 0, cacheHits: 0, notModified: 0 };
+  private readonly breaker = new CircuitBreaker();
 
   constructor(options: SessionOptions) {
     this.options = options;
@@ -72,6 +77,11 @@ export class HttpSession {
 
   stats(): SessionStats {
     return { ...this.counters };
+  }
+
+  /** Hosts found unreachable this session, with the first cause and how many calls were not made because of it. */
+  unreachable(): OpenCircuit[] {
+    return this.breaker.openCircuits();
   }
 
   authorizationFor(url: string): string | undefined {
@@ -112,8 +122,10 @@ export class HttpSession {
         ...(this.options.retries !== undefined ? { retries: this.options.retries } : {}),
         ...(this.options.backoffMs !== undefined ? { backoffMs: this.options.backoffMs } : {}),
         ...(this.options.timeoutMs !== undefined ? { timeoutMs: this.options.timeoutMs } : {}),
+        ...(this.options.deadlines ? { deadlines: this.options.deadlines } : {}),
         ...(this.options.maxBytes !== undefined ? { maxBytes: this.options.maxBytes } : {}),
         onAttempt: () => this.counters.requests++,
+        breaker: this.breaker,
       }),
     );
     if (res.status === 304 && entry) {

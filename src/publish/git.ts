@@ -22,8 +22,16 @@ export function git(cwd: string, args: string[], input?: string): string {
     }).trim();
   } catch (e) {
     const err = e as { stderr?: string; message: string };
-    throw new GitError(`git ${args[0]}: ${(err.stderr || err.message).trim().split('\n').slice(-3).join(' ')}`);
+    throw new GitError(`git ${args.find((a) => !a.startsWith('-') && !a.includes('=')) ?? args[0]}: ${gitMessage(err.stderr || err.message)}`);
   }
+}
+
+/** git's own first line (the cause; later lines are consequences), and its first fatal/error line when that is another. */
+export function gitMessage(stderr: string): string {
+  const lines = stderr.split('\n').map((l) => l.trim()).filter(Boolean);
+  const first = lines[0] ?? 'failed';
+  const error = lines.find((l) => /^(fatal|error):/.test(l));
+  return error && error !== first ? `${first} (${error})` : first;
 }
 
 export function isGitRepo(root: string): boolean {
@@ -96,6 +104,19 @@ export function branchCommit(root: string, branch: string): string | undefined {
 /** Tree of a commit, to tell whether a re-run produced the same content. */
 export function treeOf(root: string, commit: string): string {
   return git(root, ['rev-parse', `${commit}^{tree}`]);
+}
+
+/**
+ * Before any work: the remote exists and answers (`git ls-remote`, which also proves the credentials for it), so a
+ * run does not build every branch and then fail at the first push. Throws GitError with git's own first line.
+ */
+export function checkRemote(root: string, remote: string): void {
+  try {
+    git(root, ['remote', 'get-url', remote]);
+  } catch {
+    throw new GitError(`git remote: no remote named "${remote}" in ${root} (git remote -v lists them; --remote picks one)`);
+  }
+  git(root, ['ls-remote', '--heads', '-q', remote]);
 }
 
 export function push(root: string, remote: string, branch: string): void {

@@ -38,6 +38,43 @@ function client(t: PrTarget): Octokit {
   return new Octokit({ baseUrl: t.api.replace(/\/+$/, ''), ...(t.token ? { auth: t.token } : {}), userAgent: 'depwarden', request: { fetch: guarded }, log: { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} } });
 }
 
+/** A GitHub refusal or failure, as one line naming the API host and the status (never the token). */
+export class GitHubApiError extends Error {
+  readonly status?: number;
+  constructor(message: string, status?: number) {
+    super(message);
+    this.name = 'GitHubApiError';
+    if (status !== undefined) this.status = status;
+  }
+}
+
+function apiError(t: PrTarget, e: unknown, what = ''): GitHubApiError {
+  const err = e as { status?: number; message: string; cause?: { cause?: { code?: string; message?: string } } };
+  // Octokit reports a transport failure as status 500 "fetch failed": its cause says what happened.
+  const transport = err.cause?.cause?.code ? ` (${err.cause.cause.code}: ${err.cause.cause.message ?? ''})` : '';
+  // Octokit messages may quote the request: credentials in it are removed, the message is bounded.
+  const msg = redactSecrets(String(err.message)).replace(/(token|bearer)\s+\S+/gi, '$1 ***').slice(0, 300);
+  return new GitHubApiError(`GitHub API ${redact(t.api)}: ${what}${err.status && !transport ? `HTTP ${err.status} ` : ''}${msg}${transport}`, err.status);
+}
+
+/**
+ * Before any work: a token is set, the API answers, the repository is visible with it and the token may push.
+ * Throws GitHubApiError saying which of these failed.
+ */
+export async function checkPrAccess(t: PrTarget): Promise<void> {
+  if (!t.token) throw new GitHubApiError(`GitHub API ${redact(t.api)}: GITHUB_TOKEN is not set; publishing needs a token that may push branches and open pull requests in ${t.owner}/${t.repo}`);
+  const gh = client(t);
+  let repo: { permissions?: { push?: boolean } };
+  try {
+    repo = (await gh.rest.repos.get({ owner: t.owner, repo: t.repo })).data;
+  } catch (e) {
+    const status = (e as { status?: number }).status;
+    const why = status === 401 ? 'the token was refused (expired or revoked?): ' : status === 404 ? `${t.owner}/${t.repo} is not visible with this token: ` : '';
+    throw apiError(t, e, why);
+  }
+  if (repo.permissions && repo.permissions.push === false) throw new GitHubApiError(`GitHub API ${redact(t.api)}: the token may not push to ${t.owner}/${t.repo} (no write permission)`, 403);
+}
+
 export async function openOrUpdatePr(t: PrTarget, r: PrRequest): Promise<PrResult> {
   const gh = client(t);
   try {
@@ -60,8 +97,6 @@ export async function openOrUpdatePr(t: PrTarget, r: PrRequest): Promise<PrResul
     if (r.reviewers.length) await gh.rest.pulls.requestReviewers({ owner: t.owner, repo: t.repo, pull_number: number, reviewers: r.reviewers });
     return { number, url, created };
   } catch (e) {
-    const err = e as { status?: number; message: string };
-    // Octokit messages may quote the request: credentials in it are removed, the message is bounded.
-    throw new Error(`GitHub API ${redact(t.api)}: ${err.status ? `HTTP ${err.status} ` : ''}${redactSecrets(String(err.message)).replace(/(token|bearer)\s+\S+/gi, '$1 ***').slice(0, 300)}`);
+    throw apiError(t, e);
   }
 }

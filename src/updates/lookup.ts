@@ -1,5 +1,7 @@
 import pLimit from 'p-limit';
 import type { UpdatesConfig } from '../config/sections/updates.ts';
+import { UnreachableError } from '../http/breaker.ts';
+import { HttpError } from '../http/client.ts';
 import type { OutdatedEntry, PackageReleases } from '../model/update.ts';
 import type { Candidate } from './candidates.ts';
 import { evaluateCandidate } from './outdated.ts';
@@ -20,10 +22,21 @@ export interface LookupFailure {
   message: string;
 }
 
+/** A registry host that could not be reached this run: reported once, with the lookups it left undone. */
+export interface UnreachableHost {
+  host: string;
+  /** The first failure (URL redacted), after its retries. */
+  cause: string;
+  /** Candidates (service, file, dependency) whose lookup failed because of it. */
+  lookups: number;
+}
+
 export interface OutdatedReport {
   entries: OutdatedEntry[];
   /** Lookups that failed after their retries: reported, never read as "up to date". */
   failures: LookupFailure[];
+  /** Hosts the circuit breaker closed (DNS, refused, TLS, deadlines): their lookups are counted here, not in failures. */
+  unreachable: UnreachableHost[];
   /** Releases by candidate key, for planning and PR bodies. */
   releases: Map<string, PackageReleases>;
 }
@@ -53,6 +66,7 @@ export async function computeOutdated(candidates: Candidate[], lookup: ReleaseLo
   };
   const entries: OutdatedEntry[] = [];
   const failures: LookupFailure[] = [];
+  const down = new Map<string, UnreachableHost>();
   const releases = new Map<string, PackageReleases>();
   await Promise.all(
     candidates.map(async (c) => {
@@ -62,13 +76,26 @@ export async function computeOutdated(candidates: Candidate[], lookup: ReleaseLo
         const cand = withActionVersion(c, rel);
         entries.push(await evaluateCandidate(cand, rel, cfg, now, digestOf));
       } catch (e) {
-        failures.push({ service: c.service, file: c.file, name: c.displayName, message: (e as Error).message });
+        const host = hostFailure(e);
+        if (host) {
+          const h = down.get(host.host) ?? { ...host, lookups: 0 };
+          h.lookups++;
+          down.set(host.host, h);
+        } else failures.push({ service: c.service, file: c.file, name: c.displayName, message: (e as Error).message });
       }
     }),
   );
   entries.sort((a, b) => cmp(a.service, b.service) || cmp(a.file, b.file) || cmp(a.name, b.name) || a.span.line - b.span.line);
   failures.sort((a, b) => cmp(a.service, b.service) || cmp(a.file, b.file) || cmp(a.name, b.name));
-  return { entries, failures, releases };
+  const unreachable = [...down.values()].sort((a, b) => cmp(a.host, b.host));
+  return { entries, failures, unreachable, releases };
+}
+
+/** A host-level failure (the one that opened the circuit, or a call it refused) names the host and the first cause. */
+function hostFailure(e: unknown): { host: string; cause: string } | undefined {
+  if (e instanceof UnreachableError) return { host: e.host!, cause: e.first.message };
+  if (e instanceof HttpError && e.hostLevel && e.host) return { host: e.host, cause: e.message };
+  return undefined;
 }
 
 const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);

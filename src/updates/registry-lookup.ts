@@ -1,4 +1,5 @@
 import type { Config } from '../config/schema.ts';
+import { httpOptions } from '../config/sections/http.ts';
 import { createDatasources, type Datasources, type PypiIndex } from '../datasources/index.ts';
 import type { PackageReleases } from '../model/update.ts';
 import type { Candidate } from './candidates.ts';
@@ -32,6 +33,7 @@ export interface LookupOptions {
 export function registryLookup(config: Config, opts: LookupOptions = {}): { lookup: ReleaseLookup; datasources: Datasources } {
   const cfg = config.updates;
   const ds = createDatasources({
+    ...httpOptions(config.http),
     allowHosts: [...new Set([...registryHosts(cfg), ...(opts.extraHosts ?? [])])],
     ...(opts.cacheDir ? { cacheDir: opts.cacheDir } : {}),
     maxAgeSeconds: cfg.cache.maxAgeMinutes * 60,

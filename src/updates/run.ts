@@ -10,7 +10,8 @@ import { openOrUpdatePr, type PrResult, type PrTarget } from '../publish/github-
 import { changelogEntry, commitMessage, renderPrBody, reviewersFor, type Impact } from '../publish/pr-body.ts';
 import { writeFileAtomic } from '../edit/atomic-write.ts';
 import { type ApplyContext, applyChange } from './apply.ts';
-import { collectCandidates } from './candidates.ts';
+import { type Candidate, collectCandidates } from './candidates.ts';
+import { effectivePolicy } from './policy.ts';
 import { computeOutdated, type OutdatedReport, type ReleaseLookup } from './lookup.ts';
 import { type Plan, type PlannedChange, planUpdates, type SecurityFix } from './plan.ts';
 
@@ -59,7 +60,8 @@ export interface RunResult {
 }
 
 export async function runUpdate(o: RunOptions): Promise<RunResult> {
-  const candidates = collectCandidates(o.inv);
+  // `--only X` asks the registries only about what change X can contain.
+  const candidates = o.only?.length ? candidatesFor(o.only, collectCandidates(o.inv), o.config) : collectCandidates(o.inv);
   const outdated = await computeOutdated(candidates, o.lookup, o.config.updates, o.now);
   const spanKey = (e: OutdatedEntry): string => `${e.span.file}:${e.span.start ?? e.span.line}`;
   const entries = new Map(outdated.entries.map((e) => [spanKey(e), e]));
@@ -74,6 +76,41 @@ export async function runUpdate(o: RunOptions): Promise<RunResult> {
   const base = headCommit(o.root);
   for (const change of selected) outcomes.push(await publishChange(o, change, base, outdated));
   return { outdated, plan, outcomes };
+}
+
+const slug = (s: string): string =>
+  s
+    .toLowerCase()
+    .replace(/^docker\.io\/(library\/)?/, '')
+    .replace(/[^a-z0-9._-]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 80);
+
+/**
+ * The candidates that could end up in one of the changes named by `slugs` (plan.ts names them: `security-<name>-`,
+ * `major-<name>-`, `<service>-non-major`, `<name>-<version>`, `<service>-<name>-<version>-<hash>`, `group-<group>`).
+ * A superset, since versions are not known before the lookup: the plan then keeps the exact slugs.
+ */
+export function candidatesFor(slugs: string[], candidates: Candidate[], config: Config): Candidate[] {
+  return candidates.filter((c) => {
+    const n = slug(c.name);
+    const s = slug(c.service);
+    // Any rule with a group that matches the candidate whatever its update type.
+    const groups = new Set(
+      config.updates.rules
+        .filter(({ updateTypes: _types, ...r }) => r.group && effectivePolicy({ ...config.updates, rules: [r] }, c).group)
+        .map((r) => `group-${slug(r.group!)}`),
+    );
+    return slugs.some(
+      (x) =>
+        x.startsWith(`security-${n}-`) ||
+        x.startsWith(`major-${n}-`) ||
+        x === `${s}-non-major` ||
+        x.startsWith(`${n}-`) ||
+        x.startsWith(`${s}-${n}-`) ||
+        groups.has(x),
+    );
+  });
 }
 
 async function publishChange(o: RunOptions, change: PlannedChange, base: string, outdated: OutdatedReport): Promise<ChangeOutcome> {

@@ -49,15 +49,17 @@ describe('applying a change', () => {
 });
 
 describe('update command preconditions', () => {
-  it('a folder that is not a git repository, or one without a commit, is a usage error (exit 2), and --dry-run still plans', async () => {
+  it('a folder that is not a git repository, or one without a commit, is a git error (exit 6), and --dry-run still plans', async () => {
     const { runCli } = await import('../helpers/run-cli.ts');
     const { execFileSync } = await import('node:child_process');
     const dir = writeTree({ 'svc/Dockerfile': 'FROM scratch\n' });
     const r = await runCli(['update', dir]);
-    assert.equal(r.code, 2);
-    assert.match(r.stderr, /is not a git repository: update branches need git/);
+    assert.equal(r.code, 6);
+    assert.match(r.stderr, /is not a git repository — update branches need git/);
     execFileSync('git', ['-C', dir, 'init', '-q']);
-    assert.match((await runCli(['update', dir])).stderr, /has no commit yet/);
+    const empty = await runCli(['update', dir]);
+    assert.equal(empty.code, 6);
+    assert.match(empty.stderr, /has no commit yet/);
     const badCron = writeTree({ 'depwarden.yaml': 'updates:\n  schedule: "every monday"\n' });
     const cron = await runCli(['update', badCron, '--dry-run']);
     assert.equal(cron.code, 2);

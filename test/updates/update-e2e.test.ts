@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { execFile, execFileSync } from 'node:child_process';
 import { promisify } from 'node:util';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -62,6 +62,8 @@ describe('depwarden update end to end', { timeout: 600_000 }, () => {
     github = await startStandIn((req) => {
       if (req.url.startsWith('/repos/actions/checkout/tags')) return { body: [{ name: 'v4.2.2', commit: { sha: SHA_NEW } }, { name: 'v4.1.0', commit: { sha: SHA_OLD } }] };
       if (req.url.startsWith('/repos/actions/checkout/releases')) return { body: [{ tag_name: 'v4.2.2', published_at: '2026-10-01T00:00:00Z', body: 'Fix a path bug <script>', html_url: 'https://github.com/actions/checkout/releases/tag/v4.2.2', draft: false, prerelease: false }] };
+      // The publish pre-check: the repository is visible with the token, which may push.
+      if (req.url === '/repos/acme/fleet') return { body: { full_name: 'acme/fleet', permissions: { push: true } } };
       if (req.url.startsWith('/repos/acme/fleet/pulls?')) {
         const head = decodeURIComponent(/head=([^&]+)/.exec(req.url)?.[1] ?? '').replace(/^acme:/, '');
         const n = open.get(head);
@@ -209,8 +211,15 @@ describe('depwarden update end to end', { timeout: 600_000 }, () => {
 
   it('a push that fails is reported with what was written locally', async () => {
     const slug = [...open.keys()][0]!.replace('depwarden/', '');
-    const r = await runCli(['update', repo, '--publish', 'github', '--github-repo', 'acme/fleet', '--force', '--remote', 'nowhere', '--only', slug], { env: env() });
-    assert.equal(r.code, 1);
+    // A remote that answers (the pre-check passes) but refuses every push.
+    const refusing = mkdtempSync(path.join(tmpdir(), 'dw-e2e-refusing-'));
+    git(refusing, 'init', '-q', '--bare', '-b', 'main');
+    writeFileSync(path.join(refusing, 'hooks', 'pre-receive'), '#!/bin/sh\necho "pushes are closed" >&2\nexit 1\n', { mode: 0o755 });
+    if (!git(repo, 'remote').split('\n').includes('refusing')) git(repo, 'remote', 'add', 'refusing', refusing);
+    const r = await runCli(['update', repo, '--publish', 'github', '--github-repo', 'acme/fleet', '--force', '--remote', 'refusing', '--only', slug], { env: env() });
+    assert.equal(r.code, 1, r.stderr);
+    // git's own first line (the hook's reason) is kept, with its error line.
+    assert.match(r.stderr, new RegExp(`${slug}: FAILED: git push: remote: pushes are closed \\(error: failed to push some refs`));
     assert.match(r.stderr, new RegExp(`${slug}: FAILED: git push: .*\\(the branch depwarden/${slug} and \\.depwarden/updates/${slug}\\.md were written locally; publishing it failed, re-run to retry\\)`));
   });
 

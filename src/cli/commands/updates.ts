@@ -39,7 +39,8 @@ export const register: RegisterCommand = (program, ctx, result) => {
       const { isOutdated } = await import('../../updates/outdated.ts');
       const { lookup } = await lookupFor(ctx, root, config, inv, Boolean(o.offline));
       const report = await computeOutdated(collectCandidates(inv), lookup, config.updates, sourceDate(ctx.env));
-      const view = { checked: report.entries.length + report.failures.length, entries: o.all ? report.entries : report.entries.filter((e) => isOutdated(e) || e.currentYanked || e.currentDeprecated), failures: report.failures };
+      const down = report.unreachable.reduce((n, h) => n + h.lookups, 0);
+      const view = { checked: report.entries.length + report.failures.length + down, entries: o.all ? report.entries : report.entries.filter((e) => isOutdated(e) || e.currentYanked || e.currentDeprecated), failures: report.failures, unreachable: report.unreachable };
       let text: string;
       if (o.format === 'sarif') {
         const { outdatedFindings } = await import('../../updates/rules.ts');
@@ -53,8 +54,10 @@ export const register: RegisterCommand = (program, ctx, result) => {
       }
       if (o.output) writeAtomic(path.resolve(ctx.cwd, o.output), text);
       else ctx.stdout(text);
-      // A lookup that failed means the answer is incomplete: say so in the exit code too.
-      result.code = report.failures.length ? EXIT.findings : EXIT.ok;
+      // A lookup that failed means the answer is incomplete: say so in the exit code too (a host that could not be
+      // reached at all is the network's failure: one line per host, exit 5).
+      reportUnreachable(ctx, report.unreachable);
+      result.code = report.unreachable.length ? EXIT.network : report.failures.length ? EXIT.findings : EXIT.ok;
     });
 
   program
@@ -78,11 +81,11 @@ export const register: RegisterCommand = (program, ctx, result) => {
       const root = repoPath(ctx.cwd, p);
       if (!o.dryRun) {
         const { headCommit, isGitRepo } = await import('../../publish/git.ts');
-        if (!isGitRepo(root)) throw new UserError(`${root} is not a git repository: update branches need git (--dry-run shows the plan without it)`);
+        if (!isGitRepo(root)) throw new UserError(`git: ${root} is not a git repository — update branches need git (--dry-run shows the plan without it)`, EXIT.git);
         try {
           headCommit(root);
         } catch {
-          throw new UserError(`${root} has no commit yet: update branches start from HEAD`);
+          throw new UserError(`git: ${root} has no commit yet — update branches start from HEAD: make a first commit`, EXIT.git);
         }
       }
       const { config } = await loadConfig(root);
@@ -90,14 +93,17 @@ export const register: RegisterCommand = (program, ctx, result) => {
       if (scheduleError) throw new UserError(`updates.schedule "${config.updates.schedule}" in depwarden.yaml is not a cron expression: ${scheduleError}`);
       const inv = await inventoryOf(root, config);
       const now = sourceDate(ctx.env);
-      const { lookup, datasources } = await lookupFor(ctx, root, config, inv, Boolean(o.offline));
       let github: (import('../../publish/github-pr.ts').PrTarget & { remote: string; base: string }) | undefined;
       if (o.publish === 'github') {
         const slug = o.githubRepo ?? ctx.env.GITHUB_REPOSITORY;
         if (!slug || !/^[^/\s]+\/[^/\s]+$/.test(slug)) throw new UserError('--publish github needs --github-repo owner/repo (or GITHUB_REPOSITORY)');
         const [owner, repo] = slug.split('/') as [string, string];
         github = { api: config.updates.registries.github, owner, repo, ...(ctx.env.GITHUB_TOKEN ? { token: ctx.env.GITHUB_TOKEN } : {}), remote: o.remote, base: o.base };
+        // Before any lookup or branch: the remote answers and the token may open pull requests.
+        (await import('../../publish/git.ts')).checkRemote(root, o.remote);
+        await (await import('../../publish/github-pr.ts')).checkPrAccess(github);
       }
+      const { lookup, datasources } = await lookupFor(ctx, root, config, inv, Boolean(o.offline));
       const security = await securityFixes(ctx, inv, config, now);
       const governance = await import('../../updates/governance-link.ts');
       const store = o.dryRun ? undefined : await (await import('../../store/store.ts')).openRepositoryStore(root, ctx.env);
@@ -128,12 +134,18 @@ export const register: RegisterCommand = (program, ctx, result) => {
         });
         const { renderPlan } = await import('../../report/plan.ts');
         ctx.stdout(renderPlan(r, config, o.dryRun ? 'dry-run' : 'applied'));
-        result.code = r.outcomes.some((x) => x.status === 'failed') || r.outdated.failures.length ? EXIT.findings : EXIT.ok;
+        reportUnreachable(ctx, r.outdated.unreachable);
+        result.code = r.outdated.unreachable.length ? EXIT.network : r.outcomes.some((x) => x.status === 'failed') || r.outdated.failures.length ? EXIT.findings : EXIT.ok;
       } finally {
         await store?.close();
       }
     });
 };
+
+/** One stderr line per registry host that could not be reached, with the lookups it left undone. */
+function reportUnreachable(ctx: CliContext, hosts: import('../../updates/lookup.ts').UnreachableHost[]): void {
+  for (const h of hosts) ctx.stderr(`depwarden: network: ${h.host} could not be reached: ${h.lookups} lookup${h.lookups === 1 ? '' : 's'} not done; first failure: ${h.cause} — check the network, proxy and updates.registries in depwarden.yaml (--offline answers from the cache)\n`);
+}
 
 /** Security fixes from the audit, when an advisory database exists (else said plainly on stderr). */
 async function securityFixes(ctx: CliContext, inv: Inventory, config: Config, now: Date): Promise<SecurityFix[]> {

@@ -52,6 +52,7 @@ export const register: RegisterCommand = (program, ctx, result) => {
           dbDir: dir,
           base: opts.source ?? config.vulns.source,
           ecosystems: opts.ecosystem ?? config.vulns.ecosystems,
+          http: (await import('../../config/sections/http.ts')).httpOptions(config.http),
           log: (l) => ctx.stderr(`${l}\n`),
           progress: (_label, n, total) => {
             if (!bar || !total) return;
@@ -65,7 +66,8 @@ export const register: RegisterCommand = (program, ctx, result) => {
       } catch (e) {
         bar?.stop();
         const old = AdvisoryDb.open(dir);
-        throw new UserError(`sync failed: ${e instanceof Error ? e.message : String(e)}\n${old ? `the previous database (built ${old.meta.builtAt}) is unchanged and still used` : 'no database was written'}`);
+        const network = e instanceof (await import('../../http/client.ts')).HttpError;
+        throw new UserError(`${network ? 'network: ' : ''}sync failed: ${e instanceof Error ? e.message : String(e)}\n${old ? `the previous database (built ${old.meta.builtAt}) is unchanged and still used` : 'no database was written'}`, network ? EXIT.network : EXIT.usage);
       }
     });
   db.command('import')
