@@ -1,4 +1,5 @@
 import pLimit from 'p-limit';
+import { IndexSelectionError } from '../datasources/errors.ts';
 import type { UpdatesConfig } from '../config/sections/updates.ts';
 import type { OutdatedEntry, PackageReleases } from '../model/update.ts';
 import type { Candidate } from './candidates.ts';
@@ -18,6 +19,9 @@ export interface LookupFailure {
   file: string;
   name: string;
   message: string;
+  /** Set when the lookup answered but its answer must not be used (DW405/DW406, IndexSelectionError); else DW404. */
+  ruleId?: 'DW405' | 'DW406';
+  severity?: 'critical' | 'high';
 }
 
 export interface OutdatedReport {
@@ -62,7 +66,8 @@ export async function computeOutdated(candidates: Candidate[], lookup: ReleaseLo
         const cand = withActionVersion(c, rel);
         entries.push(await evaluateCandidate(cand, rel, cfg, now, digestOf));
       } catch (e) {
-        failures.push({ service: c.service, file: c.file, name: c.displayName, message: (e as Error).message });
+        const sel = e instanceof IndexSelectionError ? { ruleId: e.ruleId, severity: e.severity } : {};
+        failures.push({ service: c.service, file: c.file, name: c.displayName, message: (e as Error).message, ...sel });
       }
     }),
   );
