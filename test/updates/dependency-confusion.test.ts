@@ -32,12 +32,17 @@ describe('dependency confusion (issue 20.2)', { timeout: 300_000 }, () => {
         { name: 'acme-internal-auth', version: '1.0.0' },
         { name: 'acme-internal-auth', version: '1.1.0' },
       ],
+      npm: [
+        { name: '@acme/auth', version: '1.0.0' },
+        { name: '@acme/auth', version: '1.1.0' },
+      ],
     });
     // The public registry: PyPI's JSON API and an npm registry, with the attacker's uploads.
     const file = (name: string, v: string, c: string) => [{ filename: `${name.replace(/-/g, '_')}-${v}-py3-none-any.whl`, url: `https://files.example/${name}-${v}.whl`, digests: { sha256: EVIL(c) }, upload_time_iso_8601: '2026-01-01T00:00:00Z' }];
     pub = await startStandIn((req) => {
       const m = /^\/pypi\/([^/]+)\/json$/.exec(req.url);
       if (m && (m[1] === 'acme-internal-auth' || m[1] === 'acme-gone')) return { body: { info: { name: m[1], version: '99.0.0' }, releases: { '1.0.0': file(m[1], '1.0.0', 'e'), '99.0.0': file(m[1], '99.0.0', 'f') } } };
+      if (req.url === '/npm/@acme%2fauth') return { body: { name: '@acme/auth', 'dist-tags': { latest: '99.0.0' }, versions: { '99.0.0': { dist: { tarball: 'https://x/auth-99.0.0.tgz', shasum: 'c'.repeat(40) } } }, time: { '99.0.0': '2026-01-02T00:00:00Z' } } };
       if (req.url === '/npm/acme-npm-internal')
         return {
           body: {
@@ -106,6 +111,21 @@ describe('dependency confusion (issue 20.2)', { timeout: 300_000 }, () => {
     assert.deepEqual(rows.map((e) => [e.name, e.current, e.allowed, e.latest]), [['acme-internal-auth', '1.0.0', '1.1.0', '1.1.0']]);
     const d = await runCli(['update', repo, '--dry-run', '--force'], { env: env() });
     assert.doesNotMatch(d.stdout, /99\.0\.0/);
+  });
+
+  it('npm: the .npmrc next to package.json routes a scope to the private registry (not the repository root\'s, not the public one)', async () => {
+    const dist = priv.npmDist('@acme/auth', '1.0.0');
+    const repo = writeTree({
+      'depwarden.yaml': config(),
+      'web/.npmrc': `@acme:registry=${priv.npmUrl}\n`,
+      'web/package.json': JSON.stringify({ name: 'web', version: '1.0.0', dependencies: { '@acme/auth': '1.0.0' } }),
+      'web/package-lock.json': JSON.stringify({ name: 'web', lockfileVersion: 3, packages: { '': { dependencies: { '@acme/auth': '1.0.0' } }, 'node_modules/@acme/auth': { version: '1.0.0', resolved: dist.tarball, integrity: dist.integrity } } }),
+    });
+    const before = pub.requests.length;
+    const o = await runCli(['outdated', repo, '--format', 'json'], { env: env() });
+    assert.equal(o.code, 0, o.stderr + o.stdout);
+    assert.deepEqual((JSON.parse(o.stdout) as { entries: { name: string; allowed?: string }[] }).entries.map((e) => [e.name, e.allowed]), [['@acme/auth', '1.1.0']]);
+    assert.equal(pub.requests.length, before, 'the public registry is not asked');
   });
 
   it('a package the lock says came from a private index, found only on the public registry, is a critical DW405 finding and never an update', async () => {
