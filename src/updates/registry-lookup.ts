@@ -49,6 +49,8 @@ function readIf(file: string): string | undefined {
   }
 }
 
+const npmProjectDir = (file: string): string => path.posix.dirname(file);
+
 /** The user's .npmrc (the project's are read per package directory). */
 function userNpmrc(env: NodeJS.ProcessEnv): string[] {
   return loadAuthFiles(env, undefined).npmrcTexts;
@@ -68,12 +70,9 @@ export function declaredIndexHosts(inv: Inventory, base: PipIndexSettings, env: 
   for (const [file, f] of inv.files) {
     if (f.kind === 'pyproject') f.sources.forEach((s) => add(s.url));
     if (f.kind === 'requirements') f.options.filter((o) => isIndexOption(o.name)).forEach((o) => add(o.value));
-    if (f.kind === 'package-json') {
-      for (let dir = path.posix.dirname(file); ; dir = path.posix.dirname(dir)) {
-        const text = readIf(path.join(inv.root, dir, '.npmrc'));
-        if (text) npmrcRegistries(text, env).forEach(add);
-        if (dir === '.' || dir === '/' || dir === '') break;
-      }
+    if (f.kind === 'package-json' || f.kind === 'package-lock') {
+      const text = readIf(path.join(inv.root, npmProjectDir(file), '.npmrc'));
+      if (text) npmrcRegistries(text, env).forEach(add);
     }
   }
   for (const t of userNpmrc(env)) npmrcRegistries(t, env).forEach(add);
@@ -103,13 +102,9 @@ export function registryLookup(config: Config, opts: LookupOptions = {}): { look
   const root = opts.inventory?.root ?? opts.projectDir;
   const npmrcFor = (c: Candidate): string[] | undefined => {
     if (!root) return undefined;
-    // npm reads the .npmrc of the project it runs in, then the user's: the nearest one from the package's
-    // directory up to the repository root (a workspace member's project is the workspace root).
-    let own: string | undefined;
-    for (let dir = path.posix.dirname(c.file); own === undefined; dir = path.posix.dirname(dir)) {
-      own = readIf(path.join(root, dir, '.npmrc'));
-      if (dir === '.' || dir === '/' || dir === '') break;
-    }
+    // npm reads the .npmrc of the project it runs in (where the lock is, a workspace's root; else the
+    // package.json's directory), then the user's. Not a parent's: npm would not read it there either.
+    const own = readIf(path.join(root, npmProjectDir(c.unit?.lock ?? c.file), '.npmrc'));
     return [...(own !== undefined ? [own] : []), ...userNpmrc(env)];
   };
   const lookup: ReleaseLookup = {
