@@ -12,6 +12,8 @@ import { evaluateCandidate } from './outdated.ts';
 export interface ReleaseLookup {
   releases(c: Candidate): Promise<PackageReleases>;
   digest(c: Candidate, tag: string): Promise<string | undefined>;
+  /** Where `releases(c)` looks (indexes, registry, locked source): candidates with equal keys and names share one lookup. */
+  routeKey?(c: Candidate): string;
 }
 
 export interface LookupFailure {
@@ -37,7 +39,10 @@ export async function computeOutdated(candidates: Candidate[], lookup: ReleaseLo
   // One registry question per package, however many services declare it.
   const byName = new Map<string, Promise<PackageReleases>>();
   const ask = (c: Candidate): Promise<PackageReleases> => {
-    const k = `${c.ecosystem}\0${c.name}\0${(c.sources ?? []).map((s) => `${s.name}=${s.url}:${s.priority}`).join(',')}\0${c.dependency?.sourceName ?? ''}`;
+    // Everything that decides where a package is looked up is part of the key: the same name behind other
+    // indexes (another requirements file's --index-url, another lock's source, another .npmrc) is another package.
+    const where = lookup.routeKey?.(c) ?? JSON.stringify([c.sources?.map((s) => [s.name, s.url, s.priority]), c.pipOptions, c.locked && (c.locked.url ?? 'PyPI')]);
+    const k = `${c.ecosystem}\0${c.name}\0${where}\0${c.dependency?.sourceName ?? ''}`;
     let p = byName.get(k);
     if (!p) {
       p = limit(() => lookup.releases(c));

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../config/schema.ts';
-import { createDatasources, type Datasources, IndexSelectionError, type PypiIndex } from '../datasources/index.ts';
+import { createDatasources, type Datasources, IndexSelectionError, npmRegistryFor, type PypiIndex } from '../datasources/index.ts';
 import { lockedElsewhere, npmrcRegistries } from '../datasources/npm.ts';
 import { applyRequirementsOptions, isIndexOption, loadPipConfTexts, pipBaseSettings, type PipIndexSettings, pipIndexes } from '../datasources/python-indexes.ts';
 import { loadAuthFiles } from '../http/auth.ts';
@@ -108,6 +108,15 @@ export function registryLookup(config: Config, opts: LookupOptions = {}): { look
     return [...(own !== undefined ? [own] : []), ...userNpmrc(env)];
   };
   const lookup: ReleaseLookup = {
+    routeKey(c: Candidate): string {
+      const locked = c.locked && (c.locked.url ?? 'PyPI');
+      if (c.ecosystem === 'npm') {
+        const texts = npmrcFor(c);
+        return JSON.stringify([npmRegistryFor(c.dependency?.name ?? c.name, texts ?? [], env, cfg.registries.npm).registry, texts === undefined, c.locked?.url && URL.canParse(c.locked.url) && new URL(c.locked.url).host]);
+      }
+      if (c.ecosystem === 'PyPI' && c.pipOptions) return JSON.stringify(pipIndexes(applyRequirementsOptions(pipBase, c.pipOptions), cfg.registries.pypi));
+      return JSON.stringify([c.sources?.map((s) => [s.name, s.url, s.priority]), locked]);
+    },
     async releases(c: Candidate): Promise<PackageReleases> {
       switch (c.ecosystem) {
         case 'PyPI': {

@@ -90,6 +90,25 @@ describe('dependency confusion (issue 20.2)', { timeout: 300_000 }, () => {
     assert.doesNotMatch(text, new RegExp(EVIL('e') + '|' + EVIL('f')));
   });
 
+  it('each requirements file is looked up behind its own indexes, even for one package name; credentials in an index URL are never shown', async () => {
+    const withCreds = priv.simpleUrl.replace('http://', 'http://deploy:s3cret-token@');
+    const repo = writeTree({
+      'depwarden.yaml': config(),
+      'a/requirements.txt': `--index-url ${withCreds}\nacme-internal-auth==1.0.0\n`,
+      // Another service that declares no index: PyPI is what it asked for, and what it gets.
+      'b/requirements.txt': `acme-internal-auth==1.0.0\n`,
+      // An extra private index next to PyPI: both publish the name with no file in common. pip would merge them.
+      'c/requirements.txt': `--extra-index-url ${priv.simpleUrl}\nacme-internal-auth==1.0.0\n`,
+    });
+    const o = await runCli(['outdated', repo, '--format', 'json'], { env: env() });
+    assert.doesNotMatch(o.stdout + o.stderr, /s3cret-token/);
+    const out = JSON.parse(o.stdout) as { entries: { service: string; allowed?: string }[]; failures: { service: string; ruleId?: string; severity?: string; message: string }[] };
+    assert.deepEqual(out.entries.map((e) => [e.service, e.allowed]), [['a', '1.1.0'], ['b', '99.0.0']]);
+    assert.deepEqual(out.failures.map((f) => [f.service, f.ruleId, f.severity]), [['c', 'DW406', 'high']]);
+    assert.match(out.failures[0]!.message, /published on extra-index-url 1 .* and PyPI .* with no file in common/);
+    assert.equal(o.code, 1);
+  });
+
   it('PIP_INDEX_URL in the environment is honoured for a requirements file that names no index', async () => {
     const repo = writeTree({ 'depwarden.yaml': config(), 'svc/requirements.txt': `acme-internal-auth==1.0.0\n` });
     const before = pub.requests.length;
