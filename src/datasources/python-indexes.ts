@@ -111,12 +111,21 @@ export function isIndexOption(name: string): boolean {
   return ['--index-url', '--extra-index-url', '--no-index', '--find-links'].includes(OPTION_ALIASES[name] ?? name);
 }
 
-/** A requirements file's option lines applied to the base, as pip does. */
-export function applyRequirementsOptions(base: PipIndexSettings, options: PipOptionLine[]): PipIndexSettings {
+/**
+ * pip expands `${NAME}` (upper-case letters, digits, "_") in requirements files from the environment, which is how
+ * index credentials stay out of the file (`--index-url https://${PIP_USER}:${PIP_TOKEN}@host/simple`); an unset
+ * variable is left as written, as pip leaves it.
+ */
+export function expandPipVars(value: string, env: NodeJS.ProcessEnv): string {
+  return value.replace(/\$\{([A-Z0-9_]+)\}/g, (whole, name: string) => env[name] ?? whole);
+}
+
+/** A requirements file's option lines applied to the base, as pip does (values expanded from `env`). */
+export function applyRequirementsOptions(base: PipIndexSettings, options: PipOptionLine[], env: NodeJS.ProcessEnv = {}): PipIndexSettings {
   const s: PipIndexSettings = { ...base, extraIndexUrls: [...base.extraIndexUrls], findLinks: [...base.findLinks] };
   for (const o of options) {
     const name = OPTION_ALIASES[o.name] ?? o.name;
-    const value = o.value?.trim();
+    const value = o.value === undefined ? undefined : expandPipVars(o.value.trim(), env);
     if (name === '--index-url' && value) {
       s.indexUrl = value;
       s.extraIndexUrls = [];

@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { Config } from '../config/schema.ts';
 import { createDatasources, type Datasources, IndexSelectionError, npmRegistryFor, type PypiIndex } from '../datasources/index.ts';
 import { lockedElsewhere, npmrcRegistries } from '../datasources/npm.ts';
-import { applyRequirementsOptions, isIndexOption, loadPipConfTexts, pipBaseSettings, type PipIndexSettings, pipIndexes } from '../datasources/python-indexes.ts';
+import { applyRequirementsOptions, expandPipVars, isIndexOption, loadPipConfTexts, pipBaseSettings, type PipIndexSettings, pipIndexes } from '../datasources/python-indexes.ts';
 import { loadAuthFiles } from '../http/auth.ts';
 import { redact } from '../http/client.ts';
 import type { Inventory } from '../model/inventory.ts';
@@ -69,7 +69,7 @@ export function declaredIndexHosts(inv: Inventory, base: PipIndexSettings, env: 
   if (pythonSeen) [base.indexUrl, ...base.extraIndexUrls, ...base.findLinks].forEach(add);
   for (const [file, f] of inv.files) {
     if (f.kind === 'pyproject') f.sources.forEach((s) => add(s.url));
-    if (f.kind === 'requirements') f.options.filter((o) => isIndexOption(o.name)).forEach((o) => add(o.value));
+    if (f.kind === 'requirements') f.options.filter((o) => isIndexOption(o.name)).forEach((o) => add(o.value && expandPipVars(o.value, env)));
     if (f.kind === 'package-json' || f.kind === 'package-lock') {
       const text = readIf(path.join(inv.root, npmProjectDir(file), '.npmrc'));
       if (text) npmrcRegistries(text, env).forEach(add);
@@ -114,14 +114,14 @@ export function registryLookup(config: Config, opts: LookupOptions = {}): { look
         const texts = npmrcFor(c);
         return JSON.stringify([npmRegistryFor(c.dependency?.name ?? c.name, texts ?? [], env, cfg.registries.npm).registry, texts === undefined, c.locked?.url && URL.canParse(c.locked.url) && new URL(c.locked.url).host]);
       }
-      if (c.ecosystem === 'PyPI' && c.pipOptions) return JSON.stringify(pipIndexes(applyRequirementsOptions(pipBase, c.pipOptions), cfg.registries.pypi));
+      if (c.ecosystem === 'PyPI' && c.pipOptions) return JSON.stringify(pipIndexes(applyRequirementsOptions(pipBase, c.pipOptions, env), cfg.registries.pypi));
       return JSON.stringify([c.sources?.map((s) => [s.name, s.url, s.priority]), locked]);
     },
     async releases(c: Candidate): Promise<PackageReleases> {
       switch (c.ecosystem) {
         case 'PyPI': {
           if (c.pipOptions) {
-            const indexes = pipIndexes(applyRequirementsOptions(pipBase, c.pipOptions), cfg.registries.pypi);
+            const indexes = pipIndexes(applyRequirementsOptions(pipBase, c.pipOptions, env), cfg.registries.pypi);
             const bad = indexes.find((i) => !URL.canParse(i.url));
             if (bad) throw new Error(`the ${bad.name} "${redact(bad.url)}" that applies to ${c.file} is not a URL`);
             if (indexes.length === 0) throw new Error(`${c.file}: --no-index and no http(s) --find-links page: there is no index to look ${c.displayName} up in`);

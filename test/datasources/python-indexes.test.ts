@@ -41,6 +41,11 @@ describe('pip index selection', () => {
       urls(pipIndexes(applyRequirementsOptions(pipBaseSettings([], {}), [{ name: '--extra-index-url', value: 'https://priv/simple' }, { name: '-f', value: 'https://wheels.example/links/' }, { name: '--find-links', value: './wheels' }]), PYPI)),
       ['extra-index-url 1=https://priv/simple', 'PyPI=https://pypi.org/pypi(json)', 'find-links 1=https://wheels.example/links/(links)'],
     );
+    assert.deepEqual(
+      urls(pipIndexes(applyRequirementsOptions(base, [{ name: '--index-url', value: 'https://${PIP_USER}:${PIP_TOKEN}@priv/simple' }, { name: '--extra-index-url', value: 'https://${UNSET_HOST}/simple' }], { PIP_USER: 'ci', PIP_TOKEN: 't0k' }), PYPI)),
+      ['extra-index-url 1=https://${UNSET_HOST}/simple', 'index-url=https://ci:t0k@priv/simple'],
+      'pip expands ${VAR} in requirements files; an unset one stays as written',
+    );
     assert.deepEqual(urls(pipIndexes(applyRequirementsOptions(base, [{ name: '--no-index' }, { name: '--index-url', value: 'https://late/simple' }]), PYPI)), [], '--no-index wins over a later --index-url');
   });
 
