@@ -118,6 +118,18 @@ describe('dependency confusion (issue 20.2)', { timeout: 300_000 }, () => {
     assert.equal(pub.requests.length, before);
   });
 
+  it('Poetry: a primary private source (PyPI then not used) and an explicit one named by the dependency, without a lock', async () => {
+    const repo = writeTree({
+      'depwarden.yaml': config(),
+      'p/pyproject.toml': pyproject('acme-internal-auth = ">=1.0"', `\n[[tool.poetry.source]]\nname = "private"\nurl = "${priv.simpleUrl}"\npriority = "primary"\n`),
+      'e/pyproject.toml': pyproject('acme-internal-auth = { version = ">=1.0", source = "private" }', `\n[[tool.poetry.source]]\nname = "private"\nurl = "${priv.simpleUrl}"\npriority = "explicit"\n`),
+    });
+    const o = await runCli(['outdated', repo, '--format', 'json', '--all'], { env: env() });
+    assert.equal(o.code, 0, o.stderr + o.stdout);
+    const rows = (JSON.parse(o.stdout) as { entries: { service: string; latest?: string }[] }).entries;
+    assert.deepEqual(rows.map((e) => [e.service, e.latest]), [['e', '1.1.0'], ['p', '1.1.0']]);
+  });
+
   it('Poetry: a supplemental private source recorded in the lock answers for its package, not the primary PyPI', async () => {
     const repo = writeTree({
       'depwarden.yaml': config(),
