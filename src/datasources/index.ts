@@ -65,6 +65,8 @@ export interface PypiLookup {
   source?: string;
   /** The index the lock records for the package: asked alone; found only elsewhere is DW405 (IndexSelectionError). */
   locked?: LockedIndex;
+  /** The package is meant to be on several of the indexes (no DW406; the first index answers). */
+  multiIndex?: boolean;
 }
 
 export interface NpmLookup {
@@ -106,7 +108,7 @@ export function createDatasources(options: DatasourceOptions): Datasources {
   const github = new GithubApi(session, githubBase);
   const defaultIndexes = options.pypi?.indexes ?? [PYPI];
   return {
-    pypi: (name, opts = {}) => pypiReleases(session, name, opts.indexes ?? defaultIndexes, { ...(opts.source ? { source: opts.source } : {}), ...(opts.locked ? { locked: opts.locked } : {}) }),
+    pypi: (name, opts = {}) => pypiReleases(session, name, opts.indexes ?? defaultIndexes, { ...(opts.source ? { source: opts.source } : {}), ...(opts.locked ? { locked: opts.locked } : {}), ...(opts.multiIndex ? { multiIndex: true } : {}) }),
     npm: (name, opts = {}) => npmReleases(session, name, npmRegistryFor(name, opts.npmrcTexts ?? npmrcTexts, env, options.npmRegistry ?? NPM_REGISTRY)),
     ociTags: (image) => oci.tags(image),
     ociDigest: (image, tag) => oci.digest(image, tag),

@@ -302,14 +302,15 @@ async function holders(session: HttpSession, project: string, order: PypiIndex[]
  * - otherwise every default, primary and secondary source in `searchOrder` is asked; the first that publishes the
  *   project answers alone ("first index", uv's default; pip and Poetry merge, which is how a public upload with a
  *   higher version wins). If another of them publishes it too without one file (sha256) in common with the first
- *   (not a mirror: another owner), that is IndexSelectionError DW406: the install tools merge, so either could win;
+ *   (not a mirror: another owner), that is IndexSelectionError DW406: the install tools merge, so either could win
+ *   (unless `multiIndex`: the project declared the name as meant to be on several indexes);
  * - supplemental sources are asked, in order, only when none of those knew the project; the first that knows it
  *   answers;
  * - an index that fails (5xx after retries, 401) fails the lookup rather than being skipped: skipping a private
  *   index that is down would silently let a public package of the same name win.
  * `registry` of the answer is the index that answered.
  */
-export async function pypiReleases(session: HttpSession, project: string, indexes: PypiIndex[], opts: { source?: string; locked?: LockedIndex } = {}): Promise<PackageReleases> {
+export async function pypiReleases(session: HttpSession, project: string, indexes: PypiIndex[], opts: { source?: string; locked?: LockedIndex; multiIndex?: boolean } = {}): Promise<PackageReleases> {
   if (opts.source) {
     const named = [...indexes, ...(indexes.some(isPypiName) ? [] : [PYPI])].find((i) => i.name.toLowerCase() === opts.source!.toLowerCase());
     if (!named) throw new Error(`${project} names the package source "${opts.source}", which is not configured (sources: ${indexes.map((i) => i.name).join(', ') || 'none'})`);
@@ -340,7 +341,8 @@ export async function pypiReleases(session: HttpSession, project: string, indexe
   if (found.length > 0) {
     const first = found[0]!;
     const firstFiles = sha256s(first.answer);
-    const strangers = found.slice(1).filter((o) => ![...sha256s(o.answer)].some((h) => firstFiles.has(h)));
+    // multiIndex: the project says this name is meant to live on several indexes (updates.registries.multiIndex).
+    const strangers = opts.multiIndex ? [] : found.slice(1).filter((o) => ![...sha256s(o.answer)].some((h) => firstFiles.has(h)));
     if (strangers.length)
       throw new IndexSelectionError(
         'DW406',

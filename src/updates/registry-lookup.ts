@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../config/schema.ts';
-import { createDatasources, type Datasources, IndexSelectionError, npmRegistryFor, type PypiIndex } from '../datasources/index.ts';
+import { createDatasources, type Datasources, IndexSelectionError, normalizePypiName, npmRegistryFor, type PypiIndex } from '../datasources/index.ts';
 import { lockedElsewhere, npmrcRegistries } from '../datasources/npm.ts';
 import { applyRequirementsOptions, expandPipVars, isIndexOption, loadPipConfTexts, pipBaseSettings, type PipIndexSettings, pipIndexes } from '../datasources/python-indexes.ts';
 import { loadAuthFiles } from '../http/auth.ts';
@@ -100,6 +100,7 @@ export function registryLookup(config: Config, opts: LookupOptions = {}): { look
     githubApi: cfg.registries.github,
   });
   const root = opts.inventory?.root ?? opts.projectDir;
+  const multiIndex = new Set(cfg.registries.multiIndex.map(normalizePypiName));
   const npmrcFor = (c: Candidate): string[] | undefined => {
     if (!root) return undefined;
     // npm reads the .npmrc of the project it runs in (where the lock is, a workspace's root; else the
@@ -125,7 +126,7 @@ export function registryLookup(config: Config, opts: LookupOptions = {}): { look
             const bad = indexes.find((i) => !URL.canParse(i.url));
             if (bad) throw new Error(`the ${bad.name} "${redact(bad.url)}" that applies to ${c.file} is not a URL`);
             if (indexes.length === 0) throw new Error(`${c.file}: --no-index and no http(s) --find-links page: there is no index to look ${c.displayName} up in`);
-            return ds.pypi(c.name, { indexes });
+            return ds.pypi(c.name, { indexes, ...(multiIndex.has(c.name) ? { multiIndex: true } : {}) });
           }
           const bad = c.sources?.find((s) => s.url && !URL.canParse(s.url));
           if (bad) throw new Error(`the Poetry source "${bad.name}" (${bad.span.file}:${bad.span.line}) has an invalid URL`);
@@ -135,6 +136,7 @@ export function registryLookup(config: Config, opts: LookupOptions = {}): { look
             ...(indexes?.length ? { indexes: [...indexes, ...(indexes.some((i) => i.priority === 'default' || i.priority === 'primary' || i.priority === undefined) ? [] : [pypi])] } : {}),
             ...(c.dependency?.sourceName ? { source: c.dependency.sourceName } : {}),
             ...(c.locked ? { locked: c.locked } : {}),
+            ...(multiIndex.has(c.name) ? { multiIndex: true } : {}),
           });
         }
         case 'npm': {

@@ -107,6 +107,12 @@ describe('dependency confusion (issue 20.2)', { timeout: 300_000 }, () => {
     assert.deepEqual(out.failures.map((f) => [f.service, f.ruleId, f.severity]), [['c', 'DW406', 'high']]);
     assert.match(out.failures[0]!.message, /published on extra-index-url 1 .* and PyPI .* with no file in common/);
     assert.equal(o.code, 1);
+    // The project says the name is meant to live on both (like torch on PyPI and download.pytorch.org): the first
+    // index (the extra one) answers.
+    writeTree({ 'depwarden.yaml': config().replace(`    npm: ${pub.url}/npm/\n`, `    npm: ${pub.url}/npm/\n    multiIndex: [Acme_Internal_Auth]\n`) }, repo);
+    const m = await runCli(['outdated', repo, '--format', 'json'], { env: env() });
+    assert.equal(m.code, 0, m.stderr + m.stdout);
+    assert.deepEqual((JSON.parse(m.stdout) as { entries: { service: string; allowed?: string }[] }).entries.map((e) => [e.service, e.allowed]), [['a', '1.1.0'], ['b', '99.0.0'], ['c', '1.1.0']]);
   });
 
   it('PIP_INDEX_URL in the environment is honoured for a requirements file that names no index', async () => {
