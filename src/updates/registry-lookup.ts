@@ -100,7 +100,9 @@ export function registryLookup(config: Config, opts: LookupOptions = {}): { look
     githubApi: cfg.registries.github,
   });
   const root = opts.inventory?.root ?? opts.projectDir;
-  const multiIndex = new Set(cfg.registries.multiIndex.map(normalizePypiName));
+  // `?? []`: without a depwarden.yaml the defaults come from the generated schema/depwarden.defaults.json, which
+  // may predate the option.
+  const multiIndex = new Set((cfg.registries.multiIndex ?? []).map(normalizePypiName));
   const npmrcFor = (c: Candidate): string[] | undefined => {
     if (!root) return undefined;
     // npm reads the .npmrc of the project it runs in (where the lock is, a workspace's root; else the
