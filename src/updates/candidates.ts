@@ -83,7 +83,7 @@ function includersOf(inv: Inventory, file: string): string[] {
   const queue = [file];
   while (queue.length) {
     const f = queue.shift()!;
-    for (const [name, data] of inv.files) {
+    for (const [name, data] of [...inv.files].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
       if (data.kind !== 'requirements' || out.includes(name) || name === file) continue;
       if (data.includes.some((i) => i.resolvedPath === f)) {
         out.push(name);
@@ -91,24 +91,25 @@ function includersOf(inv: Inventory, file: string): string[] {
       }
     }
   }
-  return out.sort();
+  return out;
 }
 
 const INDEX_OPTIONS = new Set(['-i', '--index-url', '--extra-index-url', '--no-index', '-f', '--find-links']);
 
-/** The index option lines that apply to a requirements dependency: its file's, then its lock's, then its includers'. */
+/**
+ * The index option lines that apply to a requirements dependency, in the order pip reads them: the files including
+ * it (outermost first: their lines usually come before the `-r`), its compiled lock, then its own file — so its own
+ * `--index-url` is read last and wins, as the nearest declaration.
+ */
 function pipOptionsOf(inv: Inventory, unit: ManifestUnit | undefined, file: string): Candidate['pipOptions'] {
-  const files = [file, ...(unit?.lock && unit.lock !== file ? [unit.lock] : []), ...includersOf(inv, file)];
+  const files = [...includersOf(inv, file).reverse(), ...(unit?.lock && unit.lock !== file ? [unit.lock] : []), file];
   const out: NonNullable<Candidate['pipOptions']> = [];
   for (const f of files) {
     const data = inv.files.get(f);
     if (data?.kind !== 'requirements') continue;
     for (const o of data.options) if (INDEX_OPTIONS.has(o.name)) out.push({ name: o.name, ...(o.value !== undefined ? { value: o.value } : {}) });
   }
-  // The file's own --index-url wins over its lock's or an includer's (it is the nearest declaration).
-  const isIndexUrl = (o: { name: string }): boolean => o.name === '-i' || o.name === '--index-url';
-  const ownCount = (inv.files.get(file) as { options?: { name: string }[] } | undefined)?.options?.filter((o) => INDEX_OPTIONS.has(o.name)).length ?? 0;
-  return out.some((o, i) => i < ownCount && isIndexUrl(o)) ? out.filter((o, i) => i < ownCount || !isIndexUrl(o)) : out;
+  return out;
 }
 
 function exactVersion(dep: Dependency): string | undefined {

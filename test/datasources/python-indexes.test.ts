@@ -59,17 +59,20 @@ describe('pip index selection', () => {
     const root = writeTree({
       'svc/requirements.in': 'acme-lib\n',
       'svc/requirements.txt': '--index-url https://priv.example/simple\nacme-lib==1.0 \\\n    --hash=sha256:' + 'a'.repeat(64) + '\n',
-      'job/requirements-base.txt': 'acme-tool==2.0\n',
+      'job/requirements-base.txt': '--extra-index-url https://own-extra.example/simple\nacme-tool==2.0\n',
       'web/package.json': '{"name":"web","dependencies":{"@acme/x":"1.0.0"}}',
       'web/.npmrc': '@acme:registry=https://npm.acme.example/\nregistry=https://mirror.example/npm/\n',
-      'job/requirements.txt': '--extra-index-url https://extra.example/simple\n--trusted-host extra.example\n-r requirements-base.txt\n',
+      'job/requirements.txt': '--index-url https://extra.example/simple\n--trusted-host extra.example\n-r requirements-base.txt\n',
     });
     const cfg = configSchema.parse({});
     const inv = await buildInventory(root, cfg);
     const cands = collectCandidates(inv);
     assert.deepEqual(cands.find((c) => c.displayName === 'acme-lib')?.pipOptions, [{ name: '--index-url', value: 'https://priv.example/simple' }]);
-    assert.deepEqual(cands.find((c) => c.displayName === 'acme-tool')?.pipOptions, [{ name: '--extra-index-url', value: 'https://extra.example/simple' }]);
-    assert.deepEqual(declaredIndexHosts(inv, pipBaseSettings([], { PIP_EXTRA_INDEX_URL: 'https://ci.example/simple' }), {}), ['ci.example', 'extra.example', 'mirror.example', 'npm.acme.example', 'priv.example']);
+    const tool = cands.find((c) => c.displayName === 'acme-tool')!.pipOptions!;
+    // pip reads the including file's --index-url before the -r line, then the included file's extra index.
+    assert.deepEqual(tool, [{ name: '--index-url', value: 'https://extra.example/simple' }, { name: '--extra-index-url', value: 'https://own-extra.example/simple' }]);
+    assert.deepEqual(urls(pipIndexes(applyRequirementsOptions(pipBaseSettings([], {}), tool), PYPI)), ['extra-index-url 1=https://own-extra.example/simple', 'index-url=https://extra.example/simple']);
+    assert.deepEqual(declaredIndexHosts(inv, pipBaseSettings([], { PIP_EXTRA_INDEX_URL: 'https://ci.example/simple' }), {}), ['ci.example', 'extra.example', 'mirror.example', 'npm.acme.example', 'own-extra.example', 'priv.example']);
   });
 
   it('a --find-links page answers with the files of the project it lists', async () => {
