@@ -328,7 +328,8 @@ export async function pypiReleases(session: HttpSession, project: string, indexe
       const r = await fetchFromIndex(session, lockedIndex, project);
       if (r) return r;
     }
-    const others = await holders(session, project, order.filter((i) => i !== lockedIndex));
+    const key = (i: PypiIndex): string => sameIndexKey(i.url || PYPI_JSON);
+    const others = await holders(session, project, order.filter((i) => !lockedIndex || key(i) !== key(lockedIndex)));
     if (others.length === 0) throw notFound();
     throw new IndexSelectionError(
       'DW405',
