@@ -39,6 +39,8 @@ export interface Candidate {
   pipOptions?: { name: string; value?: string }[];
   /** Where the lock says the package came from: an index or registry URL, or PyPI (url undefined) for poetry.lock. */
   locked?: { url?: string; file: string };
+  /** A hashed requirement (in its own file or its compiled lock): the sha256 hashes pinned for `current`, and where. */
+  pinnedHashes?: { hashes: string[]; file: string };
 }
 
 function lockedVersion(inv: Inventory, unit: ManifestUnit | undefined, dep: Dependency): string | undefined {
@@ -112,6 +114,15 @@ function pipOptionsOf(inv: Inventory, unit: ManifestUnit | undefined, file: stri
   return out;
 }
 
+/** The sha256 hashes a requirements dependency is pinned with: its own `--hash` options, else its compiled lock's. */
+function pinnedHashesOf(inv: Inventory, unit: ManifestUnit | undefined, dep: Dependency): Candidate['pinnedHashes'] {
+  const sha = (hs: string[] | undefined): string[] => [...new Set((hs ?? []).map((h) => h.toLowerCase()).filter((h) => h.startsWith('sha256:')))].sort();
+  if (sha(dep.hashes).length) return { hashes: sha(dep.hashes), file: dep.span.file };
+  const lock = unit?.lock && unit.lock !== dep.span.file ? inv.files.get(unit.lock) : undefined;
+  const r = lock?.kind === 'requirements' ? lock.requirements.find((x) => x.normalizedName === dep.normalizedName) : undefined;
+  return r && sha(r.hashes).length ? { hashes: sha(r.hashes), file: lock!.file } : undefined;
+}
+
 function exactVersion(dep: Dependency): string | undefined {
   if (!isExactPin(dep.constraintSyntax, dep.constraint)) return undefined;
   return dep.constraint.trim().replace(/^(===|==|=)\s*/, '');
@@ -146,6 +157,7 @@ export function collectCandidates(inv: Inventory): Candidate[] {
       const current = lockedVersion(inv, unit, d) ?? exactVersion(d);
       const locked = lockedIndex(inv, unit, d);
       const pipOptions = parsed?.kind === 'requirements' ? pipOptionsOf(inv, unit, d.span.file) : undefined;
+      const pinnedHashes = pipOptions ? pinnedHashesOf(inv, unit, d) : undefined;
       push({
         key: `${d.span.file}:${d.span.start ?? d.span.line}`,
         service: s.name,
@@ -162,6 +174,7 @@ export function collectCandidates(inv: Inventory): Candidate[] {
         ...(sources?.length ? { sources } : {}),
         ...(pipOptions ? { pipOptions } : {}),
         ...(locked ? { locked } : {}),
+        ...(pinnedHashes ? { pinnedHashes } : {}),
       });
     }
     for (const img of s.images) pushImage(push, s.name, img);

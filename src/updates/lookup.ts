@@ -12,6 +12,8 @@ import { evaluateCandidate } from './outdated.ts';
 export interface ReleaseLookup {
   releases(c: Candidate): Promise<PackageReleases>;
   digest(c: Candidate, tag: string): Promise<string | undefined>;
+  /** Checks one candidate against a (shared) answer; throws (IndexSelectionError) when the answer must not be used for it. */
+  vet?(c: Candidate, rel: PackageReleases): void;
   /** Where `releases(c)` looks (indexes, registry, locked source): candidates with equal keys and names share one lookup. */
   routeKey?(c: Candidate): string;
 }
@@ -67,6 +69,7 @@ export async function computeOutdated(candidates: Candidate[], lookup: ReleaseLo
     candidates.map(async (c) => {
       try {
         const rel = await ask(c);
+        lookup.vet?.(c, rel);
         releases.set(c.key, rel);
         const cand = withActionVersion(c, rel);
         entries.push(await evaluateCandidate(cand, rel, cfg, now, digestOf));

@@ -7,6 +7,7 @@ import { applyRequirementsOptions, expandPipVars, isIndexOption, loadPipConfText
 import { loadAuthFiles } from '../http/auth.ts';
 import { redact } from '../http/client.ts';
 import type { Inventory } from '../model/inventory.ts';
+import { compareVersions, isValidVersion } from '../versioning/pep440.ts';
 import type { PackageReleases } from '../model/update.ts';
 import type { Candidate } from './candidates.ts';
 import type { ReleaseLookup } from './lookup.ts';
@@ -49,6 +50,8 @@ function readIf(file: string): string | undefined {
   }
 }
 
+const pep440Equal = (a: string, b: string): boolean => isValidVersion(a) && isValidVersion(b) && compareVersions(a, b) === 0;
+
 const npmProjectDir = (file: string): string => path.posix.dirname(file);
 
 /** The user's .npmrc (the project's are read per package directory). */
@@ -77,6 +80,23 @@ export function declaredIndexHosts(inv: Inventory, base: PipIndexSettings, env: 
   }
   for (const t of userNpmrc(env)) npmrcRegistries(t, env).forEach(add);
   return [...hosts].sort();
+}
+
+/**
+ * A hashed requirements file is a lock of file hashes. If the index that answers publishes the pinned version with
+ * sha256 hashes of which none is pinned, the file was locked from another index: the same name here is another
+ * package (DW405). A version the index does not publish, or publishes without hashes, proves nothing.
+ */
+export function checkPinnedHashes(c: Candidate, r: PackageReleases): void {
+  if (!c.pinnedHashes || !c.current) return;
+  const rel = r.releases.find((x) => x.version === c.current) ?? r.releases.find((x) => pep440Equal(x.version, c.current!));
+  const served = new Set((rel?.files ?? []).flatMap((f) => f.hashes.filter((h) => h.startsWith('sha256:'))));
+  if (served.size === 0 || c.pinnedHashes.hashes.some((h) => served.has(h))) return;
+  throw new IndexSelectionError(
+    'DW405',
+    c.name,
+    `${c.displayName} ${c.current} on ${r.registry} has none of the ${c.pinnedHashes.hashes.length} file hash(es) ${c.pinnedHashes.file} pins: the file was locked from another index, and the package of that name here is another one (possible dependency confusion); no update proposed`,
+  );
 }
 
 export function registryLookup(config: Config, opts: LookupOptions = {}): { lookup: ReleaseLookup; datasources: Datasources } {
@@ -111,6 +131,7 @@ export function registryLookup(config: Config, opts: LookupOptions = {}): { look
     return [...(own !== undefined ? [own] : []), ...userNpmrc(env)];
   };
   const lookup: ReleaseLookup = {
+    vet: checkPinnedHashes,
     routeKey(c: Candidate): string {
       const locked = c.locked && (c.locked.url ?? 'PyPI');
       if (c.ecosystem === 'npm') {

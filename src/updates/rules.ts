@@ -38,7 +38,7 @@ export const UPDATE_RULES: RuleInfo[] = [
     title: 'Package found only on another index than its lock records (dependency confusion)',
     defaultSeverity: 'critical',
     description:
-      'The lock records the index or registry a package came from (poetry.lock `[package.source]`, package-lock `resolved`), but among the indexes the project declares now the package is found only elsewhere — typically a public registry holding a package with the name of a private one. No update is proposed from it.',
+      'The lock records the index or registry a package came from (poetry.lock `[package.source]`, package-lock `resolved`, the file hashes of a hashed requirements file), but among the indexes the project declares now the package is found only elsewhere, or with none of the pinned files — typically a public registry holding a package with the name of a private one. No update is proposed from it.',
     hint: 'Find out who published the other package. Declare the private index again (Poetry source, `--index-url`, `.npmrc` scope) or, if the move is intended, relock from the new index by hand after checking it.',
   },
   {

@@ -115,6 +115,25 @@ describe('dependency confusion (issue 20.2)', { timeout: 300_000 }, () => {
     assert.deepEqual((JSON.parse(m.stdout) as { entries: { service: string; allowed?: string }[] }).entries.map((e) => [e.service, e.allowed]), [['a', '1.1.0'], ['b', '99.0.0'], ['c', '1.1.0']]);
   });
 
+  it('a hashed requirements file whose index line is gone: the public 1.0.0 has none of the pinned hashes, DW405', async () => {
+    const repo = writeTree({
+      'depwarden.yaml': config(),
+      // Someone dropped the --index-url line (or CI lost its pip.conf): PyPI is asked, and its 1.0.0 is other bytes.
+      'svc/requirements.in': 'acme-internal-auth\n',
+      'svc/requirements.txt': `acme-internal-auth==1.0.0 \\\n    --hash=${privHash('1.0.0')}\n    # via -r requirements.in\n`,
+      'own/requirements.txt': `acme-internal-auth==1.0.0 --hash=${privHash('1.0.0')}\n`,
+    });
+    const o = await runCli(['outdated', repo, '--format', 'json'], { env: env() });
+    assert.equal(o.code, 1, o.stderr + o.stdout);
+    const out = JSON.parse(o.stdout) as { entries: unknown[]; failures: { service: string; file: string; ruleId?: string; severity?: string; message: string }[] };
+    assert.deepEqual(out.entries, []);
+    assert.deepEqual(out.failures.map((f) => [f.service, f.file, f.ruleId, f.severity]), [
+      ['own', 'own/requirements.txt', 'DW405', 'critical'],
+      ['svc', 'svc/requirements.in', 'DW405', 'critical'],
+    ]);
+    assert.match(out.failures[1]!.message, /acme-internal-auth 1\.0\.0 on .* has none of the 1 file hash\(es\) svc\/requirements\.txt pins/);
+  });
+
   it('PIP_INDEX_URL in the environment is honoured for a requirements file that names no index', async () => {
     const repo = writeTree({ 'depwarden.yaml': config(), 'svc/requirements.txt': `acme-internal-auth==1.0.0\n` });
     const before = pub.requests.length;
