@@ -6,7 +6,7 @@ import type { PackageReleases } from '../model/update.ts';
 import { GITHUB_API, GithubApi, type GithubRelease, type GithubReleases } from './github.ts';
 import { NPM_REGISTRY, npmRegistryFor, npmReleases } from './npm.ts';
 import { type ManifestDigest, OciRegistry } from './oci.ts';
-import { PYPI, type PypiIndex, pypiReleases } from './pypi.ts';
+import { type LockedIndex, PYPI, type PypiIndex, pypiReleases } from './pypi.ts';
 
 /**
  * The datasources of the update engine, behind one HTTP session (allow-list, retries, cache, concurrency, auth).
@@ -67,11 +67,20 @@ export interface PypiLookup {
   indexes?: PypiIndex[];
   /** The dependency's explicit source name (`source = "internal"`). */
   source?: string;
+  /** The index the lock records for the package: asked alone; found only elsewhere is DW405 (IndexSelectionError). */
+  locked?: LockedIndex;
+  /** The package is meant to be on several of the indexes (no DW406; the first index answers). */
+  multiIndex?: boolean;
+}
+
+export interface NpmLookup {
+  /** .npmrc texts for this package, nearest first (the package's own directory, then the user's); default: the datasources' texts. */
+  npmrcTexts?: string[];
 }
 
 export interface Datasources {
   pypi(name: string, opts?: PypiLookup): Promise<PackageReleases>;
-  npm(name: string): Promise<PackageReleases>;
+  npm(name: string, opts?: NpmLookup): Promise<PackageReleases>;
   ociTags(image: string): Promise<PackageReleases & { allTags: string[] }>;
   ociDigest(image: string, tag: string): Promise<ManifestDigest>;
   githubTags(owner: string, repo: string): Promise<PackageReleases>;
@@ -106,8 +115,8 @@ export function createDatasources(options: DatasourceOptions): Datasources {
   const github = new GithubApi(session, githubBase);
   const defaultIndexes = options.pypi?.indexes ?? [PYPI];
   return {
-    pypi: (name, opts = {}) => pypiReleases(session, name, opts.indexes ?? defaultIndexes, opts.source ? { source: opts.source } : {}),
-    npm: (name) => npmReleases(session, name, npmRegistryFor(name, npmrcTexts, env, options.npmRegistry ?? NPM_REGISTRY)),
+    pypi: (name, opts = {}) => pypiReleases(session, name, opts.indexes ?? defaultIndexes, { ...(opts.source ? { source: opts.source } : {}), ...(opts.locked ? { locked: opts.locked } : {}), ...(opts.multiIndex ? { multiIndex: true } : {}) }),
+    npm: (name, opts = {}) => npmReleases(session, name, npmRegistryFor(name, opts.npmrcTexts ?? npmrcTexts, env, options.npmRegistry ?? NPM_REGISTRY)),
     ociTags: (image) => oci.tags(image),
     ociDigest: (image, tag) => oci.digest(image, tag),
     githubTags: (owner, repo) => github.tags(owner, repo),
@@ -119,8 +128,8 @@ export function createDatasources(options: DatasourceOptions): Datasources {
   };
 }
 
-export { NotFoundError } from './errors.ts';
+export { IndexSelectionError, NotFoundError } from './errors.ts';
 export { parseImageName, type ManifestDigest } from './oci.ts';
-export { normalizePypiName, type PypiIndex, type SourcePriority } from './pypi.ts';
+export { type LockedIndex, normalizePypiName, type PypiIndex, type SourcePriority } from './pypi.ts';
 export { npmRegistryFor } from './npm.ts';
 export type { GithubRelease, GithubReleases } from './github.ts';

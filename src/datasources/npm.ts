@@ -115,3 +115,25 @@ export async function npmReleases(session: HttpSession, name: string, choice: Np
   if (res.status !== 200) throw statusError('GET', url, res.status);
   return parsePackument(parseJson(res.body, url), choice.registry);
 }
+
+/**
+ * The public npm registry under its names. npm rewrites `resolved` URLs of these hosts to the configured
+ * registry when it installs (`replace-registry-host`, default "npmjs"), so a lock naming them says nothing about
+ * where a package must come from; any other host in `resolved` is a registry the package was taken from.
+ */
+export const PUBLIC_NPM_HOSTS = ['registry.npmjs.org', 'registry.yarnpkg.com', 'registry.npmjs.com'];
+
+/**
+ * The lock's `resolved` points at a registry other than the one the package is looked up on now (and not the
+ * public registry, see PUBLIC_NPM_HOSTS): the package the project locked is not the one the lookup sees.
+ */
+export function lockedElsewhere(resolved: string, registry: string): boolean {
+  if (!URL.canParse(resolved) || !URL.canParse(registry)) return false;
+  const from = new URL(resolved).host.toLowerCase();
+  return !PUBLIC_NPM_HOSTS.includes(new URL(resolved).hostname.toLowerCase()) && from !== new URL(registry).host.toLowerCase();
+}
+
+/** Registry URLs an .npmrc text declares (`registry=` and `@scope:registry=`). */
+export function npmrcRegistries(text: string, env: NodeJS.ProcessEnv = {}): string[] {
+  return [...parseNpmrc(text, env)].filter(([k]) => k === 'registry' || /^@[^:]+:registry$/.test(k)).map(([, v]) => v);
+}

@@ -5,7 +5,8 @@ import { redact } from '../http/client.ts';
 import { type HttpSession, parseJson, statusError } from '../http/session.ts';
 import type { PackageReleases, Release, ReleaseFile } from '../model/update.ts';
 import { compareVersions, isValidVersion } from '../versioning/pep440.ts';
-import { NotFoundError } from './errors.ts';
+import { IndexSelectionError, NotFoundError } from './errors.ts';
+import { sameIndexKey } from './python-indexes.ts';
 
 /**
  * PyPI and private Python indexes. Two APIs:
@@ -23,8 +24,8 @@ export interface PypiIndex {
   url: string;
   /** Poetry's priority; absent means primary (Poetry's default). */
   priority?: SourcePriority;
-  /** Default: "json" when the URL path ends in /pypi, else "simple". */
-  api?: 'json' | 'simple';
+  /** Default: "json" when the URL path ends in /pypi, else "simple". "links": a pip `--find-links` page (one flat page of file links). */
+  api?: 'json' | 'simple' | 'links';
 }
 
 export const PYPI_JSON = 'https://pypi.org/pypi';
@@ -210,7 +211,7 @@ function indexOf(pageUrl: string): string {
 
 const SIMPLE_ACCEPT = 'application/vnd.pypi.simple.v1+json, application/vnd.pypi.simple.v1+html;q=0.2, text/html;q=0.01';
 
-export function apiOf(index: PypiIndex): 'json' | 'simple' {
+export function apiOf(index: PypiIndex): 'json' | 'simple' | 'links' {
   return index.api ?? (/\/pypi\/?$/.test(new URL(index.url || PYPI_JSON).pathname) ? 'json' : 'simple');
 }
 
@@ -224,6 +225,15 @@ export async function fetchFromIndex(session: HttpSession, index: PypiIndex, pro
     if (res.status === 404 || res.status === 410) return undefined;
     if (res.status !== 200) throw statusError('GET', url, res.status);
     return parsePypiJson(parseJson(res.body, url), `${base}/`);
+  }
+  if (apiOf(index) === 'links') {
+    // A find-links page lists files of many projects; only this project's file names count.
+    const page = index.url;
+    const res = await session.request(page, { accept: 'text/html' });
+    if (res.status === 404 || res.status === 410) return undefined;
+    if (res.status !== 200) throw statusError('GET', page, res.status);
+    const r = parseSimpleHtml(new TextDecoder().decode(res.body), stripCredentials(page), project);
+    return r.releases.length ? { ...r, registry: redact(page) } : undefined;
   }
   const url = `${base}/${name}/`;
   const res = await session.request(url, { accept: SIMPLE_ACCEPT });
@@ -253,20 +263,54 @@ export function searchOrder(indexes: PypiIndex[]): PypiIndex[] {
   return all.filter((i) => i.priority !== 'explicit').sort((a, b) => rank[a.priority] - rank[b.priority]);
 }
 
+/** Where a lock says a package came from: an index URL, or PyPI when the lock records no source. */
+export interface LockedIndex {
+  /** Undefined: PyPI (poetry.lock writes no [package.source] for PyPI packages). */
+  url?: string;
+  /** The lock file, for messages. */
+  file: string;
+}
+
+const shown = (i: PypiIndex): string => `${i.name} (${redact(i.url || PYPI_JSON)})`;
+const sha256s = (r: PackageReleases): Set<string> => new Set(r.releases.flatMap((x) => (x.files ?? []).flatMap((f) => f.hashes.filter((h) => h.startsWith('sha256:')))));
+
+/** The declared index a lock's source is, if the project still declares it. */
+function lockedIndexOf(indexes: PypiIndex[], locked: LockedIndex): PypiIndex | undefined {
+  const all = [...indexes, ...(indexes.some(isPypiName) ? [] : [PYPI])];
+  if (locked.url === undefined) {
+    // PyPI: a source named PyPI, or one whose URL is pypi.org's, and only if the project's search order uses it.
+    const inOrder = [...searchOrder(indexes), ...indexes.filter((i) => i.priority === 'explicit')];
+    return inOrder.find((i) => isPypiName(i) || sameIndexKey(i.url || PYPI_JSON) === sameIndexKey(PYPI_JSON));
+  }
+  const want = sameIndexKey(locked.url);
+  return all.find((i) => sameIndexKey(i.url || PYPI_JSON) === want);
+}
+
+/** Which of the indexes publish the project (every one asked; a failure fails the lookup). */
+async function holders(session: HttpSession, project: string, order: PypiIndex[]): Promise<{ index: PypiIndex; answer: PackageReleases }[]> {
+  const answers = await Promise.all(order.map(async (index) => ({ index, answer: await fetchFromIndex(session, index, project) })));
+  return answers.filter((a): a is { index: PypiIndex; answer: PackageReleases } => a.answer !== undefined);
+}
+
 /**
- * Releases of a Python project across indexes with Poetry's source semantics (python-poetry.org/docs/repositories,
- * and RepositoryPool.find_packages):
+ * Releases of a Python project across indexes, with depwarden's index selection (docs/datasources.md, "Index
+ * selection"), which follows Poetry's source priorities but never merges versions of several indexes:
  * - a dependency that names a source (`source = "foo"`) is looked up in that source only, whatever its priority;
- * - otherwise every default, primary and secondary source in `searchOrder` is asked and their versions are merged;
- *   a version several sources publish is taken from the first of them (Poetry takes a version's files from the
- *   first repository that has it);
+ * - a package whose lock records the index it came from (`locked`) is looked up there only, if the project still
+ *   declares that index. Found only elsewhere among the declared indexes (or the lock's index is no longer
+ *   declared and another one has it): IndexSelectionError DW405, never an answer;
+ * - otherwise every default, primary and secondary source in `searchOrder` is asked; the first that publishes the
+ *   project answers alone ("first index", uv's default; pip and Poetry merge, which is how a public upload with a
+ *   higher version wins). If another of them publishes it too without one file (sha256) in common with the first
+ *   (not a mirror: another owner), that is IndexSelectionError DW406: the install tools merge, so either could win
+ *   (unless `multiIndex`: the project declared the name as meant to be on several indexes);
  * - supplemental sources are asked, in order, only when none of those knew the project; the first that knows it
  *   answers;
  * - an index that fails (5xx after retries, 401) fails the lookup rather than being skipped: skipping a private
  *   index that is down would silently let a public package of the same name win.
- * `registry` of the answer is the first index that knew the project.
+ * `registry` of the answer is the index that answered.
  */
-export async function pypiReleases(session: HttpSession, project: string, indexes: PypiIndex[], opts: { source?: string } = {}): Promise<PackageReleases> {
+export async function pypiReleases(session: HttpSession, project: string, indexes: PypiIndex[], opts: { source?: string; locked?: LockedIndex; multiIndex?: boolean } = {}): Promise<PackageReleases> {
   if (opts.source) {
     const named = [...indexes, ...(indexes.some(isPypiName) ? [] : [PYPI])].find((i) => i.name.toLowerCase() === opts.source!.toLowerCase());
     if (!named) throw new Error(`${project} names the package source "${opts.source}", which is not configured (sources: ${indexes.map((i) => i.name).join(', ') || 'none'})`);
@@ -275,16 +319,42 @@ export async function pypiReleases(session: HttpSession, project: string, indexe
     return r;
   }
   const order = searchOrder(indexes);
+  const notFound = (): NotFoundError =>
+    new NotFoundError('pypi', project, `${project} was not found in any package index (asked: ${order.map((i) => `${i.name} ${redact(i.url || PYPI_JSON)}`).join(', ') || 'none: no index is declared'})`);
+  if (opts.locked) {
+    const lockedIndex = lockedIndexOf(indexes, opts.locked);
+    const where = `${opts.locked.file} records it from ${opts.locked.url === undefined ? 'PyPI' : redact(opts.locked.url)}`;
+    if (lockedIndex) {
+      const r = await fetchFromIndex(session, lockedIndex, project);
+      if (r) return r;
+    }
+    const key = (i: PypiIndex): string => sameIndexKey(i.url || PYPI_JSON);
+    const others = await holders(session, project, order.filter((i) => !lockedIndex || key(i) !== key(lockedIndex)));
+    if (others.length === 0) throw notFound();
+    throw new IndexSelectionError(
+      'DW405',
+      project,
+      `${project} is found only on ${others.map((o) => shown(o.index)).join(', ')}, but ${where}${lockedIndex ? ', which no longer publishes it' : ', which the project no longer declares'}: possible dependency confusion, no update proposed`,
+    );
+  }
   const main = order.filter((i) => i.priority !== 'supplemental');
-  const answers = (await Promise.all(main.map((i) => fetchFromIndex(session, i, project)))).filter((r): r is PackageReleases => r !== undefined);
-  if (answers.length > 0) {
-    const byVersion = new Map<string, Release>();
-    for (const a of answers) for (const r of a.releases) if (!byVersion.has(pep440.clean(r.version) ?? r.version)) byVersion.set(pep440.clean(r.version) ?? r.version, r);
-    return { ...answers[0]!, releases: sortReleases([...byVersion.values()]) };
+  const found = await holders(session, project, main);
+  if (found.length > 0) {
+    const first = found[0]!;
+    const firstFiles = sha256s(first.answer);
+    // multiIndex: the project says this name is meant to live on several indexes (updates.registries.multiIndex).
+    const strangers = opts.multiIndex ? [] : found.slice(1).filter((o) => ![...sha256s(o.answer)].some((h) => firstFiles.has(h)));
+    if (strangers.length)
+      throw new IndexSelectionError(
+        'DW406',
+        project,
+        `${project} is published on ${[first, ...strangers].map((o) => shown(o.index)).join(' and ')} with no file in common (different owners?): pip and Poetry merge their versions, so either could be installed; name the index the package must come from (a Poetry \`source =\`, or one index for the file)`,
+      );
+    return first.answer;
   }
   for (const i of order.filter((x) => x.priority === 'supplemental')) {
     const r = await fetchFromIndex(session, i, project);
     if (r) return r;
   }
-  throw new NotFoundError('pypi', project, `${project} was not found in any package index (asked: ${order.map((i) => `${i.name} ${redact(i.url || PYPI_JSON)}`).join(', ')})`);
+  throw notFound();
 }

@@ -33,7 +33,7 @@ export function renderOutdatedTable(v: OutdatedView): string {
   const widths = COLUMNS.map((c, i) => Math.max(c.length, ...rows.map((r) => r[i]!.length)));
   const fmt = (r: readonly string[]): string => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  ').trimEnd();
   const lines = rows.length ? [fmt(COLUMNS), ...rows.map(fmt)] : [];
-  for (const f of v.failures) lines.push(`LOOKUP FAILED  ${f.service}  ${f.name}  ${f.file}: ${f.message}`);
+  for (const f of v.failures) lines.push(`${f.ruleId ? `${f.ruleId} ${f.severity!.toUpperCase()}` : 'LOOKUP FAILED'}  ${f.service}  ${f.name}  ${f.file}: ${f.message}`);
   for (const h of v.unreachable ?? []) lines.push(unreachableLine(h));
   lines.push(summaryLine(v));
   return `${lines.join('\n')}\n`;
@@ -59,7 +59,7 @@ export function renderOutdatedJson(v: OutdatedView): string {
 export function renderOutdatedMarkdown(v: OutdatedView): string {
   const esc = (s: string): string => s.replace(/\|/g, '\\|');
   const lines = [`| ${COLUMNS.join(' | ')} |`, `| ${COLUMNS.map(() => '---').join(' | ')} |`, ...v.entries.map((e) => `| ${row(e).map(esc).join(' | ')} |`)];
-  for (const f of v.failures) lines.push('', `- **lookup failed**: ${esc(f.service)} ${esc(f.name)} (${esc(f.file)}): ${esc(f.message)}`);
+  for (const f of v.failures) lines.push('', `- **${f.ruleId ? `${f.ruleId} ${f.severity}` : 'lookup failed'}**: ${esc(f.service)} ${esc(f.name)} (${esc(f.file)}): ${esc(f.message)}`);
   for (const h of v.unreachable ?? []) lines.push('', `- **unreachable**: ${esc(h.host)}: ${h.lookups} lookups not done: ${esc(h.cause)}`);
   lines.push('', summaryLine(v));
   return `${lines.join('\n')}\n`;

@@ -21,7 +21,7 @@ export function renderPlan(r: RunResult, config: Config, mode: 'dry-run' | 'appl
   }
   for (const d of r.plan.deferred) lines.push('', `deferred: ${d.change.slug} (${d.change.updates.length} update${d.change.updates.length === 1 ? '' : 's'}): ${d.reason}`);
   for (const u of r.plan.unplanned) lines.push('', `not planned: ${u.fix.ids.join(', ')} in ${u.fix.service}: ${u.reason}`);
-  for (const f of r.outdated.failures) lines.push('', `LOOKUP FAILED: ${f.service} ${f.name} (${f.file}): ${f.message}`);
+  for (const f of r.outdated.failures) lines.push('', `${f.ruleId ? `${f.ruleId} ${f.severity!.toUpperCase()}` : 'LOOKUP FAILED'}: ${f.service} ${f.name} (${f.file}): ${f.message}`);
   for (const h of r.outdated.unreachable ?? []) lines.push('', `UNREACHABLE: ${h.host}: ${h.lookups} lookup${h.lookups === 1 ? '' : 's'} not done: ${h.cause}`);
   const failed = r.outcomes.filter((o) => o.status === 'failed').length;
   lines.push('', `update: ${r.plan.changes.length} change(s) planned, ${r.plan.deferred.length} deferred${mode === 'applied' ? `, ${r.outcomes.filter((o) => o.status === 'committed').length} committed, ${r.outcomes.filter((o) => o.status === 'unchanged').length} unchanged, ${failed} failed` : ' (dry run: nothing changed)'}.`);

@@ -14,6 +14,7 @@ import type { PackageReleases, TextEdit } from '../model/update.ts';
 import { severityRank } from '../model/finding.ts';
 import { collectCandidates, type Candidate } from './candidates.ts';
 import { diffLock, type LockDiff } from './lock-diff.ts';
+import { relockedFromElsewhere } from './relock-index.ts';
 import type { PlannedChange, PlannedUpdate } from './plan.ts';
 
 /**
@@ -103,6 +104,8 @@ export async function applyChange(root: string, change: PlannedChange, ctx: Appl
   const after = await buildInventory(root, ctx.config);
   const parseErrors = after.findings.filter((f) => f.ruleId === 'DW000');
   if (parseErrors.length > before.findings.filter((f) => f.ruleId === 'DW000').length) throw new UpdateFailed(`the edited files no longer parse: ${parseErrors.map((f) => `${f.location.file}:${f.location.line} ${f.message}`).join('; ')}`);
+  const elsewhere = relockedFromElsewhere(after, change, ctx.releases, cfg.registries.pypi);
+  if (elsewhere.length) throw new UpdateFailed(elsewhere.join('; '));
   const lockDiffs: LockDiff[] = [];
   for (const unit of units.values()) {
     const a = before.files.get(unit.lock!);

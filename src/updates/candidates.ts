@@ -32,6 +32,15 @@ export interface Candidate {
   unit?: ManifestUnit;
   /** Poetry sources of the project, for the PyPI lookup. */
   sources?: PoetrySourceDecl[];
+  /**
+   * A requirements dependency: the index option lines pip would read with it (its own file's, its lock's when the
+   * unit is compiled, and those of the files that include it), applied over pip.conf/PIP_* by the lookup.
+   */
+  pipOptions?: { name: string; value?: string }[];
+  /** Where the lock says the package came from: an index or registry URL, or PyPI (url undefined) for poetry.lock. */
+  locked?: { url?: string; file: string };
+  /** A hashed requirement (in its own file or its compiled lock): the sha256 hashes pinned for `current`, and where. */
+  pinnedHashes?: { hashes: string[]; file: string };
 }
 
 function lockedVersion(inv: Inventory, unit: ManifestUnit | undefined, dep: Dependency): string | undefined {
@@ -48,6 +57,70 @@ function lockedVersion(inv: Inventory, unit: ManifestUnit | undefined, dep: Depe
     return top?.version;
   }
   return lock.packages.find((p) => p.normalizedName === dep.normalizedName)?.version;
+}
+
+/**
+ * The index a lock records for a registry package: poetry.lock's `[package.source]` (type legacy) or none (PyPI);
+ * package-lock's `resolved` tarball URL. Git, URL, file and directory sources are not registry packages.
+ */
+function lockedIndex(inv: Inventory, unit: ManifestUnit | undefined, dep: Dependency): Candidate['locked'] {
+  if (!unit?.lock) return undefined;
+  const lock = inv.files.get(unit.lock);
+  if (lock?.kind === 'poetry-lock') {
+    const p = lock.packages.find((x) => x.normalizedName === dep.normalizedName);
+    if (!p) return undefined;
+    if (!p.source) return { file: unit.lock };
+    return p.source.type === 'legacy' && p.source.url ? { url: p.source.url, file: unit.lock } : undefined;
+  }
+  if (lock?.kind === 'package-lock') {
+    const p = lock.packages.find((x) => x.path === `node_modules/${dep.name}`);
+    return p?.resolved && /^https?:\/\//i.test(p.resolved) ? { url: p.resolved, file: unit.lock } : undefined;
+  }
+  return undefined;
+}
+
+/** Requirements files that include `file` (-r/-c), transitively: pip reads their option lines in the same run. */
+function includersOf(inv: Inventory, file: string): string[] {
+  const out: string[] = [];
+  const queue = [file];
+  while (queue.length) {
+    const f = queue.shift()!;
+    for (const [name, data] of [...inv.files].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+      if (data.kind !== 'requirements' || out.includes(name) || name === file) continue;
+      if (data.includes.some((i) => i.resolvedPath === f)) {
+        out.push(name);
+        queue.push(name);
+      }
+    }
+  }
+  return out;
+}
+
+const INDEX_OPTIONS = new Set(['-i', '--index-url', '--extra-index-url', '--no-index', '-f', '--find-links']);
+
+/**
+ * The index option lines that apply to a requirements dependency, in the order pip reads them: the files including
+ * it (outermost first: their lines usually come before the `-r`), its compiled lock, then its own file — so its own
+ * `--index-url` is read last and wins, as the nearest declaration.
+ */
+function pipOptionsOf(inv: Inventory, unit: ManifestUnit | undefined, file: string): Candidate['pipOptions'] {
+  const files = [...includersOf(inv, file).reverse(), ...(unit?.lock && unit.lock !== file ? [unit.lock] : []), file];
+  const out: NonNullable<Candidate['pipOptions']> = [];
+  for (const f of files) {
+    const data = inv.files.get(f);
+    if (data?.kind !== 'requirements') continue;
+    for (const o of data.options) if (INDEX_OPTIONS.has(o.name)) out.push({ name: o.name, ...(o.value !== undefined ? { value: o.value } : {}) });
+  }
+  return out;
+}
+
+/** The sha256 hashes a requirements dependency is pinned with: its own `--hash` options, else its compiled lock's. */
+function pinnedHashesOf(inv: Inventory, unit: ManifestUnit | undefined, dep: Dependency): Candidate['pinnedHashes'] {
+  const sha = (hs: string[] | undefined): string[] => [...new Set((hs ?? []).map((h) => h.toLowerCase()).filter((h) => h.startsWith('sha256:')))].sort();
+  if (sha(dep.hashes).length) return { hashes: sha(dep.hashes), file: dep.span.file };
+  const lock = unit?.lock && unit.lock !== dep.span.file ? inv.files.get(unit.lock) : undefined;
+  const r = lock?.kind === 'requirements' ? lock.requirements.find((x) => x.normalizedName === dep.normalizedName) : undefined;
+  return r && sha(r.hashes).length ? { hashes: sha(r.hashes), file: lock!.file } : undefined;
 }
 
 function exactVersion(dep: Dependency): string | undefined {
@@ -82,6 +155,9 @@ export function collectCandidates(inv: Inventory): Candidate[] {
       const parsed = inv.files.get(d.span.file);
       const sources = parsed?.kind === 'pyproject' ? parsed.sources : undefined;
       const current = lockedVersion(inv, unit, d) ?? exactVersion(d);
+      const locked = lockedIndex(inv, unit, d);
+      const pipOptions = parsed?.kind === 'requirements' ? pipOptionsOf(inv, unit, d.span.file) : undefined;
+      const pinnedHashes = pipOptions ? pinnedHashesOf(inv, unit, d) : undefined;
       push({
         key: `${d.span.file}:${d.span.start ?? d.span.line}`,
         service: s.name,
@@ -96,6 +172,9 @@ export function collectCandidates(inv: Inventory): Candidate[] {
         dependency: d,
         ...(unit ? { unit } : {}),
         ...(sources?.length ? { sources } : {}),
+        ...(pipOptions ? { pipOptions } : {}),
+        ...(locked ? { locked } : {}),
+        ...(pinnedHashes ? { pinnedHashes } : {}),
       });
     }
     for (const img of s.images) pushImage(push, s.name, img);

@@ -1,4 +1,5 @@
 import pLimit from 'p-limit';
+import { IndexSelectionError } from '../datasources/errors.ts';
 import type { UpdatesConfig } from '../config/sections/updates.ts';
 import { UnreachableError } from '../http/breaker.ts';
 import { HttpError } from '../http/client.ts';
@@ -13,6 +14,10 @@ import { evaluateCandidate } from './outdated.ts';
 export interface ReleaseLookup {
   releases(c: Candidate): Promise<PackageReleases>;
   digest(c: Candidate, tag: string): Promise<string | undefined>;
+  /** Checks one candidate against a (shared) answer; throws (IndexSelectionError) when the answer must not be used for it. */
+  vet?(c: Candidate, rel: PackageReleases): void;
+  /** Where `releases(c)` looks (indexes, registry, locked source): candidates with equal keys and names share one lookup. */
+  routeKey?(c: Candidate): string;
 }
 
 export interface LookupFailure {
@@ -20,6 +25,9 @@ export interface LookupFailure {
   file: string;
   name: string;
   message: string;
+  /** Set when the lookup answered but its answer must not be used (DW405/DW406, IndexSelectionError); else DW404. */
+  ruleId?: 'DW405' | 'DW406';
+  severity?: 'critical' | 'high';
 }
 
 /** A registry host that could not be reached this run: reported once, with the lookups it left undone. */
@@ -46,7 +54,10 @@ export async function computeOutdated(candidates: Candidate[], lookup: ReleaseLo
   // One registry question per package, however many services declare it.
   const byName = new Map<string, Promise<PackageReleases>>();
   const ask = (c: Candidate): Promise<PackageReleases> => {
-    const k = `${c.ecosystem}\0${c.name}\0${(c.sources ?? []).map((s) => `${s.name}=${s.url}:${s.priority}`).join(',')}\0${c.dependency?.sourceName ?? ''}`;
+    // Everything that decides where a package is looked up is part of the key: the same name behind other
+    // indexes (another requirements file's --index-url, another lock's source, another .npmrc) is another package.
+    const where = lookup.routeKey?.(c) ?? JSON.stringify([c.sources?.map((s) => [s.name, s.url, s.priority]), c.pipOptions, c.locked && (c.locked.url ?? 'PyPI')]);
+    const k = `${c.ecosystem}\0${c.name}\0${where}\0${c.dependency?.sourceName ?? ''}`;
     let p = byName.get(k);
     if (!p) {
       p = limit(() => lookup.releases(c));
@@ -72,6 +83,7 @@ export async function computeOutdated(candidates: Candidate[], lookup: ReleaseLo
     candidates.map(async (c) => {
       try {
         const rel = await ask(c);
+        lookup.vet?.(c, rel);
         releases.set(c.key, rel);
         const cand = withActionVersion(c, rel);
         entries.push(await evaluateCandidate(cand, rel, cfg, now, digestOf));
@@ -81,7 +93,10 @@ export async function computeOutdated(candidates: Candidate[], lookup: ReleaseLo
           const h = down.get(host.host) ?? { ...host, lookups: 0 };
           h.lookups++;
           down.set(host.host, h);
-        } else failures.push({ service: c.service, file: c.file, name: c.displayName, message: (e as Error).message });
+        } else {
+          const sel = e instanceof IndexSelectionError ? { ruleId: e.ruleId, severity: e.severity } : {};
+          failures.push({ service: c.service, file: c.file, name: c.displayName, message: (e as Error).message, ...sel });
+        }
       }
     }),
   );

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
-import { createDatasources, NotFoundError } from '../../src/datasources/index.ts';
+import { createDatasources, IndexSelectionError, NotFoundError } from '../../src/datasources/index.ts';
 import { normalizePypiName, parsePypiJson, parseSimpleHtml, parseSimpleJson, type PypiIndex, searchOrder, versionFromFilename } from '../../src/datasources/pypi.ts';
 import { type StandIn, startStandIn } from '../helpers/registry-stand-in.ts';
 
@@ -98,11 +98,17 @@ describe('PyPI datasource: indexes and Poetry source priorities', () => {
     pypi = await startStandIn((req) => {
       if (req.url === '/pypi/requests/json') return { body: requests };
       if (req.url === '/pypi/shared-lib/json') return { body: { info: { name: 'shared-lib', version: '9.0.0' }, releases: { '9.0.0': [], '1.0.0': [] } } };
+      // A mirror of the private index's project: one file in common (same sha256), and a newer release.
+      if (req.url === '/pypi/mirrored-lib/json') {
+        const f = (v: string, h: string) => [{ filename: `mirrored_lib-${v}-py3-none-any.whl`, url: `https://files/mirrored_lib-${v}.whl`, digests: { sha256: h } }];
+        return { body: { info: { name: 'mirrored-lib', version: '2.0.0' }, releases: { '1.0.0': f('1.0.0', 'ab'.repeat(32)), '2.0.0': f('2.0.0', 'cd'.repeat(32)) } } };
+      }
       return undefined;
     });
     priv = await startStandIn((req) => {
       if (req.url === '/simple/shared-lib/') return simplePage('shared-lib', ['1.0.0', '1.1.0']);
       if (req.url === '/simple/internal-only/') return simplePage('internal-only', ['0.1.0']);
+      if (req.url === '/simple/mirrored-lib/') return simplePage('mirrored-lib', ['1.0.0']);
       if (req.url === '/simple/python-dateutil/') return { headers: { 'content-type': 'text/html' }, body: fixture('simple-python-dateutil.html') };
       return undefined;
     });
@@ -139,23 +145,57 @@ describe('PyPI datasource: indexes and Poetry source priorities', () => {
     );
   });
 
-  it('primary sources are all asked and merged; the first source with a version supplies it; supplemental not asked', async () => {
+  it('primary sources are all asked, never merged: two that publish a package with no file in common are DW406; supplemental not asked', async () => {
     const ds = make();
     const before = supp.requests.length;
-    const r = await ds.pypi('shared-lib', {
+    const indexes: PypiIndex[] = [
+      { name: 'corp', url: `${priv.url}/simple`, priority: 'primary' },
+      { name: 'PyPI', url: `${pypi.url}/pypi`, priority: 'primary' },
+      { name: 'extra', url: `${supp.url}/simple`, priority: 'supplemental' },
+    ];
+    // Merged, as Poetry and pip would, the public 9.0.0 would win over the private 1.1.0.
+    await assert.rejects(ds.pypi('shared-lib', { indexes }), (e: Error) => e instanceof IndexSelectionError && e.ruleId === 'DW406' && e.severity === 'high' && /shared-lib is published on corp .* and PyPI .* with no file in common/.test(e.message));
+    assert.equal(supp.requests.length, before);
+  });
+
+  it('a mirror (a file in common) is not a conflict: the first index that publishes the package answers alone', async () => {
+    const ds = make();
+    const r = await ds.pypi('mirrored-lib', {
       indexes: [
         { name: 'corp', url: `${priv.url}/simple`, priority: 'primary' },
         { name: 'PyPI', url: `${pypi.url}/pypi`, priority: 'primary' },
-        { name: 'extra', url: `${supp.url}/simple`, priority: 'supplemental' },
       ],
     });
     assert.deepEqual(
       r.releases.map((x) => x.version),
-      ['1.0.0', '1.1.0', '9.0.0'],
+      ['1.0.0'],
     );
     assert.equal(r.registry, `${priv.url}/simple/`);
-    assert.match(r.releases[0]!.files![0]!.url, new RegExp(`^${priv.url}/files/`), '1.0.0 comes from the first source');
-    assert.equal(supp.requests.length, before);
+  });
+
+  it('a locked index answers alone; a package found only on another index than its lock records is DW405', async () => {
+    const ds = make();
+    const indexes: PypiIndex[] = [
+      { name: 'corp', url: `${priv.url}/simple`, priority: 'supplemental' },
+      { name: 'PyPI', url: `${pypi.url}/pypi`, priority: 'primary' },
+    ];
+    // Locked from corp (URL spelt with credentials and without the trailing slash): PyPI's 9.0.0 is not seen.
+    const locked = { url: `http://user:secret@${priv.host}/simple`, file: 'svc/poetry.lock' };
+    assert.deepEqual(
+      (await ds.pypi('shared-lib', { indexes, locked })).releases.map((x) => x.version),
+      ['1.0.0', '1.1.0'],
+    );
+    // The private index lost the package: the public one has it. Critical, and the credentials are not shown.
+    await assert.rejects(ds.pypi('requests', { indexes, locked }), (e: Error) => e instanceof IndexSelectionError && e.ruleId === 'DW405' && e.severity === 'critical' && /requests is found only on PyPI .* but svc\/poetry\.lock records it from http:\/\/.*which no longer publishes it/.test(e.message) && !e.message.includes('secret'));
+    // The lock's index is no longer declared at all.
+    await assert.rejects(ds.pypi('shared-lib', { indexes: [{ name: 'PyPI', url: `${pypi.url}/pypi` }], locked }), (e: Error) => e instanceof IndexSelectionError && /which the project no longer declares/.test(e.message));
+    // Locked from PyPI (no source in the lock) while a private primary index also has it: PyPI answers alone.
+    assert.deepEqual(
+      (await ds.pypi('shared-lib', { indexes: [{ name: 'corp', url: `${priv.url}/simple` }, { name: 'PyPI', url: `${pypi.url}/pypi` }], locked: { file: 'svc/poetry.lock' } })).releases.map((x) => x.version),
+      ['1.0.0', '9.0.0'],
+    );
+    // Found nowhere: not found (DW404), not a confusion finding.
+    await assert.rejects(ds.pypi('nothing-anywhere', { indexes, locked }), NotFoundError);
   });
 
   it('supplemental sources answer only when no primary source knows the package', async () => {

@@ -15,10 +15,8 @@ const OUTDATED_FORMATS = ['table', 'json', 'markdown', 'sarif'] as const;
 
 async function lookupFor(ctx: CliContext, root: string, config: Config, inv: Inventory, offline: boolean) {
   const { registryLookup } = await import('../../updates/registry-lookup.ts');
-  // The project's own Poetry sources are configured hosts too: the repository declares them.
-  // A source URL that does not parse adds no host; its lookups then fail and are reported per dependency.
-  const extraHosts = [...inv.files.values()].flatMap((f) => (f.kind === 'pyproject' ? f.sources.flatMap((s) => (s.url && URL.canParse(s.url) ? [new URL(s.url).hostname] : [])) : []));
-  return registryLookup(config, { cacheDir: path.join(depwardenHome(ctx.env), 'cache', 'http'), offline, env: ctx.env, projectDir: root, extraHosts });
+  // The indexes the repository declares (Poetry sources, requirements options, pip.conf, .npmrc) are allowed hosts too.
+  return registryLookup(config, { cacheDir: path.join(depwardenHome(ctx.env), 'cache', 'http'), offline, env: ctx.env, projectDir: root, inventory: inv });
 }
 
 export const register: RegisterCommand = (program, ctx, result) => {

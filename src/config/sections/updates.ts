@@ -27,6 +27,10 @@ export const updatesSection = z
         github: z.url().default('https://api.github.com').describe('GitHub REST API base, for actions\' tags and release notes.'),
         oci: z.record(z.string(), z.url()).default({ 'docker.io': 'https://registry-1.docker.io' }).describe('Image registry host -> base URL (other hosts are reached at https://<host>).'),
         allowHosts: z.array(z.string()).default([]).describe('Extra hosts datasources may reach (token realms, file hosts). The hosts of the URLs above are always allowed.'),
+        multiIndex: z
+          .array(z.string())
+          .default([])
+          .describe('PyPI packages that are meant to be published on several of a project\'s indexes by different publishers (e.g. torch on PyPI and download.pytorch.org): the first index that publishes one answers, without DW406. Names compared normalised.'),
       })
       .strict()
       .prefault({})
