@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../config/schema.ts';
 import { exactPin, rewriteConstraint } from '../edit/constraint-rewrite.ts';
@@ -7,7 +7,10 @@ import { editAction } from '../edit/action-edit.ts';
 import { editDependency } from '../edit/dependency-edit.ts';
 import { editImage } from '../edit/image-edit.ts';
 import { buildInventory } from '../inventory/build.ts';
+import { writeFileAtomic } from '../edit/atomic-write.ts';
+import { RelockError } from '../relock/run-tool.ts';
 import { requirementsHashEdits } from '../relock/requirements-hashes.ts';
+import { explainRelockFailure } from './relock-failure.ts';
 import type { Finding } from '../model/finding.ts';
 import type { Inventory, ManifestUnit } from '../model/inventory.ts';
 import type { PackageReleases, TextEdit } from '../model/update.ts';
@@ -30,6 +33,8 @@ export interface ApplyContext {
    * packages whose manifest constraint already admits the new version: the lock must move them explicitly.
    */
   relock: (root: string, unit: ManifestUnit, inRange: { name: string; version: string }[]) => Promise<void>;
+  /** Where the full output of a failed relock is written (`abs`) and how it is named in the one-line error (`shown`). */
+  logFile?: { abs: string; shown: string };
   /** Findings of the analyses the update must not make worse (check's foundation rules + conflicts). */
   verify?: (inv: Inventory) => Promise<Finding[]>;
 }
@@ -72,6 +77,26 @@ function editsFor(root: string, inv: Inventory, ctx: ApplyContext, u: PlannedUpd
   return editDependency(c.dependency!, next, text);
 }
 
+/** One line (the cause and what grouping would fix it); the tool's full output goes to the log file. */
+function relockFailure(unit: ManifestUnit, e: Error, log: ApplyContext['logFile']): string {
+  const output = e instanceof RelockError ? e.output : '';
+  const tool = unit.lock && path.posix.basename(unit.lock) === 'poetry.lock' ? 'poetry' : 'npm';
+  const why = output ? explainRelockFailure(tool, output) : undefined;
+  let where = '';
+  if (log && output) {
+    try {
+      mkdirSync(path.dirname(log.abs), { recursive: true });
+      writeFileAtomic(log.abs, new TextEncoder().encode(`${e.message.split('\n')[0]}\n\n${output}\n`));
+      where = `; full ${tool} output: ${log.shown}`;
+    } catch {
+      // The one line still says what failed; a log that cannot be written is not a second failure.
+    }
+  }
+  const first = e.message.split('\n')[0]!.replace(/ --cache \S+/, '').replace(/ in \S+:$/, '');
+  if (!why) return output && !log ? e.message : `${first}${where}`;
+  return `${why.cause}${why.fix ? `; fix: ${why.fix}` : ''}${where}`;
+}
+
 const key = (f: Finding): string => `${f.ruleId}\0${f.location.file}\0${f.subject ?? ''}\0${f.message}`;
 
 export async function applyChange(root: string, change: PlannedChange, ctx: ApplyContext): Promise<ApplyResult> {
@@ -97,7 +122,7 @@ export async function applyChange(root: string, change: PlannedChange, ctx: Appl
     try {
       await ctx.relock(root, unit, inRange.get(unit.manifest) ?? []);
     } catch (e) {
-      throw new UpdateFailed(`relock of ${unit.manifest} failed: ${(e as Error).message}`);
+      throw new UpdateFailed(`relock of ${unit.manifest} failed: ${relockFailure(unit, e as Error, ctx.logFile)}`);
     }
   }
   const after = await buildInventory(root, ctx.config);
