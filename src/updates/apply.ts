@@ -11,6 +11,8 @@ import { writeFileAtomic } from '../edit/atomic-write.ts';
 import { RelockError } from '../relock/run-tool.ts';
 import { requirementsHashEdits } from '../relock/requirements-hashes.ts';
 import { explainRelockFailure } from './relock-failure.ts';
+import { isPeer } from './outdated.ts';
+import { satisfies } from '../versioning/constraint.ts';
 import type { Finding } from '../model/finding.ts';
 import type { Inventory, ManifestUnit } from '../model/inventory.ts';
 import type { PackageReleases, TextEdit } from '../model/update.ts';
@@ -53,6 +55,11 @@ function newConstraint(cfg: Config['updates'], u: PlannedUpdate, c: Candidate): 
   const d = c.dependency!;
   const syntax = d.constraintSyntax;
   if (syntax === 'none') throw new UpdateFailed(`${c.file}: ${c.displayName} has no version constraint to update`);
+  if (isPeer(c)) {
+    // A library's peer range is widened (`^7 || ^8`), never pinned: it states what the library works with.
+    if (syntax === 'npm' && satisfies('npm', d.constraint, u.to) !== true) return `${d.constraint.trim()} || ${rewriteConstraint(syntax, d.constraint, c.current, u.to, { strategy: 'replace' }) ?? `^${u.to}`}`;
+    return rewriteConstraint(syntax, d.constraint, c.current, u.to, { strategy: 'replace' });
+  }
   if (cfg.rangeStrategy === 'pin' || u.updateType === 'pin' || d.constraint.trim() === '') return exactPin(syntax, u.to);
   return rewriteConstraint(syntax, d.constraint, c.current, u.to, { strategy: cfg.rangeStrategy });
 }
@@ -114,7 +121,7 @@ export async function applyChange(root: string, change: PlannedChange, ctx: Appl
     edits.push(...e);
     if (c.unit?.lock && c.unit.lock !== c.file) {
       units.set(c.unit.manifest, c.unit);
-      if (c.target === 'dependency' && e.length === 0) inRange.set(c.unit.manifest, [...(inRange.get(c.unit.manifest) ?? []), { name: c.dependency!.name, version: u.to }]);
+      if (c.target === 'dependency' && e.length === 0) inRange.set(c.unit.manifest, [...(inRange.get(c.unit.manifest) ?? []), { name: c.alias ?? c.dependency!.name, version: u.to }]);
     }
   }
   applyEdits(root, edits);
