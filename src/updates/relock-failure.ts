@@ -63,8 +63,9 @@ function explainPoetry(output: string): RelockCause | undefined {
   const text = output.replace(/\r/g, '');
   const because = /Because ([^\n]+(?:\n(?! *\n)[^\n]+)*)/.exec(text);
   if (because) {
-    const sentence = `Because ${because[1]!.replace(/\s+/g, ' ').trim()}`;
-    const m = /depends on (\S+) \(([^)]+)\)/.exec(sentence);
+    const sentence = `Because ${because[1]!.replace(/\s+/g, ' ').trim().replace(/\.$/, '')}`;
+    // "A (1.1.0) depends on B (R)" or "api depends on A (1.1.0) which depends on B (R)": B into R is what is missing.
+    const m = /(?:which depends on|\) depends on) (\S+) \(([^)]+)\)/.exec(sentence);
     return { cause: sentence.length > 300 ? `${sentence.slice(0, 297)}...` : sentence, ...(m ? { fix: `plan an update of ${m[1]} into ${m[2]} ${GROUP_HINT}` } : {}) };
   }
   const err = text.split('\n').map((l) => l.trim()).find((l) => /Error|error:|could not|not found/i.test(l));

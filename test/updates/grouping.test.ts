@@ -8,6 +8,9 @@ import { computeOutdated, type ReleaseLookup } from '../../src/updates/lookup.ts
 import { planUpdates } from '../../src/updates/plan.ts';
 import { familiesOf, repositoryKey, stubTarget } from '../../src/updates/presets.ts';
 import { writeTree } from '../helpers/temp-tree.ts';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { applyChange } from '../../src/updates/apply.ts';
 
 /**
  * Grouping that relocks (issue 12): the babel-8 case — @babel/plugin-transform-runtime 8 and @babel/preset-env 8
@@ -118,6 +121,33 @@ describe('grouping that relocks', () => {
     };
     const plan = await planOf({ 'api/pyproject.toml': pyproject }, reg, { grouping: 'none' });
     assert.deepEqual(shape(plan).map((x) => x[1]).sort(), ['boto3@1.35.0,botocore@1.35.0', 'requests@2.32.3']);
+  });
+
+  it('hashed requirements: boto3 and botocore in one change, both pins and hash sets rewritten from the registry', async () => {
+    const h = (c: string): string => `sha256:${c.repeat(64)}`;
+    const text = `boto3==1.34.0 \\
+    --hash=${h('1')}
+botocore==1.34.0 \\
+    --hash=${h('2')}
+`;
+    const files = (v: string, c: string) => [{ filename: `x-${v}.whl`, url: 'u', hashes: [h(c)] }];
+    const reg: Reg = {
+      'PyPI:boto3': { datasource: 'pypi', releases: [rel('1.34.0', 300), { ...rel('1.35.0', 20), files: files('1.35.0', 'a') }] },
+      'PyPI:botocore': { datasource: 'pypi', releases: [rel('1.34.0', 300), { ...rel('1.35.0', 20), files: files('1.35.0', 'b') }] },
+    };
+    const root = writeTree({ 'svc/requirements.txt': text, 'svc/Dockerfile': 'FROM scratch\n' });
+    const cfg = configSchema.parse({ updates: { minimumReleaseAgeDays: 0, grouping: 'none' } });
+    const candidates = collectCandidates(await buildInventory(root, cfg));
+    const report = await computeOutdated(candidates, lookupOf(reg), cfg.updates, NOW);
+    const entries = new Map(report.entries.map((e) => [`${e.span.file}:${e.span.start ?? e.span.line}`, e]));
+    const plan = planUpdates({ candidates, entries, security: [], config: cfg, now: NOW, openChanges: 0, releases: report.releases });
+    assert.deepEqual(shape(plan), [['normal', 'boto3@1.35.0,botocore@1.35.0']]);
+    await applyChange(root, plan.changes[0]!, { config: cfg, releases: report.releases, relock: async () => assert.fail('hashed requirements are rewritten, not relocked') });
+    assert.equal(readFileSync(path.join(root, 'svc/requirements.txt'), 'utf8'), `boto3==1.35.0 \\
+    --hash=${h('a')}
+botocore==1.35.0 \\
+    --hash=${h('b')}
+`);
   });
 
   it('a peer requirement no planned version satisfies is held back with the reason, not proposed to fail its relock', async () => {
