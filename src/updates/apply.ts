@@ -12,7 +12,7 @@ import { RelockError } from '../relock/run-tool.ts';
 import { requirementsHashEdits } from '../relock/requirements-hashes.ts';
 import { explainRelockFailure } from './relock-failure.ts';
 import { isPeer } from './outdated.ts';
-import { satisfies } from '../versioning/constraint.ts';
+import { compareIn, satisfies } from '../versioning/constraint.ts';
 import type { Finding } from '../model/finding.ts';
 import type { Inventory, ManifestUnit } from '../model/inventory.ts';
 import type { PackageReleases, TextEdit } from '../model/update.ts';
@@ -104,6 +104,14 @@ function relockFailure(unit: ManifestUnit, e: Error, log: ApplyContext['logFile'
   return `${why.cause}${why.fix ? `; fix: ${why.fix}` : ''}${where}`;
 }
 
+/** "tiny-lib 1.0.0 requires tiny-dep@~1.0.0": who holds a package back, from the lock's own edges. */
+function requirersOf(lock: Inventory['files'] extends Map<string, infer P> ? P | undefined : never, name: string, version: string): string[] {
+  if (!lock || (lock.kind !== 'poetry-lock' && lock.kind !== 'package-lock')) return [];
+  const out: string[] = [];
+  for (const p of lock.packages) for (const e of p.dependencies) if (e.normalizedName === name && satisfies(lock.kind === 'package-lock' ? 'npm' : 'poetry', e.constraint, version) !== false) out.push(`${p.name || 'the project'} ${p.version} requires ${e.name}@${e.constraint}`);
+  return [...new Set(out)].sort();
+}
+
 const key = (f: Finding): string => `${f.ruleId}\0${f.location.file}\0${f.subject ?? ''}\0${f.message}`;
 
 export async function applyChange(root: string, change: PlannedChange, ctx: ApplyContext): Promise<ApplyResult> {
@@ -115,6 +123,13 @@ export async function applyChange(root: string, change: PlannedChange, ctx: Appl
   const units = new Map<string, ManifestUnit>();
   const inRange = new Map<string, { name: string; version: string }[]>();
   for (const u of change.updates) {
+    if (u.candidate.transitive) {
+      // Only the lock moves: the relock is told to update this one package within the declared ranges.
+      const unit = u.candidate.unit!;
+      units.set(unit.manifest, unit);
+      inRange.set(unit.manifest, [...(inRange.get(unit.manifest) ?? []), { name: u.candidate.displayName, version: u.to }]);
+      continue;
+    }
     const c = fresh.get(u.candidate.key);
     if (!c || c.declared !== u.candidate.declared) throw new UpdateFailed(`${u.candidate.file}: ${u.candidate.displayName} is no longer declared as planned (${u.candidate.declared}); re-run the plan`);
     const e = editsFor(root, before, ctx, u, c);
@@ -135,6 +150,15 @@ export async function applyChange(root: string, change: PlannedChange, ctx: Appl
   const after = await buildInventory(root, ctx.config);
   const parseErrors = after.findings.filter((f) => f.ruleId === 'DW000');
   if (parseErrors.length > before.findings.filter((f) => f.ruleId === 'DW000').length) throw new UpdateFailed(`the edited files no longer parse: ${parseErrors.map((f) => `${f.location.file}:${f.location.line} ${f.message}`).join('; ')}`);
+  for (const u of change.updates.filter((x) => x.candidate.transitive)) {
+    const lock = after.files.get(u.candidate.unit!.lock!);
+    const pkgs = lock && (lock.kind === 'poetry-lock' || lock.kind === 'package-lock') ? lock.packages.filter((p) => p.normalizedName === u.candidate.name && !p.link) : [];
+    const stuck = pkgs.filter((p) => compareIn(u.candidate.ecosystem, p.version, u.to) < 0);
+    if (stuck.length) {
+      const holders = stuck.flatMap((p) => requirersOf(lock, p.normalizedName, p.version)).slice(0, 3);
+      throw new UpdateFailed(`${u.candidate.displayName} stays at ${stuck.map((p) => p.version).join(', ')} in ${u.candidate.unit!.lock}: the declared ranges forbid ${u.to}${holders.length ? ` (${holders.join('; ')})` : ''}; fix: bump the direct dependency that requires it, or ${u.candidate.ecosystem === 'npm' ? `an \`overrides\` entry "${u.candidate.displayName}": "^${u.to}" in package.json` : `a constraint ${u.candidate.displayName} = ">=${u.to}" in pyproject.toml`}`);
+    }
+  }
   const lockDiffs: LockDiff[] = [];
   for (const unit of units.values()) {
     const a = before.files.get(unit.lock!);

@@ -34,6 +34,8 @@ export interface Candidate {
   sources?: PoetrySourceDecl[];
   /** npm alias (`"x-v3": "npm:engine.io-client@^3.5.2"`): the name it is installed and locked under. */
   alias?: string;
+  /** A package only a lock names (a security fix's target): moved by a lock-only update of `unit`, no edit. */
+  transitive?: boolean;
 }
 
 /**

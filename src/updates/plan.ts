@@ -4,7 +4,9 @@ import type { UpdateClass } from '../governance/changes.ts';
 import type { OutdatedEntry, PackageReleases, ProposalUpdateType } from '../model/update.ts';
 import { classifyUpdate } from '../versioning/constraint.ts';
 import type { Candidate } from './candidates.ts';
+import type { Inventory } from '../model/inventory.ts';
 import { linkUpdates, type Slot } from './grouping.ts';
+import { transitiveCandidates } from './security.ts';
 import { effectivePolicy, onSchedule } from './policy.ts';
 
 /**
@@ -66,6 +68,8 @@ export interface PlanInput {
   now: Date;
   openChanges: number;
   force?: boolean;
+  /** The repository's inventory: the locks a transitive security fix is made in. Without it those are only reported. */
+  inventory?: Inventory;
   /** Releases by candidate key (peer ranges and source repositories for grouping); without them only presets group. */
   releases?: Map<string, PackageReleases>;
 }
@@ -104,7 +108,18 @@ export function planUpdates(input: PlanInput): Plan {
   for (const fix of [...input.security].sort((a, b) => cmp(a.name, b.name) || cmp(a.service, b.service))) {
     const c = input.candidates.find((x) => x.target === 'dependency' && x.service === fix.service && x.ecosystem === fix.ecosystem && x.name === fix.name && x.current === fix.from);
     if (!c) {
-      unplanned.push({ fix, reason: `${fix.name} ${fix.from} is not a direct dependency of ${fix.service}: update the package that requires it, or declare ${fix.name}>=${fix.to}` });
+      // A transitive package: a lock-only update within the declared ranges, in every lock that holds it.
+      const locks = input.inventory ? transitiveCandidates(input.inventory, fix) : [];
+      if (!locks.length) {
+        unplanned.push({ fix, reason: `${fix.name} ${fix.from} is not a direct dependency of ${fix.service}${input.inventory ? ' and no npm or Poetry lock of it holds it' : ''}: update the package that requires it, or declare ${fix.name}>=${fix.to}` });
+        continue;
+      }
+      const step = classifyUpdate(fix.ecosystem as Candidate['ecosystem'], fix.from, fix.to);
+      const updateType: ProposalUpdateType = step === 'major' || step === 'minor' || step === 'prerelease' ? step : 'patch';
+      for (const { candidate: t, span } of locks) {
+        const entry: OutdatedEntry = { service: t.service, file: t.file, target: 'dependency', ecosystem: t.ecosystem, name: t.displayName, declared: '', current: fix.from, span };
+        add(`security:${fix.ecosystem}:${fix.name}:${fix.to}`, 'security', `fix ${fix.ids[0] ?? 'advisory'}: update ${t.displayName} to ${fix.to}`, { candidate: t, entry, to: fix.to, updateType, security: fix });
+      }
       continue;
     }
     const entry = input.entries.get(c.key) ?? { service: c.service, file: c.file, target: c.target, ecosystem: c.ecosystem, name: c.displayName, declared: c.declared, current: fix.from, span: c.dependency!.span };
@@ -222,6 +237,8 @@ function rationale(updates: PlannedUpdate[], cls: UpdateClass, lane: Lane, coold
     const ids = [...new Set(sec.flatMap((u) => u.security!.ids))].sort();
     out.push(`Security fix: ${ids.join(', ')} (${[...new Set(sec.map((u) => u.security!.severity))].join(', ')}); emergency lane${lane === 'emergency' ? ' (may merge before review; a post-update review is opened)' : ' is not allowed by the policy, so normal approvals apply'}.`);
   }
+  const deep = updates.filter((u) => u.candidate.transitive);
+  if (deep.length) out.push(`Transitive: ${deep.map((u) => `${u.candidate.displayName} ${u.entry.current} -> ${u.to} in ${u.candidate.file}`).join(', ')} — no manifest declares ${deep.length > 1 ? 'them' : 'it'}, so only the lock moves (${deep[0]!.candidate.ecosystem === 'npm' ? '`npm update <pkg> --package-lock-only`' : '`poetry update --lock <pkg>`'}), within the declared ranges.`);
   const types = [...new Set(updates.filter((u) => !u.security).map((u) => u.updateType))].sort();
   if (types.length) out.push(`Policy: ${types.join(', ')} update${types.length > 1 ? 's' : ''} ${cls === 'major' ? 'need explicit approval (major)' : 'may merge once tests pass'}; releases at least ${cooldown} days old (supply-chain cooldown).`);
   const pins = updates.filter((u) => u.updateType === 'pin' || u.updateType === 'digest');

@@ -63,7 +63,7 @@ export async function runUpdate(o: RunOptions): Promise<RunResult> {
   const outdated = await computeOutdated(candidates, o.lookup, o.config.updates, o.now);
   const spanKey = (e: OutdatedEntry): string => `${e.span.file}:${e.span.start ?? e.span.line}`;
   const entries = new Map(outdated.entries.map((e) => [spanKey(e), e]));
-  const plan = planUpdates({ candidates, entries, security: o.security, config: o.config, now: o.now, openChanges: o.openChanges, releases: outdated.releases, ...(o.force ? { force: true } : {}) });
+  const plan = planUpdates({ candidates, entries, security: o.security, config: o.config, now: o.now, openChanges: o.openChanges, releases: outdated.releases, inventory: o.inv, ...(o.force ? { force: true } : {}) });
   const selected = o.only?.length ? plan.changes.filter((c) => o.only!.includes(c.slug)) : plan.changes;
   const outcomes: ChangeOutcome[] = [];
   if (o.mode === 'dry-run') {
