@@ -104,8 +104,53 @@ function relockFailure(unit: ManifestUnit, e: Error, log: ApplyContext['logFile'
   return `${why.cause}${why.fix ? `; fix: ${why.fix}` : ''}${where}`;
 }
 
+type Parsed = Inventory['files'] extends Map<string, infer P> ? P : never;
+const lockPackages = (lock: Parsed | undefined) => (lock && (lock.kind === 'poetry-lock' || lock.kind === 'package-lock') ? lock.packages : []);
+
+function lockedVersions(u: PlannedUpdate, inv: Inventory): string[] {
+  return lockPackages(inv.files.get(u.candidate.unit!.lock!)).filter((p) => p.normalizedName === u.candidate.name && !p.link && compareIn(u.candidate.ecosystem, p.version, u.to) < 0).map((p) => p.version);
+}
+
+/** Transitive updates whose lock still holds a version below the fix. */
+function stuckTransitive(change: PlannedChange, inv: Inventory): { u: PlannedUpdate }[] {
+  return change.updates.filter((u) => u.candidate.transitive && lockedVersions(u, inv).length > 0).map((u) => ({ u }));
+}
+
+function stuckWhy(u: PlannedUpdate, inv: Inventory): string {
+  const lock = inv.files.get(u.candidate.unit!.lock!);
+  const holders = lockedVersions(u, inv).flatMap((v) => requirersOf(lock, u.candidate.name, v)).slice(0, 3);
+  return holders.length ? holders.join('; ') : 'no declared range admits it';
+}
+
+/** Adds `"name": "range"` to package.json's `overrides` (created after the last top-level key when absent), in the file's indentation. */
+export function overrideEdit(file: string, text: string, name: string, range: string): TextEdit {
+  const indent = /\n([ \t]+)"/.exec(text)?.[1] ?? '  ';
+  const entry = `${JSON.stringify(name)}: ${JSON.stringify(range)}`;
+  const doc = JSON.parse(text) as { overrides?: unknown };
+  if (doc.overrides && typeof doc.overrides === 'object') {
+    const m = /\n([ \t]*)"overrides"\s*:\s*\{/.exec(text);
+    if (!m) throw new UpdateFailed(`${file}: cannot find the \`overrides\` object to add ${name} to; add "${name}": "${range}" by hand`);
+    const at = m.index + m[0].length;
+    const empty = Object.keys(doc.overrides).length === 0;
+    return { file, start: at, end: at, expected: '', replacement: `\n${m[1]}${indent}${entry}${empty ? `\n${m[1]}` : ','}` };
+  }
+  const close = text.lastIndexOf('}');
+  let last = close - 1;
+  while (last >= 0 && /\s/.test(text[last]!)) last--;
+  const comma = text[last] === '{' ? '' : ',';
+  return { file, start: last + 1, end: last + 1, expected: '', replacement: `${comma}\n${indent}"overrides": {\n${indent}${indent}${entry}\n${indent}}` };
+}
+
+/** Adds `name = "range"` as the first entry of [tool.poetry.dependencies]. */
+export function poetryConstraintEdit(file: string, text: string, name: string, range: string): TextEdit {
+  const m = /^\[tool\.poetry\.dependencies\][ \t]*(#[^\n]*)?\r?\n/m.exec(text);
+  if (!m) throw new UpdateFailed(`${file}: no [tool.poetry.dependencies] table to add the constraint ${name} = "${range}" to; add it by hand`);
+  const at = m.index + m[0].length;
+  return { file, start: at, end: at, expected: '', replacement: `${name} = ${JSON.stringify(range)}\n` };
+}
+
 /** "tiny-lib 1.0.0 requires tiny-dep@~1.0.0": who holds a package back, from the lock's own edges. */
-function requirersOf(lock: Inventory['files'] extends Map<string, infer P> ? P | undefined : never, name: string, version: string): string[] {
+function requirersOf(lock: Parsed | undefined, name: string, version: string): string[] {
   if (!lock || (lock.kind !== 'poetry-lock' && lock.kind !== 'package-lock')) return [];
   const out: string[] = [];
   for (const p of lock.packages) for (const e of p.dependencies) if (e.normalizedName === name && satisfies(lock.kind === 'package-lock' ? 'npm' : 'poetry', e.constraint, version) !== false) out.push(`${p.name || 'the project'} ${p.version} requires ${e.name}@${e.constraint}`);
@@ -147,17 +192,36 @@ export async function applyChange(root: string, change: PlannedChange, ctx: Appl
       throw new UpdateFailed(`relock of ${unit.manifest} failed: ${relockFailure(unit, e as Error, ctx.logFile)}`);
     }
   }
-  const after = await buildInventory(root, ctx.config);
+  let after = await buildInventory(root, ctx.config);
   const parseErrors = after.findings.filter((f) => f.ruleId === 'DW000');
   if (parseErrors.length > before.findings.filter((f) => f.ruleId === 'DW000').length) throw new UpdateFailed(`the edited files no longer parse: ${parseErrors.map((f) => `${f.location.file}:${f.location.line} ${f.message}`).join('; ')}`);
-  for (const u of change.updates.filter((x) => x.candidate.transitive)) {
-    const lock = after.files.get(u.candidate.unit!.lock!);
-    const pkgs = lock && (lock.kind === 'poetry-lock' || lock.kind === 'package-lock') ? lock.packages.filter((p) => p.normalizedName === u.candidate.name && !p.link) : [];
-    const stuck = pkgs.filter((p) => compareIn(u.candidate.ecosystem, p.version, u.to) < 0);
-    if (stuck.length) {
-      const holders = stuck.flatMap((p) => requirersOf(lock, p.normalizedName, p.version)).slice(0, 3);
-      throw new UpdateFailed(`${u.candidate.displayName} stays at ${stuck.map((p) => p.version).join(', ')} in ${u.candidate.unit!.lock}: the declared ranges forbid ${u.to}${holders.length ? ` (${holders.join('; ')})` : ''}; fix: bump the direct dependency that requires it, or ${u.candidate.ecosystem === 'npm' ? `an \`overrides\` entry "${u.candidate.displayName}": "^${u.to}" in package.json` : `a constraint ${u.candidate.displayName} = ">=${u.to}" in pyproject.toml`}`);
+  const stuck = stuckTransitive(change, after);
+  const forced: string[] = [];
+  if (stuck.length && cfg.transitiveFix === 'override') {
+    // The ranges forbid the fix: the policy's fallback forces it (an npm `overrides` entry, a Poetry constraint)
+    // and the PR body says so.
+    for (const { u } of stuck) {
+      const unit = u.candidate.unit!;
+      const range = `^${u.to}`;
+      const text = readFileSync(path.join(root, unit.manifest), 'utf8');
+      const e = unit.ecosystem === 'npm' ? overrideEdit(unit.manifest, text, u.candidate.displayName, range) : poetryConstraintEdit(unit.manifest, text, u.candidate.displayName, range);
+      applyEdits(root, [e]);
+      edits.push(e);
+      forced.push(u.candidate.displayName);
+      change.rationale.push(`Transitive fix forced: the declared ranges keep ${u.candidate.displayName} below ${u.to} (${stuckWhy(u, after)}), so the policy (updates.transitiveFix: override) adds ${unit.ecosystem === 'npm' ? `an \`overrides\` entry "${u.candidate.displayName}": "${range}" to ${unit.manifest}` : `the constraint ${u.candidate.displayName} = "${range}" to ${unit.manifest}`}; remove it once the packages that require it allow ${u.to}.`);
     }
+    for (const unit of [...new Map(stuck.map(({ u }) => [u.candidate.unit!.manifest, u.candidate.unit!])).values()]) {
+      try {
+        await ctx.relock(root, unit, []);
+      } catch (e) {
+        throw new UpdateFailed(`relock of ${unit.manifest} with the forced ${stuck.map(({ u }) => u.candidate.displayName).join(', ')} failed: ${relockFailure(unit, e as Error, ctx.logFile)}`);
+      }
+    }
+    after = await buildInventory(root, ctx.config);
+  }
+  for (const { u } of stuckTransitive(change, after)) {
+    const unit = u.candidate.unit!;
+    throw new UpdateFailed(`${u.candidate.displayName} stays at ${lockedVersions(u, after).join(', ')} in ${unit.lock}: the declared ranges forbid ${u.to} (${stuckWhy(u, after)}); fix: bump the direct dependency that requires it, or ${unit.ecosystem === 'npm' ? `an \`overrides\` entry "${u.candidate.displayName}": "^${u.to}" in package.json` : `a constraint ${u.candidate.displayName} = "^${u.to}" in pyproject.toml`} (updates.transitiveFix: override does that)`);
   }
   const lockDiffs: LockDiff[] = [];
   for (const unit of units.values()) {
@@ -176,7 +240,10 @@ export async function applyChange(root: string, change: PlannedChange, ctx: Appl
     const f1 = (await ctx.verify(after)).filter(inScope);
     const had = new Set(f0.map(key));
     const now = new Set(f1.map(key));
-    const added = f1.filter((f) => !had.has(key(f)) && severityRank(f.severity) >= severityRank('high'));
+    // A forced transitive fix breaks the ranges that held it back on purpose (the PR body says so): those
+    // lock-consistency findings are the override itself, not a regression.
+    const forcedBy = (f: Finding): boolean => f.ruleId === 'DW101' && forced.some((n) => f.message.includes(` requires ${n} `));
+    const added = f1.filter((f) => !had.has(key(f)) && severityRank(f.severity) >= severityRank('high') && !forcedBy(f));
     if (added.length) throw new UpdateFailed(`the update would add ${added.length} finding(s) at high or above: ${added.map((f) => `${f.ruleId} ${f.location.file}:${f.location.line} ${f.message}`).join('; ')}`);
     verification = { before: f0.length, after: f1.length, fixed: [...new Set(f0.filter((f) => !now.has(key(f))).map((f) => f.ruleId))].sort() };
   }

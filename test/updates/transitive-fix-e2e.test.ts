@@ -69,13 +69,13 @@ describe('transitive security fixes by lock-only updates', { timeout: 300_000 },
     await index.close();
   });
 
-  it('npm and Poetry locks move only the vulnerable package; a fix the ranges forbid fails with who holds it back', async () => {
+  it('npm and Poetry locks move only the vulnerable package; a fix the ranges forbid is forced by an npm override the PR body explains', async () => {
     // Off schedule (a Wednesday): only the emergency lane runs.
     const r = await runCli(['update', repo], { env: env() });
-    assert.equal(r.code, 1, r.stderr + r.stdout);
+    assert.equal(r.code, 0, r.stderr + r.stdout);
     assert.doesNotMatch(r.stdout, /not planned/);
     const branches = git(repo, 'branch', '--format=%(refname:short)', '--list', 'depwarden/*').split('\n').filter(Boolean).sort();
-    assert.deepEqual(branches, ['depwarden/security-pkg-b-1.0.1', 'depwarden/security-tiny-dep-1.0.1'], r.stdout);
+    assert.deepEqual(branches, ['depwarden/security-held-dep-1.1.0', 'depwarden/security-pkg-b-1.0.1', 'depwarden/security-tiny-dep-1.0.1'], r.stdout);
 
     const npmFiles = git(repo, 'diff', '--name-only', 'main..depwarden/security-tiny-dep-1.0.1').split('\n').sort();
     assert.deepEqual(npmFiles, ['docs/dependency-changelog.md', 'web/package-lock.json'], 'the manifest is untouched');
@@ -90,7 +90,18 @@ describe('transitive security fixes by lock-only updates', { timeout: 300_000 },
     const body = readFileSync(path.join(repo, '.depwarden/updates/security-tiny-dep-1.0.1.md'), 'utf8');
     assert.match(body, /Transitive: tiny-dep 1\.0\.0 -> 1\.0\.1 in web\/package-lock\.json — no manifest declares it, so only the lock moves \(`npm update <pkg> --package-lock-only`\), within the declared ranges\./);
 
-    // held-dep 1.1.0 is outside tiny-lib's ~1.0.0: the change fails and says so.
+    // held-dep 1.1.0 is outside tiny-lib's ~1.0.0: the default policy forces it with an npm override.
+    const held = 'depwarden/security-held-dep-1.1.0';
+    assert.deepEqual(JSON.parse(git(repo, 'show', `${held}:web/package.json`)).overrides, { 'held-dep': '^1.1.0' });
+    assert.equal((JSON.parse(git(repo, 'show', `${held}:web/package-lock.json`)) as { packages: Record<string, { version: string }> }).packages['node_modules/held-dep']!.version, '1.1.0');
+    assert.match(readFileSync(path.join(repo, '.depwarden/updates/security-held-dep-1.1.0.md'), 'utf8'), /Transitive fix forced: the declared ranges keep held-dep below 1\.1\.0 \(tiny-lib 1\.0\.0 requires held-dep@~1\.0\.0\), so the policy \(updates\.transitiveFix: override\) adds an `overrides` entry "held-dep": "\^1\.1\.0" to web\/package\.json/);
+  });
+
+  it('with transitiveFix: lock-only the forbidden fix fails, naming who holds it back and what would fix it', async () => {
+    writeTree({ 'depwarden.yaml': `updates:\n  minimumReleaseAgeDays: 0\n  transitiveFix: lock-only\n  registries:\n    npm: ${index.npmUrl}\n  cache:\n    maxAgeMinutes: 0\n` }, repo);
+    git(repo, '-c', 'user.name=t', '-c', 'user.email=t@t', 'commit', '-qam', 'lock-only');
+    const r = await runCli(['update', repo, '--only', 'security-held-dep-1.1.0'], { env: env() });
+    assert.equal(r.code, 1, r.stderr + r.stdout);
     assert.match(r.stdout, /error: held-dep stays at 1\.0\.0 in web\/package-lock\.json: the declared ranges forbid 1\.1\.0 \(tiny-lib 1\.0\.0 requires held-dep@~1\.0\.0\); fix: bump the direct dependency that requires it, or an `overrides` entry "held-dep": "\^1\.1\.0" in package\.json/);
   });
 });
