@@ -121,6 +121,15 @@ export function collectCandidates(inv: Inventory): Candidate[] {
         ...(sources?.length ? { sources } : {}),
       });
     }
+    // npm `overrides` / yarn `resolutions`: checked like declarations (an outdated forced version is still outdated).
+    for (const unit of s.units) {
+      const parsed = inv.files.get(unit.manifest);
+      if (parsed?.kind !== 'package-json') continue;
+      for (const d of parsed.overrides ?? []) {
+        const current = lockedVersion(inv, unit, d) ?? exactVersion(d);
+        push({ key: `${d.span.file}:${d.span.start ?? d.span.line}`, service: s.name, file: d.span.file, target: 'dependency', ecosystem: 'npm', name: d.name, displayName: `${d.name} (${d.group})`, declared: d.constraint, ...(current ? { current } : {}), dev: false, dependency: d, unit });
+      }
+    }
     for (const img of s.images) pushImage(push, s.name, img);
   }
   for (const a of inv.actions) {

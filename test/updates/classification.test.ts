@@ -97,3 +97,17 @@ describe('classification', () => {
     assert.equal(r.allowed, undefined);
   });
 });
+
+describe('overrides and resolutions', () => {
+  it('are checked for updates like other dependencies, and edited in place', async () => {
+    const { root, cfg, by, report, asked } = await outdated({ name: 'app', dependencies: { ioredis: '4.28.5' }, overrides: { lodash: '4.17.20', 'react@17': '$react', nested: { '.': '1.0.0' } }, resolutions: { '**/engine.io-client': '3.5.2' } });
+    assert.deepEqual(report.failures, []);
+    assert.deepEqual(asked.sort(), ['engine.io-client', 'ioredis', 'lodash']);
+    assert.deepEqual([by.get('lodash (overrides)')!.allowed, by.get('lodash (overrides)')!.updateType], ['4.17.21', 'patch']);
+    assert.deepEqual([by.get('engine.io-client (resolutions)')!.allowed, by.get('engine.io-client (resolutions)')!.updateType], ['6.6.0', 'major']);
+    const c = collectCandidates(await buildInventory(root, cfg)).find((x) => x.displayName === 'lodash (overrides)')!;
+    const e = by.get('lodash (overrides)')!;
+    await applyChange(root, { slug: 's', branch: 'b', title: 't', class: 'patch', lane: 'normal', labels: [], rationale: [], updates: [{ candidate: c, entry: e, to: '4.17.21', updateType: 'patch' }] }, { config: cfg, releases: new Map(), relock: async () => {} });
+    assert.equal(JSON.parse(readFileSync(path.join(root, 'app/package.json'), 'utf8')).overrides.lodash, '4.17.21');
+  });
+});
