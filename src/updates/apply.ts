@@ -197,7 +197,7 @@ export async function applyChange(root: string, change: PlannedChange, ctx: Appl
   if (parseErrors.length > before.findings.filter((f) => f.ruleId === 'DW000').length) throw new UpdateFailed(`the edited files no longer parse: ${parseErrors.map((f) => `${f.location.file}:${f.location.line} ${f.message}`).join('; ')}`);
   const stuck = stuckTransitive(change, after);
   const forced: string[] = [];
-  if (stuck.length && cfg.transitiveFix === 'override') {
+  if (stuck.length && (cfg.transitiveFix ?? 'override') === 'override') {
     // The ranges forbid the fix: the policy's fallback forces it (an npm `overrides` entry, a Poetry constraint)
     // and the PR body says so.
     for (const { u } of stuck) {

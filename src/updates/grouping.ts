@@ -77,15 +77,17 @@ export function linkUpdates(slots: Map<string, Slot>, cfg: UpdatesConfig, releas
   const problems = new Map<string, string>();
 
   // Family links.
-  if (cfg.familyGrouping) {
+  // `!== false` and `?? []`: a repository without depwarden.yaml reads the generated defaults file, which may
+  // predate these options until `npm run docs` regenerates it.
+  if (cfg.familyGrouping !== false) {
     const byFamily = new Map<string, PlannedUpdate[]>();
     for (const u of all) {
       if (u.security || u.candidate.target !== 'dependency') continue;
       const c = u.candidate;
       const scope = cfg.grouping === 'package' ? '' : c.service;
       const bucket = u.updateType === 'major' ? 'major' : 'other';
-      const user = cfg.families.map((f) => ({ name: f.name, ecosystem: f.ecosystem, packages: f.packages }));
-      for (const fam of familiesOf(c.ecosystem, c.name, releases?.get(c.key)?.sourceUrl, user, cfg.familyPresets)) {
+      const user = (cfg.families ?? []).map((f) => ({ name: f.name, ecosystem: f.ecosystem, packages: f.packages }));
+      for (const fam of familiesOf(c.ecosystem, c.name, releases?.get(c.key)?.sourceUrl, user, cfg.familyPresets !== false)) {
         const k = `${c.ecosystem}\0${scope}\0${bucket}\0${fam}`;
         byFamily.set(k, [...(byFamily.get(k) ?? []), u]);
       }

@@ -150,6 +150,27 @@ botocore==1.35.0 \\
 `);
   });
 
+  it('a peer cycle (each new major needs the other) is one change, planned once', async () => {
+    const reg: Reg = {
+      'npm:ping': { datasource: 'npm', releases: [rel('1.0.0', 400, { peerDependencies: { pong: '^1.0.0' } }), rel('2.0.0', 30, { peerDependencies: { pong: '^2.0.0' } })] },
+      'npm:pong': { datasource: 'npm', releases: [rel('1.0.0', 400, { peerDependencies: { ping: '^1.0.0' } }), rel('2.0.0', 30, { peerDependencies: { ping: '^2.0.0' } })] },
+    };
+    const plan = await planOf({ 'web/package.json': JSON.stringify({ name: 'web', dependencies: { ping: '1.0.0', pong: '1.0.0' } }) }, reg);
+    assert.deepEqual(shape(plan), [['approval', 'ping@2.0.0,pong@2.0.0']]);
+    assert.deepEqual(plan.deferred, []);
+  });
+
+  it('a repository without depwarden.yaml (the generated defaults) still groups', async () => {
+    const cfg = configSchema.parse({ updates: { minimumReleaseAgeDays: 0 } });
+    const { familyGrouping: _a, familyPresets: _b, families: _c, ...stale } = cfg.updates;
+    const inv = await buildInventory(writeTree({ 'web/package.json': PKG }), cfg);
+    const candidates = collectCandidates(inv);
+    const report = await computeOutdated(candidates, lookupOf(Object.fromEntries(Object.entries(BABEL).map(([k, v]) => [k, { datasource: v.datasource, releases: v.releases.map(({ peerDependencies: _, ...r }) => r) }]))), cfg.updates, NOW);
+    const entries = new Map(report.entries.map((e) => [`${e.span.file}:${e.span.start ?? e.span.line}`, e]));
+    const plan = planUpdates({ candidates, entries, security: [], config: { ...cfg, updates: stale as typeof cfg.updates }, now: NOW, openChanges: 0, releases: report.releases });
+    assert.equal(plan.changes.filter((c) => c.updates.some((u) => u.candidate.name.startsWith('@babel/'))).length, 1);
+  });
+
   it('a peer requirement no planned version satisfies is held back with the reason, not proposed to fail its relock', async () => {
     const reg: Reg = { ...BABEL, 'npm:@babel/core': { datasource: 'npm', releases: [rel('7.24.0', 400), rel('8.0.0', 1)] } };
     const plan = await planOf({ 'web/package.json': PKG }, reg, { familyPresets: false, minimumReleaseAgeDays: 0, rules: [{ packages: ['@babel/core'], minimumReleaseAgeDays: 7 }] });
