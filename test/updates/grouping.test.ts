@@ -11,6 +11,7 @@ import { writeTree } from '../helpers/temp-tree.ts';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { applyChange } from '../../src/updates/apply.ts';
+import { parsePackument } from '../../src/datasources/npm.ts';
 
 /**
  * Grouping that relocks (issue 12): the babel-8 case — @babel/plugin-transform-runtime 8 and @babel/preset-env 8
@@ -109,6 +110,9 @@ describe('grouping that relocks', () => {
     assert.ok(familiesOf('npm', '@types/react', undefined, [], true).includes('stub:react'));
     assert.ok(familiesOf('npm', 'react', undefined, [], true).includes('stub:react'));
     assert.equal(repositoryKey('git+https://github.com/Babel/babel.git'), 'github.com/babel/babel');
+    // The npm datasource carries each version's peer ranges (non-string values dropped).
+    const parsed = parsePackument({ name: 'p', versions: { '1.0.0': { peerDependencies: { a: '^1', b: 3 as unknown as string } }, '2.0.0': {} } }, 'https://r/');
+    assert.deepEqual(parsed.releases.map((r) => r.peerDependencies), [{ a: '^1' }, undefined]);
     assert.equal(repositoryKey('https://github.com/DefinitelyTyped/DefinitelyTyped/tree/master/types/node'), undefined, 'shared hosting says nothing about releases');
   });
 
