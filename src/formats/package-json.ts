@@ -49,6 +49,7 @@ export function parsePackageJson(file: string, text: string): ParseResult<Packag
       });
     }
   }
+  const overrides = forcedVersions(text, doc, idx);
   const ws = doc.workspaces;
   const workspaces = Array.isArray(ws) ? ws : isObj(ws) && Array.isArray(ws.packages) ? ws.packages : [];
   const engines: Record<string, string> = {};
@@ -66,9 +67,35 @@ export function parsePackageJson(file: string, text: string): ParseResult<Packag
       ...(str(doc.packageManager) ? { packageManager: str(doc.packageManager)! } : {}),
       ...(Object.keys(engines).length ? { engines } : {}),
       ...(license ? { license } : {}),
+      ...(overrides.length ? { overrides } : {}),
     },
     findings: parsed.findings,
   };
+}
+
+/**
+ * `overrides` (npm) and `resolutions` (yarn) entries whose value is a registry range: `"minimist": "1.2.6"`,
+ * `"foo@1.x": "1.2.3"`, `"**\/lodash": "4.17.21"`. References (`$foo`), nested objects and location specs are
+ * left out: there is no single version to update.
+ */
+function forcedVersions(text: string, doc: Obj, idx: LineIndex): Dependency[] {
+  const out: Dependency[] = [];
+  for (const key of ['overrides', 'resolutions'] as const) {
+    const section = doc[key];
+    if (!isObj(section)) continue;
+    const sectionAt = new KeyLocator(text).next(key) ?? 0;
+    const loc = new KeyLocator(text, sectionAt + 1);
+    for (const [k, value] of Object.entries(section)) {
+      const at = loc.next(k);
+      if (typeof value !== 'string' || at === undefined || value.startsWith('$') || npmSource(value) || value.startsWith('npm:')) continue;
+      // The package is the last path segment (resolutions), without a version selector (overrides).
+      const m = /(?:^|\/)((?:@[^/@]+\/)?[^/@]+)(?:@[^/]*)?$/.exec(k);
+      if (!m || m[1] === '*' || m[1] === '**') continue;
+      const lit = KeyLocator.stringValue(text, at);
+      out.push({ ecosystem: 'npm', name: m[1]!, normalizedName: m[1]!, constraint: value, constraintSyntax: 'npm', group: key, dev: false, optional: false, span: idx.span(at, at), ...(lit ? { constraintSpan: idx.span(lit.start, lit.end) } : {}) });
+    }
+  }
+  return out;
 }
 
 /** Specs that name a location instead of a registry range. `npm:` aliases stay registry ranges. */

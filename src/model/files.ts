@@ -87,6 +87,8 @@ export interface PackageJsonData {
   packageManager?: string;
   engines?: Record<string, string>;
   license?: string;
+  /** npm `overrides` and yarn `resolutions` entries with a version range (group "overrides" / "resolutions"); kept apart from `dependencies`, they are not declarations. */
+  overrides?: Dependency[];
 }
 
 export interface PackageLockData {

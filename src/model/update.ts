@@ -31,6 +31,8 @@ export interface Release {
   /** Release notes (GitHub releases), markdown. */
   notes?: string;
   notesUrl?: string;
+  /** npm: the release's `peerDependencies` (name -> range), for planning updates that relock together. */
+  peerDependencies?: Record<string, string>;
 }
 
 /** Everything a datasource returns for one package, image or action. */

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../config/schema.ts';
 import { exactPin, rewriteConstraint } from '../edit/constraint-rewrite.ts';
@@ -7,7 +7,12 @@ import { editAction } from '../edit/action-edit.ts';
 import { editDependency } from '../edit/dependency-edit.ts';
 import { editImage } from '../edit/image-edit.ts';
 import { buildInventory } from '../inventory/build.ts';
+import { writeFileAtomic } from '../edit/atomic-write.ts';
+import { RelockError } from '../relock/run-tool.ts';
 import { requirementsHashEdits } from '../relock/requirements-hashes.ts';
+import { explainRelockFailure } from './relock-failure.ts';
+import { isPeer } from './outdated.ts';
+import { compareIn, satisfies } from '../versioning/constraint.ts';
 import type { Finding } from '../model/finding.ts';
 import type { Inventory, ManifestUnit } from '../model/inventory.ts';
 import type { PackageReleases, TextEdit } from '../model/update.ts';
@@ -31,6 +36,8 @@ export interface ApplyContext {
    * packages whose manifest constraint already admits the new version: the lock must move them explicitly.
    */
   relock: (root: string, unit: ManifestUnit, inRange: { name: string; version: string }[]) => Promise<void>;
+  /** Where the full output of a failed relock is written (`abs`) and how it is named in the one-line error (`shown`). */
+  logFile?: { abs: string; shown: string };
   /** Findings of the analyses the update must not make worse (check's foundation rules + conflicts). */
   verify?: (inv: Inventory) => Promise<Finding[]>;
 }
@@ -49,6 +56,11 @@ function newConstraint(cfg: Config['updates'], u: PlannedUpdate, c: Candidate): 
   const d = c.dependency!;
   const syntax = d.constraintSyntax;
   if (syntax === 'none') throw new UpdateFailed(`${c.file}: ${c.displayName} has no version constraint to update`);
+  if (isPeer(c)) {
+    // A library's peer range is widened (`^7 || ^8`), never pinned: it states what the library works with.
+    if (syntax === 'npm' && satisfies('npm', d.constraint, u.to) !== true) return `${d.constraint.trim()} || ${rewriteConstraint(syntax, d.constraint, c.current, u.to, { strategy: 'replace' }) ?? `^${u.to}`}`;
+    return rewriteConstraint(syntax, d.constraint, c.current, u.to, { strategy: 'replace' });
+  }
   if (cfg.rangeStrategy === 'pin' || u.updateType === 'pin' || d.constraint.trim() === '') return exactPin(syntax, u.to);
   return rewriteConstraint(syntax, d.constraint, c.current, u.to, { strategy: cfg.rangeStrategy });
 }
@@ -73,6 +85,79 @@ function editsFor(root: string, inv: Inventory, ctx: ApplyContext, u: PlannedUpd
   return editDependency(c.dependency!, next, text);
 }
 
+/** One line (the cause and what grouping would fix it); the tool's full output goes to the log file. */
+function relockFailure(unit: ManifestUnit, e: Error, log: ApplyContext['logFile']): string {
+  const output = e instanceof RelockError ? e.output : '';
+  const tool = unit.lock && path.posix.basename(unit.lock) === 'poetry.lock' ? 'poetry' : 'npm';
+  const why = output ? explainRelockFailure(tool, output) : undefined;
+  let where = '';
+  if (log && output) {
+    try {
+      mkdirSync(path.dirname(log.abs), { recursive: true });
+      writeFileAtomic(log.abs, new TextEncoder().encode(`${e.message.split('\n')[0]}\n\n${output}\n`));
+      where = `; full ${tool} output: ${log.shown}`;
+    } catch {
+      // The one line still says what failed; a log that cannot be written is not a second failure.
+    }
+  }
+  const first = e.message.split('\n')[0]!.replace(/ --cache \S+/, '').replace(/ in \S+:$/, '');
+  if (!why) return output && !log ? e.message : `${first}${where}`;
+  return `${why.cause}${why.fix ? `; fix: ${why.fix}` : ''}${where}`;
+}
+
+type Parsed = Inventory['files'] extends Map<string, infer P> ? P : never;
+const lockPackages = (lock: Parsed | undefined) => (lock && (lock.kind === 'poetry-lock' || lock.kind === 'package-lock') ? lock.packages : []);
+
+function lockedVersions(u: PlannedUpdate, inv: Inventory): string[] {
+  return lockPackages(inv.files.get(u.candidate.unit!.lock!)).filter((p) => p.normalizedName === u.candidate.name && !p.link && compareIn(u.candidate.ecosystem, p.version, u.to) < 0).map((p) => p.version);
+}
+
+/** Transitive updates whose lock still holds a version below the fix. */
+function stuckTransitive(change: PlannedChange, inv: Inventory): { u: PlannedUpdate }[] {
+  return change.updates.filter((u) => u.candidate.transitive && lockedVersions(u, inv).length > 0).map((u) => ({ u }));
+}
+
+function stuckWhy(u: PlannedUpdate, inv: Inventory): string {
+  const lock = inv.files.get(u.candidate.unit!.lock!);
+  const holders = lockedVersions(u, inv).flatMap((v) => requirersOf(lock, u.candidate.name, v)).slice(0, 3);
+  return holders.length ? holders.join('; ') : 'no declared range admits it';
+}
+
+/** Adds `"name": "range"` to package.json's `overrides` (created after the last top-level key when absent), in the file's indentation. */
+export function overrideEdit(file: string, text: string, name: string, range: string): TextEdit {
+  const indent = /\n([ \t]+)"/.exec(text)?.[1] ?? '  ';
+  const entry = `${JSON.stringify(name)}: ${JSON.stringify(range)}`;
+  const doc = JSON.parse(text) as { overrides?: unknown };
+  if (doc.overrides && typeof doc.overrides === 'object') {
+    const m = /\n([ \t]*)"overrides"\s*:\s*\{/.exec(text);
+    if (!m) throw new UpdateFailed(`${file}: cannot find the \`overrides\` object to add ${name} to; add "${name}": "${range}" by hand`);
+    const at = m.index + m[0].length;
+    const empty = Object.keys(doc.overrides).length === 0;
+    return { file, start: at, end: at, expected: '', replacement: `\n${m[1]}${indent}${entry}${empty ? `\n${m[1]}` : ','}` };
+  }
+  const close = text.lastIndexOf('}');
+  let last = close - 1;
+  while (last >= 0 && /\s/.test(text[last]!)) last--;
+  const comma = text[last] === '{' ? '' : ',';
+  return { file, start: last + 1, end: last + 1, expected: '', replacement: `${comma}\n${indent}"overrides": {\n${indent}${indent}${entry}\n${indent}}` };
+}
+
+/** Adds `name = "range"` as the first entry of [tool.poetry.dependencies]. */
+export function poetryConstraintEdit(file: string, text: string, name: string, range: string): TextEdit {
+  const m = /^\[tool\.poetry\.dependencies\][ \t]*(#[^\n]*)?\r?\n/m.exec(text);
+  if (!m) throw new UpdateFailed(`${file}: no [tool.poetry.dependencies] table to add the constraint ${name} = "${range}" to; add it by hand`);
+  const at = m.index + m[0].length;
+  return { file, start: at, end: at, expected: '', replacement: `${name} = ${JSON.stringify(range)}\n` };
+}
+
+/** "tiny-lib 1.0.0 requires tiny-dep@~1.0.0": who holds a package back, from the lock's own edges. */
+function requirersOf(lock: Parsed | undefined, name: string, version: string): string[] {
+  if (!lock || (lock.kind !== 'poetry-lock' && lock.kind !== 'package-lock')) return [];
+  const out: string[] = [];
+  for (const p of lock.packages) for (const e of p.dependencies) if (e.normalizedName === name && satisfies(lock.kind === 'package-lock' ? 'npm' : 'poetry', e.constraint, version) !== false) out.push(`${p.name || 'the project'} ${p.version} requires ${e.name}@${e.constraint}`);
+  return [...new Set(out)].sort();
+}
+
 const key = (f: Finding): string => `${f.ruleId}\0${f.location.file}\0${f.subject ?? ''}\0${f.message}`;
 
 export async function applyChange(root: string, change: PlannedChange, ctx: ApplyContext): Promise<ApplyResult> {
@@ -84,13 +169,20 @@ export async function applyChange(root: string, change: PlannedChange, ctx: Appl
   const units = new Map<string, ManifestUnit>();
   const inRange = new Map<string, { name: string; version: string }[]>();
   for (const u of change.updates) {
+    if (u.candidate.transitive) {
+      // Only the lock moves: the relock is told to update this one package within the declared ranges.
+      const unit = u.candidate.unit!;
+      units.set(unit.manifest, unit);
+      inRange.set(unit.manifest, [...(inRange.get(unit.manifest) ?? []), { name: u.candidate.displayName, version: u.to }]);
+      continue;
+    }
     const c = fresh.get(u.candidate.key);
     if (!c || c.declared !== u.candidate.declared) throw new UpdateFailed(`${u.candidate.file}: ${u.candidate.displayName} is no longer declared as planned (${u.candidate.declared}); re-run the plan`);
     const e = editsFor(root, before, ctx, u, c);
     edits.push(...e);
     if (c.unit?.lock && c.unit.lock !== c.file) {
       units.set(c.unit.manifest, c.unit);
-      if (c.target === 'dependency' && e.length === 0) inRange.set(c.unit.manifest, [...(inRange.get(c.unit.manifest) ?? []), { name: c.dependency!.name, version: u.to }]);
+      if (c.target === 'dependency' && e.length === 0) inRange.set(c.unit.manifest, [...(inRange.get(c.unit.manifest) ?? []), { name: c.alias ?? c.dependency!.name, version: u.to }]);
     }
   }
   applyEdits(root, edits);
@@ -98,12 +190,40 @@ export async function applyChange(root: string, change: PlannedChange, ctx: Appl
     try {
       await ctx.relock(root, unit, inRange.get(unit.manifest) ?? []);
     } catch (e) {
-      throw new UpdateFailed(`relock of ${unit.manifest} failed: ${(e as Error).message}`);
+      throw new UpdateFailed(`relock of ${unit.manifest} failed: ${relockFailure(unit, e as Error, ctx.logFile)}`);
     }
   }
-  const after = await buildInventory(root, ctx.config);
+  let after = await buildInventory(root, ctx.config);
   const parseErrors = after.findings.filter((f) => f.ruleId === 'DW000');
   if (parseErrors.length > before.findings.filter((f) => f.ruleId === 'DW000').length) throw new UpdateFailed(`the edited files no longer parse: ${parseErrors.map((f) => `${f.location.file}:${f.location.line} ${f.message}`).join('; ')}`);
+  const stuck = stuckTransitive(change, after);
+  const forced: string[] = [];
+  if (stuck.length && (cfg.transitiveFix ?? 'override') === 'override') {
+    // The ranges forbid the fix: the policy's fallback forces it (an npm `overrides` entry, a Poetry constraint)
+    // and the PR body says so.
+    for (const { u } of stuck) {
+      const unit = u.candidate.unit!;
+      const range = `^${u.to}`;
+      const text = readFileSync(path.join(root, unit.manifest), 'utf8');
+      const e = unit.ecosystem === 'npm' ? overrideEdit(unit.manifest, text, u.candidate.displayName, range) : poetryConstraintEdit(unit.manifest, text, u.candidate.displayName, range);
+      applyEdits(root, [e]);
+      edits.push(e);
+      forced.push(u.candidate.displayName);
+      change.rationale.push(`Transitive fix forced: the declared ranges keep ${u.candidate.displayName} below ${u.to} (${stuckWhy(u, after)}), so the policy (updates.transitiveFix: override) adds ${unit.ecosystem === 'npm' ? `an \`overrides\` entry "${u.candidate.displayName}": "${range}" to ${unit.manifest}` : `the constraint ${u.candidate.displayName} = "${range}" to ${unit.manifest}`}; remove it once the packages that require it allow ${u.to}.`);
+    }
+    for (const unit of [...new Map(stuck.map(({ u }) => [u.candidate.unit!.manifest, u.candidate.unit!])).values()]) {
+      try {
+        await ctx.relock(root, unit, []);
+      } catch (e) {
+        throw new UpdateFailed(`relock of ${unit.manifest} with the forced ${stuck.map(({ u }) => u.candidate.displayName).join(', ')} failed: ${relockFailure(unit, e as Error, ctx.logFile)}`);
+      }
+    }
+    after = await buildInventory(root, ctx.config);
+  }
+  for (const { u } of stuckTransitive(change, after)) {
+    const unit = u.candidate.unit!;
+    throw new UpdateFailed(`${u.candidate.displayName} stays at ${lockedVersions(u, after).join(', ')} in ${unit.lock}: the declared ranges forbid ${u.to} (${stuckWhy(u, after)}); fix: bump the direct dependency that requires it, or ${unit.ecosystem === 'npm' ? `an \`overrides\` entry "${u.candidate.displayName}": "^${u.to}" in package.json` : `a constraint ${u.candidate.displayName} = "^${u.to}" in pyproject.toml`} (updates.transitiveFix: override does that)`);
+  }
   const elsewhere = relockedFromElsewhere(after, change, ctx.releases, cfg.registries.pypi);
   if (elsewhere.length) throw new UpdateFailed(elsewhere.join('; '));
   const lockDiffs: LockDiff[] = [];
@@ -123,7 +243,10 @@ export async function applyChange(root: string, change: PlannedChange, ctx: Appl
     const f1 = (await ctx.verify(after)).filter(inScope);
     const had = new Set(f0.map(key));
     const now = new Set(f1.map(key));
-    const added = f1.filter((f) => !had.has(key(f)) && severityRank(f.severity) >= severityRank('high'));
+    // A forced transitive fix breaks the ranges that held it back on purpose (the PR body says so): those
+    // lock-consistency findings are the override itself, not a regression.
+    const forcedBy = (f: Finding): boolean => f.ruleId === 'DW101' && forced.some((n) => f.message.includes(` requires ${n} `));
+    const added = f1.filter((f) => !had.has(key(f)) && severityRank(f.severity) >= severityRank('high') && !forcedBy(f));
     if (added.length) throw new UpdateFailed(`the update would add ${added.length} finding(s) at high or above: ${added.map((f) => `${f.ruleId} ${f.location.file}:${f.location.line} ${f.message}`).join('; ')}`);
     verification = { before: f0.length, after: f1.length, fixed: [...new Set(f0.filter((f) => !now.has(key(f))).map((f) => f.ruleId))].sort() };
   }

@@ -41,6 +41,25 @@ export interface Candidate {
   locked?: { url?: string; file: string };
   /** A hashed requirement (in its own file or its compiled lock): the sha256 hashes pinned for `current`, and where. */
   pinnedHashes?: { hashes: string[]; file: string };
+  /** npm alias (`"x-v3": "npm:engine.io-client@^3.5.2"`): the name it is installed and locked under. */
+  alias?: string;
+  /** A package only a lock names (a security fix's target): moved by a lock-only update of `unit`, no edit. */
+  transitive?: boolean;
+}
+
+/**
+ * An npm alias is looked up and edited as the package it names: the candidate's dependency record is the real
+ * name with the range alone (its span narrowed to the range inside `npm:<name>@`), so lookups, edits and the
+ * update type all see the registry's truth.
+ */
+function unaliased(d: Dependency): { dep: Dependency; alias: string } | undefined {
+  if (d.ecosystem !== 'npm') return undefined;
+  const m = /^npm:((?:@[^/@\s]+\/)?[^/@\s]+)(?:@(.*))?$/.exec(d.constraint);
+  if (!m) return undefined;
+  const prefix = `npm:${m[1]}${m[2] !== undefined ? '@' : ''}`;
+  const s = d.constraintSpan;
+  const constraintSpan = s && s.start !== undefined ? { ...s, start: s.start + prefix.length, column: s.column + prefix.length } : undefined;
+  return { dep: { ...d, name: m[1]!, normalizedName: m[1]!, constraint: m[2] ?? '', ...(constraintSpan ? { constraintSpan } : {}) }, alias: d.name };
 }
 
 function lockedVersion(inv: Inventory, unit: ManifestUnit | undefined, dep: Dependency): string | undefined {
@@ -154,7 +173,10 @@ export function collectCandidates(inv: Inventory): Candidate[] {
       if (unit && unit.lock === d.span.file && unit.manifest !== d.span.file) continue;
       const parsed = inv.files.get(d.span.file);
       const sources = parsed?.kind === 'pyproject' ? parsed.sources : undefined;
-      const current = lockedVersion(inv, unit, d) ?? exactVersion(d);
+      const aliased = unaliased(d);
+      const dep = aliased?.dep ?? d;
+      // The lock knows an alias under the name it is installed as.
+      const current = lockedVersion(inv, unit, d) ?? exactVersion(dep);
       const locked = lockedIndex(inv, unit, d);
       const pipOptions = parsed?.kind === 'requirements' ? pipOptionsOf(inv, unit, d.span.file) : undefined;
       const pinnedHashes = pipOptions ? pinnedHashesOf(inv, unit, d) : undefined;
@@ -164,18 +186,28 @@ export function collectCandidates(inv: Inventory): Candidate[] {
         file: d.span.file,
         target: 'dependency',
         ecosystem: d.ecosystem,
-        name: d.normalizedName,
-        displayName: d.name,
-        declared: d.constraint,
+        name: dep.normalizedName,
+        displayName: aliased ? `${d.name} (npm:${dep.name})` : d.name,
+        declared: dep.constraint,
         ...(current ? { current } : {}),
         dev: d.dev,
-        dependency: d,
+        dependency: dep,
+        ...(aliased ? { alias: aliased.alias } : {}),
         ...(unit ? { unit } : {}),
         ...(sources?.length ? { sources } : {}),
         ...(pipOptions ? { pipOptions } : {}),
         ...(locked ? { locked } : {}),
         ...(pinnedHashes ? { pinnedHashes } : {}),
       });
+    }
+    // npm `overrides` / yarn `resolutions`: checked like declarations (an outdated forced version is still outdated).
+    for (const unit of s.units) {
+      const parsed = inv.files.get(unit.manifest);
+      if (parsed?.kind !== 'package-json') continue;
+      for (const d of parsed.overrides ?? []) {
+        const current = lockedVersion(inv, unit, d) ?? exactVersion(d);
+        push({ key: `${d.span.file}:${d.span.start ?? d.span.line}`, service: s.name, file: d.span.file, target: 'dependency', ecosystem: 'npm', name: d.name, displayName: `${d.name} (${d.group})`, declared: d.constraint, ...(current ? { current } : {}), dev: false, dependency: d, unit });
+      }
     }
     for (const img of s.images) pushImage(push, s.name, img);
   }

@@ -76,9 +76,25 @@ function newerReleases(c: Candidate, rel: PackageReleases, current: string | und
   return (at === -1 ? tags.filter((t) => classifyTagUpdate(current, t)) : tags.slice(at + 1)).map((t) => byTag.get(t)!);
 }
 
+/**
+ * A range with no lock entry resolves, on a fresh install, to the newest release it admits: that is the version
+ * an update moves from, so `^4.28.3` → 6.0.0 is a major, never a `pin` that skips the approval a major needs.
+ */
+function resolvedFloor(c: Candidate, rel: PackageReleases): string | undefined {
+  const d = c.dependency;
+  if (c.target !== 'dependency' || c.current || !d || d.constraint.trim() === '' || (d.constraintSyntax !== 'npm' && d.constraintSyntax !== 'pep440' && d.constraintSyntax !== 'poetry')) return undefined;
+  const list = usableReleases(c, rel, true);
+  for (let i = list.length - 1; i >= 0; i--) if (satisfies(d.constraintSyntax, d.constraint, list[i]!.version) === true) return list[i]!.version;
+  return undefined;
+}
+
+/** A library's peer dependency states compatibility: widened when a new major appears, never pinned. */
+export const isPeer = (c: Candidate): boolean => c.dependency?.group === 'peer';
+
 export async function evaluateCandidate(c: Candidate, rel: PackageReleases, cfg: UpdatesConfig, now: Date, digestOf: DigestOf): Promise<OutdatedEntry> {
   const base = effectivePolicy(cfg, c);
   const current = c.current;
+  const floor = resolvedFloor(c, rel);
   const allowPre = cfg.prereleases || (current !== undefined && isPre(c, current));
   const newer = newerReleases(c, rel, current, allowPre);
   // npm's dist-tag `latest` bounds "latest" when it is one of the newer releases.
@@ -89,7 +105,10 @@ export async function evaluateCandidate(c: Candidate, rel: PackageReleases, cfg:
   let allowedType: ProposalUpdateType | undefined;
   for (const r of [...newer].reverse()) {
     if (latestRel && compare(c, r.version, latestRel.version) > 0 && c.target === 'dependency') continue; // above dist-tag latest
-    const type = current ? typeOf(c, current, r.version) : 'pin';
+    const from = current ?? floor;
+    const type = from ? (compare(c, r.version, from) <= 0 ? 'pin' : typeOf(c, from, r.version)) : 'pin';
+    // A peer range that already admits a version needs no change for it.
+    if (isPeer(c) && (type === 'pin' || satisfies(c.dependency!.constraintSyntax, c.dependency!.constraint, r.version) === true)) continue;
     const pol = effectivePolicy(cfg, c, type);
     if (!pol.enabled) {
       notes.push(`${r.version}: ${type ?? ''} updates disabled${pol.reason ? ` (${pol.reason})` : ''}`);
@@ -145,7 +164,7 @@ export async function evaluateCandidate(c: Candidate, rel: PackageReleases, cfg:
 async function pinning(c: Candidate, e: OutdatedEntry, allowed: Release | undefined, rel: PackageReleases, digestOf: DigestOf): Promise<void> {
   if (c.target === 'dependency') {
     const d = c.dependency!;
-    if (!e.allowed && e.current && !isExactPin(d.constraintSyntax, d.constraint) && d.constraint !== '') {
+    if (!e.allowed && e.current && !isExactPin(d.constraintSyntax, d.constraint) && d.constraint !== '' && d.group !== 'peer') {
       e.allowed = e.current;
       e.updateType = 'pin';
     }

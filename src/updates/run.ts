@@ -65,7 +65,7 @@ export async function runUpdate(o: RunOptions): Promise<RunResult> {
   const outdated = await computeOutdated(candidates, o.lookup, o.config.updates, o.now);
   const spanKey = (e: OutdatedEntry): string => `${e.span.file}:${e.span.start ?? e.span.line}`;
   const entries = new Map(outdated.entries.map((e) => [spanKey(e), e]));
-  const plan = planUpdates({ candidates, entries, security: o.security, config: o.config, now: o.now, openChanges: o.openChanges, ...(o.force ? { force: true } : {}) });
+  const plan = planUpdates({ candidates, entries, security: o.security, config: o.config, now: o.now, openChanges: o.openChanges, releases: outdated.releases, inventory: o.inv, ...(o.force ? { force: true } : {}) });
   const selected = o.only?.length ? plan.changes.filter((c) => o.only!.includes(c.slug)) : plan.changes;
   const outcomes: ChangeOutcome[] = [];
   if (o.mode === 'dry-run') {
@@ -119,7 +119,8 @@ async function publishChange(o: RunOptions, change: PlannedChange, base: string,
   // Whether the failure came after the branch was written (then the branch and PR body stay, and say so).
   let published = false;
   try {
-    const applied = await applyChange(wt.root, change, { config: o.config, releases: outdated.releases, relock: o.relock, ...(o.verify ? { verify: o.verify } : {}) });
+    const log = path.posix.join(o.outDir.replace(/\\/g, '/'), `${change.slug}.relock.log`);
+    const applied = await applyChange(wt.root, change, { config: o.config, releases: outdated.releases, relock: o.relock, logFile: { abs: path.join(o.root, log), shown: log }, ...(o.verify ? { verify: o.verify } : {}) });
     const impact: Impact = {
       services: [...new Set(change.updates.map((u) => u.candidate.service))].sort(),
       lockDiffs: applied.lockDiffs,

@@ -1,4 +1,7 @@
+import type { Inventory } from '../model/inventory.ts';
+import type { SourceSpan } from '../model/source.ts';
 import type { AuditResult } from '../vulns/audit.ts';
+import type { Candidate } from './candidates.ts';
 import type { SecurityFix } from './plan.ts';
 import { SEVERITIES } from '../model/finding.ts';
 
@@ -13,4 +16,29 @@ export function securityFixesOf(audit: AuditResult): SecurityFix[] {
     out.push({ service: u.service, ecosystem: u.ecosystem, name: u.name, from: u.from, to: u.to, ids, severity: worst });
   }
   return out;
+}
+
+/**
+ * A security fix of a package no manifest declares: the locks of the service that hold it at the vulnerable
+ * version, each as a lock-only update candidate (`npm update <pkg> --package-lock-only`, `poetry update --lock
+ * <pkg>`) that keeps every declared range. Locks without a relock tool (compiled requirements) are left out:
+ * the caller reports those as not planned.
+ */
+export function transitiveCandidates(inv: Inventory, fix: SecurityFix): { candidate: Candidate; span: SourceSpan }[] {
+  const out: { candidate: Candidate; span: SourceSpan }[] = [];
+  for (const s of inv.services) {
+    if (s.name !== fix.service) continue;
+    for (const unit of s.units) {
+      if (unit.ecosystem !== fix.ecosystem || !unit.lock) continue;
+      const lock = inv.files.get(unit.lock);
+      if (!lock || (lock.kind !== 'poetry-lock' && lock.kind !== 'package-lock')) continue;
+      const hit = lock.packages.find((p) => p.normalizedName === fix.name && p.version === fix.from && !p.link);
+      if (!hit) continue;
+      out.push({
+        span: hit.span,
+        candidate: { key: `${unit.lock}#${fix.name}@${fix.from}`, service: s.name, file: unit.lock, target: 'dependency', ecosystem: unit.ecosystem, name: fix.name, displayName: hit.name, declared: '', current: fix.from, dev: hit.dev, unit, transitive: true },
+      });
+    }
+  }
+  return out.sort((a, b) => (a.candidate.key < b.candidate.key ? -1 : 1));
 }

@@ -20,6 +20,9 @@ export interface NpmDist {
   name: string;
   version: string;
   dependencies?: Record<string, string>;
+  peerDependencies?: Record<string, string>;
+  /** Packument `repository` (the source repository a monorepo's packages share). */
+  repository?: string;
 }
 
 interface Served {
@@ -100,7 +103,7 @@ function tarEntry(name: string, data: Uint8Array): Uint8Array {
 
 /** An npm tarball: package/package.json in a gzip'd tar, as `npm pack` lays it out. */
 export function buildNpmTarball(d: NpmDist): Uint8Array {
-  const pkg = strToU8(`${JSON.stringify({ name: d.name, version: d.version, ...(d.dependencies ? { dependencies: d.dependencies } : {}) }, null, 2)}\n`);
+  const pkg = strToU8(`${JSON.stringify({ name: d.name, version: d.version, ...(d.dependencies ? { dependencies: d.dependencies } : {}), ...(d.peerDependencies ? { peerDependencies: d.peerDependencies } : {}) }, null, 2)}\n`);
   const entry = tarEntry('package/package.json', pkg);
   const tar = new Uint8Array(entry.length + 1024);
   tar.set(entry, 0);
@@ -144,7 +147,7 @@ export async function startPackageIndex(decl: { python?: PyDist[]; npm?: NpmDist
 
   // npm: packuments at /npm/<name> (scoped names also as @scope%2fname), tarballs under /npm/<name>/-/.
   const npmDists = new Map<string, { tarball: string; integrity: string; shasum: string }>();
-  const packuments = new Map<string, { name: string; 'dist-tags': Record<string, string>; versions: Record<string, unknown>; time: Record<string, string> }>();
+  const packuments = new Map<string, { name: string; 'dist-tags': Record<string, string>; versions: Record<string, unknown>; time: Record<string, string>; repository?: string }>();
   for (const d of decl.npm ?? []) {
     const tgz = buildNpmTarball(d);
     const base = d.name.split('/').pop()!;
@@ -153,7 +156,8 @@ export async function startPackageIndex(decl: { python?: PyDist[]; npm?: NpmDist
     const dist = { tarball: `${url}${path}`, integrity: `sha512-${createHash('sha512').update(tgz).digest('base64')}`, shasum: createHash('sha1').update(tgz).digest('hex') };
     npmDists.set(`${d.name}@${d.version}`, dist);
     const p = packuments.get(d.name) ?? { name: d.name, 'dist-tags': {}, versions: {}, time: {} };
-    p.versions[d.version] = { name: d.name, version: d.version, ...(d.dependencies ? { dependencies: d.dependencies } : {}), dist };
+    p.versions[d.version] = { name: d.name, version: d.version, ...(d.dependencies ? { dependencies: d.dependencies } : {}), ...(d.peerDependencies ? { peerDependencies: d.peerDependencies } : {}), dist };
+    if (d.repository) p.repository = d.repository;
     p.time[d.version] = FIXED.toISOString();
     p['dist-tags'].latest = d.version; // declared in ascending order by the tests
     packuments.set(d.name, p);

@@ -110,13 +110,14 @@ describe('plan', () => {
     const entries = new Map(candidates.flatMap((c) => { const e = report.entries.find((x) => x.span === (c.dependency?.span ?? c.image?.span ?? c.action?.span)); return e ? [[c.key, e] as const] : []; }));
     const plan = planUpdates({ candidates, entries, security: [{ service: 'services/agent', ecosystem: 'PyPI', name: 'requests', from: '2.31.0', to: '2.32.0', ids: ['CVE-2024-35195', 'GHSA-9wx4-h78v-vm56'], severity: 'medium' }], config: cfg, now: NOW, openChanges: 0 });
     const summary = plan.changes.map((c) => [c.slug, c.class, c.lane, c.updates.map((u) => `${u.candidate.displayName}@${u.to}`).join(',')]);
+    // Priority: security, then merge-after-tests, then majors; within a tier the furthest behind (libyears) first.
     assert.deepEqual(summary, [
       ['security-requests-2.32.0', 'security', 'emergency', 'requests@2.32.0'],
-      ['major-node-22.11.0-alpine-services-web', 'major', 'approval', 'node@22.11.0-alpine'],
-      ['major-pydantic-2.9.2-services-agent', 'major', 'approval', 'pydantic@2.9.2'],
-      ['services-agent-non-major', 'minor', 'normal', 'python@3.12.7-slim,pytest@7.4.3'],
       ['services-web-non-major', 'minor', 'normal', 'express@4.21.1'],
       ['workflows-non-major', 'minor', 'normal', 'actions/checkout/v4.2.2'.replace('/v', '@v')],
+      ['services-agent-non-major', 'minor', 'normal', 'python@3.12.7-slim,pytest@7.4.3'],
+      ['major-pydantic-2.9.2-services-agent', 'major', 'approval', 'pydantic@2.9.2'],
+      ['major-node-22.11.0-alpine-services-web', 'major', 'approval', 'node@22.11.0-alpine'],
     ]);
     const sec = plan.changes[0]!;
     assert.deepEqual(sec.labels, ['dependencies', 'security']);
@@ -137,7 +138,7 @@ describe('plan', () => {
     assert.match(off.unplanned[0]!.reason, /not a direct dependency of services\/agent/);
     const limited = planUpdates({ candidates, entries, security: [], config: cfg, now: NOW, openChanges: 8 });
     assert.equal(limited.changes.length, 2);
-    assert.match(limited.deferred[0]!.reason, /10 update changes are open, the limit is 10/);
+    assert.match(limited.deferred[0]!.reason, /open-change limit: 8 update changes were open, 10 at most/);
     const forced = planUpdates({ candidates, entries, security: [], config: cfg, now: wed, openChanges: 0, force: true });
     assert.equal(forced.changes.length, 5);
   });

@@ -17,6 +17,14 @@ const packageRule = z
   })
   .strict();
 
+const family = z
+  .object({
+    name: z.string().min(1).describe('Name of the family (shown in change titles and rationales).'),
+    ecosystem: z.enum(['PyPI', 'npm']).describe('Ecosystem of its packages.'),
+    packages: z.array(z.string()).min(1).describe('Package names (globs; PyPI names compared normalised).'),
+  })
+  .strict();
+
 /** `updates:` section of depwarden.yaml. Every option carries its default and a doc line (.describe). */
 export const updatesSection = z
   .object({
@@ -49,17 +57,28 @@ export const updatesSection = z
       .enum(['service', 'package', 'none'])
       .default('service')
       .describe('service: all non-major updates of a service in one change; package: one package across all services; none: one change per update. Majors and security fixes always get their own change.'),
+    familyGrouping: z
+      .boolean()
+      .default(true)
+      .describe('Plan packages released together (same source repository in the registry, a preset or a `families` entry, a stub package and its package) in one change. Updates tied by npm peer ranges are always planned together.'),
+    familyPresets: z.boolean().default(true).describe('Use the built-in family presets (@babel/*, @angular/*, boto3/botocore, ...; see docs/updates.md).'),
+    families: z.array(family).default([]).describe('Extra package families that always move together (added to the presets).'),
     rangeStrategy: z
       .enum(['pin', 'replace', 'bump'])
       .default('pin')
       .describe('How a manifest constraint changes: pin (the protocol: write the exact new version), replace (keep a range that admits the new version, else rewrite it keeping its operator), bump (move the range floor to the new version).'),
     schedule: z.string().default('0 5 * * 1').describe('When updates are proposed (cron, UTC; default Monday 05:00). Runs outside the window propose only security fixes unless --force.'),
     scheduleWindowHours: z.number().int().min(1).default(24).describe('A run within this many hours after a schedule tick counts as on schedule.'),
-    maxOpenChanges: z.number().int().min(0).default(10).describe('Open update changes at most (security fixes exempt).'),
+    maxOpenChanges: z.number().int().min(0).default(10).describe('Open update changes at most (security fixes exempt). Filled in priority order: merge-after-tests changes before majors.'),
+    maxChangesPerRun: z.number().int().min(0).optional().describe('New update changes one run may propose at most (security fixes exempt); no limit when absent.'),
     rules: z.array(packageRule).default([]).describe('Package rules, applied in order (later rules override earlier ones).'),
     changelog: z.string().default('docs/dependency-changelog.md').describe('File the changelog entry of every change is prepended to.'),
     branchPrefix: z.string().default('depwarden/').describe('Prefix of update branches.'),
     labels: z.array(z.string()).default(['dependencies']).describe('Labels of every update pull request.'),
+    transitiveFix: z
+      .enum(['override', 'lock-only'])
+      .default('override')
+      .describe('A security fix of a transitive package is a lock-only update within the declared ranges; when the ranges forbid it, override: force it with an npm `overrides` entry / a Poetry constraint (explained in the PR body), lock-only: fail the change and say which package holds it back.'),
     verify: z.boolean().default(true).describe('Run check and conflicts on the result; an update that adds an error is abandoned and the tree restored.'),
   })
   .strict()
