@@ -62,6 +62,14 @@ export function readZip(input: Uint8Array | { file: string }, label: string, lim
   return out;
 }
 
+/** One OSV JSON/YAML file. */
+export function readDocument(file: string): ReadResult {
+  const out: ReadResult = { advisories: [], invalid: [] };
+  if (statSync(file).size > MAX_ENTRY_BYTES) out.invalid.push({ where: file, reason: 'file too large' });
+  else collect(out, file, readFileSync(file, 'utf8'));
+  return out;
+}
+
 /** Reads every *.json / *.yaml under a directory (an advisory-database checkout, an unpacked export). */
 export function readDirectory(dir: string): ReadResult {
   const out: ReadResult = { advisories: [], invalid: [] };

@@ -137,5 +137,10 @@ describe('db import merges per ecosystem; audit reports coverage and staleness',
     const r2 = await runCli(['db', 'import', newer, '--db', db, '--replace']);
     assert.equal(r2.code, 0, r2.stderr);
     assert.equal(AdvisoryDb.open(db)!.meta.ecosystems.PyPI!.advisories, 1);
+    // One document merges like a zip of one.
+    writeFileSync(path.join(tmp, 'one.json'), NPM[0]!);
+    const one = await runCli(['db', 'import', path.join(tmp, 'one.json'), '--db', db]);
+    assert.equal(one.code, 0, one.stderr);
+    assert.deepEqual(Object.keys(AdvisoryDb.open(db)!.meta.ecosystems).sort(), ['PyPI', 'npm']);
   });
 });

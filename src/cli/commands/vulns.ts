@@ -71,16 +71,16 @@ export const register: RegisterCommand = (program, ctx, result) => {
     });
   db.command('import')
     .description('Merge an OSV zip or a directory of OSV JSON/YAML into the database, per ecosystem (air-gapped sites)')
-    .argument('<source>', 'all.zip, or a directory')
+    .argument('<source>', 'all.zip, a directory, or one OSV JSON/YAML document')
     .option('--db <dir>', 'database directory')
     .option('--replace', "replace each ecosystem the source holds with the source's copy (refused when that copy is older than the database's) instead of merging record by record")
     .action(async (src: string, opts: { db?: string; replace?: boolean }) => {
       const { config } = await loadConfig(ctx.cwd);
-      const { readDirectory, readZip } = await import('../../vulns/import.ts');
+      const { readDirectory, readDocument, readZip } = await import('../../vulns/import.ts');
       const { byEcosystem, commitChanges } = await store();
       const abs = path.resolve(ctx.cwd, src);
       if (!existsSync(abs)) throw new UserError(`no such file or directory: ${src}`);
-      const r = statSync(abs).isDirectory() ? readDirectory(abs) : readZip({ file: abs }, src);
+      const r = statSync(abs).isDirectory() ? readDirectory(abs) : /\.(json|ya?ml)$/i.test(abs) ? readDocument(abs) : readZip({ file: abs }, src);
       if (r.advisories.length === 0) throw new UserError(`${src} holds no readable OSV advisory${r.invalid[0] ? ` (${r.invalid[0].where}: ${r.invalid[0].reason})` : ''}; the database is unchanged`);
       const groups = byEcosystem(r.advisories);
       const elsewhere = r.advisories.filter((a) => a.affected.length === 0).length;
