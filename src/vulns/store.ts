@@ -306,9 +306,14 @@ export function commitChanges(
         const m: EcosystemMeta = { ...(ecoMeta[ch.ecosystem] ?? { advisories: 0, packages: 0, lastModified: '' }) };
         if (dataChanged) {
           data.set(ch.ecosystem, next);
-          m.source = ch.source;
           m.updatedAt = opts.now.toISOString();
           changed = true;
+          // A merge adds to what a sync source delivered, and its watermark stays true for that source; a
+          // replace makes the ecosystem the new source's copy.
+          if (ch.mode === 'replace' || !m.source) {
+            m.source = ch.source;
+            delete m.watermark;
+          }
         }
         if (ch.watermark !== undefined && (m.watermark !== ch.watermark || m.source !== ch.source)) {
           m.watermark = ch.watermark;
