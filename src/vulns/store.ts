@@ -247,8 +247,12 @@ function latestIntact(dir: string): AdvisoryDb | undefined {
     .map((d) => ({ d, t: statSync(path.join(dir, d)).mtimeMs }))
     .sort((a, b) => b.t - a.t);
   for (const { d } of gens) {
-    const r = AdvisoryDb.openGeneration(path.join(dir, d));
-    if (r instanceof AdvisoryDb) return r;
+    try {
+      const r = AdvisoryDb.openGeneration(path.join(dir, d));
+      if (r instanceof AdvisoryDb) return r;
+    } catch {
+      /* another format: not a base to merge into */
+    }
   }
   return undefined;
 }
@@ -270,7 +274,8 @@ export function commitChanges(
       try {
         cur = AdvisoryDb.open(dir);
       } catch (e) {
-        if (!(e instanceof UserError) || !/damaged/.test(e.message)) throw e;
+        // Damaged, or written in a format this depwarden does not read: rebuild from what still opens.
+        if (!(e instanceof UserError)) throw e;
         cur = latestIntact(dir);
         opts.log?.(`${e.message.split(';')[0]}; rebuilding from ${cur ? path.basename(cur.dir) : 'nothing'}`);
       }

@@ -96,4 +96,21 @@ describe('advisory database under concurrency', () => {
     assert.throws(() => withDbLock(db, () => 1, 300), /advisory database at .* is locked by process \d+ .* remove .*LOCK/);
     rmSync(path.join(db, 'LOCK'));
   });
+
+  it('a CURRENT that names a missing generation: readers say "damaged" (exit 2), the next import rebuilds from the newest intact one', async () => {
+    const before = AdvisoryDb.open(db)!;
+    const counts = Object.fromEntries(Object.entries(before.meta.ecosystems).map(([e, m]) => [e, m.advisories]));
+    before.close();
+    writeFileSync(path.join(db, 'CURRENT'), 'gen-gone-1');
+    const r = await runCli(['audit', tmp, '--db', db]);
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, /advisory database at .* is damaged: gen-gone-1: missing files; run `depwarden db sync` or `depwarden db import` again/);
+    writeFileSync(path.join(tmp, 'one.zip'), zipOf('PYSEC-ONE', 'PyPI', 1));
+    const i = await runCli(['db', 'import', path.join(tmp, 'one.zip'), '--db', db]);
+    assert.equal(i.code, 0, i.stderr);
+    assert.match(i.stderr, /is damaged.*rebuilding from gen-/);
+    const after = AdvisoryDb.open(db)!;
+    assert.deepEqual(Object.fromEntries(Object.entries(after.meta.ecosystems).map(([e, m]) => [e, m.advisories])), { ...counts, PyPI: counts.PyPI! + 1 });
+    after.close();
+  });
 });

@@ -124,7 +124,7 @@ export const register: RegisterCommand = (program, ctx, result) => {
       if (opts.format === 'json') ctx.stdout(`${JSON.stringify({ present: true, dir: d.dir, ageHours: Math.round(ageH), ...d.meta }, null, 2)}\n`);
       else {
         ctx.stdout(`source    ${d.meta.source}\nbuilt     ${d.meta.builtAt} (${ageH < 48 ? `${ageH.toFixed(1)} hours` : `${(ageH / 24).toFixed(0)} days`} ago)\nlocation  ${d.dir}\n`);
-        for (const [eco, e] of Object.entries(d.meta.ecosystems).sort()) ctx.stdout(`${eco.padEnd(9)} ${e.advisories} advisories on ${e.packages} packages, newest modified ${e.lastModified}${e.source ? `, from ${e.source}` : ''}${e.updatedAt ? ` (updated ${e.updatedAt})` : ''}\n`);
+        for (const [eco, e] of Object.entries(d.meta.ecosystems).sort()) ctx.stdout(`${eco.padEnd(9)} ${e.advisories} advisories on ${e.packages} packages, newest modified ${e.lastModified} (${Math.floor((Date.now() - Date.parse(e.lastModified)) / 864e5)} days ago)${e.source ? `, from ${e.source}` : ''}${e.updatedAt ? ` (updated ${e.updatedAt})` : ''}\n`);
         if (d.meta.invalid.length) ctx.stdout(`unreadable records skipped: ${d.meta.invalid.length} (first: ${d.meta.invalid[0]!.where}: ${d.meta.invalid[0]!.reason})\n`);
       }
       d.close();
