@@ -51,8 +51,10 @@ async function vulnerabilityFindings(inv: Inventory, config: Config, ce: CheckEn
   }
   const { auditInventory } = await import('../vulns/audit.ts');
   const { loadTriage } = await import('../vulns/vex.ts');
+  const { databaseFindings, maxDatabaseAgeDays } = await import('../vulns/db-health.ts');
   try {
-    return auditInventory(inv, db, loadTriage(inv.root), ce.now).findings;
+    // Ecosystems the database does not cover, or covers with stale data, are findings too (DW204, DW205).
+    return [...databaseFindings(inv, db.meta, ce.now, maxDatabaseAgeDays(config)), ...auditInventory(inv, db, loadTriage(inv.root), ce.now).findings];
   } finally {
     db.close();
   }

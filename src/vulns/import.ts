@@ -1,12 +1,12 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { unzipSync } from 'fflate';
 import { parse as parseYaml } from 'yaml';
+import { UserError } from '../cli/context.ts';
 import { type Advisory, toAdvisory } from './osv-record.ts';
+import { DEFAULT_ZIP_LIMITS, readZipEntries, ZipError, type ZipLimits } from './zip.ts';
 
-/** Caps that keep a hostile archive from exhausting memory (a real all.zip entry is a few KB). */
-export const MAX_ENTRY_BYTES = 8 * 1024 * 1024;
-export const MAX_ARCHIVE_BYTES = 4 * 1024 * 1024 * 1024;
+/** Largest single OSV document read from a directory (a real record is a few KB; the largest about 1 MB). */
+export const MAX_ENTRY_BYTES = DEFAULT_ZIP_LIMITS.maxEntryBytes;
 
 export interface ReadResult {
   advisories: Advisory[];
@@ -30,37 +30,43 @@ function collect(out: ReadResult, where: string, text: string): void {
 }
 
 /**
- * Reads an OSV export zip. Throws on a damaged archive (truncated, bad CRC, not a zip): the caller keeps the old
- * database. Entry names are never used as paths, so `../` in them is harmless; sizes are capped.
+ * Reads an OSV export zip (bytes, or a file read entry by entry). A damaged or hostile archive (truncated, bad
+ * CRC-32, overlapping entries, sizes beyond the caps) throws a UserError and nothing of it is used: the caller
+ * keeps the old database. Entry names are never used as paths. Limits: see zip.ts and docs/vulns.md.
  */
-export function readZip(bytes: Uint8Array, label: string): ReadResult {
+export function readZip(input: Uint8Array | { file: string }, label: string, limits?: ZipLimits): ReadResult {
   const out: ReadResult = { advisories: [], invalid: [] };
-  let declared = 0;
-  let files: Record<string, Uint8Array>;
-  try {
-    files = unzipSync(bytes, {
-      filter: (f) => {
-        if (!/\.(json|ya?ml)$/i.test(f.name)) return false;
-        if (f.originalSize > MAX_ENTRY_BYTES) throw new Error(`entry ${f.name} declares ${f.originalSize} bytes (limit ${MAX_ENTRY_BYTES})`);
-        declared += f.originalSize;
-        if (declared > MAX_ARCHIVE_BYTES) throw new Error(`archive expands beyond ${MAX_ARCHIVE_BYTES} bytes`);
-        return true;
-      },
-    });
-  } catch (e) {
-    throw new Error(`${label} is not a readable OSV archive: ${e instanceof Error ? e.message : String(e)}`);
-  }
   const decoder = new TextDecoder('utf-8', { fatal: true });
-  for (const name of Object.keys(files).sort()) {
-    let text: string;
-    try {
-      text = decoder.decode(files[name]);
-    } catch {
-      out.invalid.push({ where: `${label}:${name}`, reason: 'not UTF-8' });
-      continue;
-    }
-    collect(out, `${label}:${name}`, text);
+  try {
+    readZipEntries(
+      input,
+      (name) => /\.(json|ya?ml)$/i.test(name),
+      (name, bytes) => {
+        let text: string;
+        try {
+          text = decoder.decode(bytes);
+        } catch {
+          out.invalid.push({ where: `${label}:${name}`, reason: 'not UTF-8' });
+          return;
+        }
+        collect(out, `${label}:${name}`, text);
+      },
+      (name, reason) => out.invalid.push({ where: `${label}:${name}`, reason }),
+      limits,
+    );
+  } catch (e) {
+    if (e instanceof ZipError || (e as NodeJS.ErrnoException).code) throw new UserError(`${label} is not a readable OSV archive: ${e instanceof Error ? e.message : String(e)}`);
+    throw e;
   }
+  out.invalid.sort((a, b) => (a.where < b.where ? -1 : a.where > b.where ? 1 : 0));
+  return out;
+}
+
+/** One OSV JSON/YAML file. */
+export function readDocument(file: string): ReadResult {
+  const out: ReadResult = { advisories: [], invalid: [] };
+  if (statSync(file).size > MAX_ENTRY_BYTES) out.invalid.push({ where: file, reason: 'file too large' });
+  else collect(out, file, readFileSync(file, 'utf8'));
   return out;
 }
 
@@ -76,7 +82,7 @@ export function readDirectory(dir: string): ReadResult {
         if (statSync(p).size > MAX_ENTRY_BYTES) out.invalid.push({ where: p, reason: 'file too large' });
         else collect(out, p, readFileSync(p, 'utf8'));
       } else if (e.isFile() && e.name === 'all.zip') {
-        const z = readZip(readFileSync(p), p);
+        const z = readZip({ file: p }, p);
         out.advisories.push(...z.advisories);
         out.invalid.push(...z.invalid);
       }

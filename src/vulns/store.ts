@@ -1,31 +1,53 @@
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
-import { depwardenHome } from '../util/home.ts';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import path from 'node:path';
+import { UserError } from '../cli/context.ts';
+import { depwardenHome } from '../util/home.ts';
+import { withDbLock } from './lock.ts';
 import type { Advisory } from './osv-record.ts';
 
 /**
- * The local advisory database: one directory per generation, swapped in by rewriting CURRENT (temp + rename),
- * so a sync that dies half-way leaves the previous generation in use.
+ * The local advisory database: one directory per generation, swapped in by rewriting CURRENT (temp + rename).
  *
  *   <dir>/CURRENT                  name of the live generation
- *   <dir>/gen-<n>/records.jsonl    advisories, one per line, grouped by (ecosystem, package)
+ *   <dir>/LOCK                     held by the one writer (lock.ts); readers never take it
+ *   <dir>/gen-<n>/records.jsonl    advisories, one per line, grouped by (ecosystem, package); each record holds
+ *                                  only the affected entries of its group's ecosystem
  *   <dir>/gen-<n>/index.json       {"PyPI": {"requests": [offset, length]}, ...} into records.jsonl
- *   <dir>/gen-<n>/meta.json        source, times, counts, invalid records
+ *   <dir>/gen-<n>/meta.json        per-ecosystem counts, newest modified, source, watermark; invalid records
  *
- * A scan reads the index and then only the byte ranges of the packages it sees.
+ * Writers (import, sync) take the lock, read the live generation, merge their ecosystems into it, write a new
+ * generation beside it, fsync, swap CURRENT, and delete generations older than the previous one. Readers open the
+ * generation CURRENT names and hold its files open (an unlinked file stays readable on POSIX), so a writer can
+ * never pull data from under a running audit; a reader that loses the race between reading CURRENT and opening
+ * the files reads CURRENT again.
  */
 export const STORE_FORMAT = 1;
 
+export interface EcosystemMeta {
+  advisories: number;
+  packages: number;
+  /** Newest `modified` among the ecosystem's records: the data's own clock (staleness is measured from it). */
+  lastModified: string;
+  /** Where this ecosystem's data last came from (sync base URL, or import:<path>). */
+  source?: string;
+  /** When new data for this ecosystem was last applied. */
+  updatedAt?: string;
+  /** Sync only: newest `modified_id.csv` time seen from `source`, the watermark of incremental sync. */
+  watermark?: string;
+}
+
 export interface DbMeta {
   format: number;
+  /** Source of the last change (per ecosystem: `ecosystems[e].source`). */
   source: string;
-  /** ISO time the database was built. */
+  /** ISO time this generation was written. */
   builtAt: string;
-  ecosystems: Record<string, { advisories: number; packages: number; lastModified: string }>;
-  /** Per ecosystem, the newest `modified_id.csv` time seen: the watermark of incremental sync. */
+  ecosystems: Record<string, EcosystemMeta>;
+  /** Per ecosystem, the sync watermark (kept for databases written before `ecosystems[e].watermark`). */
   watermark: Record<string, string>;
-  /** Records that could not be read, with the reason (shown by `db status`). */
+  /** Records of the last change that could not be read, with the reason (shown by `db status`). */
   invalid: { where: string; reason: string }[];
+  /** Distinct advisory ids over all ecosystems. */
   advisories: number;
 }
 
@@ -33,64 +55,376 @@ export function defaultDbDir(env: NodeJS.ProcessEnv): string {
   return path.join(depwardenHome(env), 'osv');
 }
 
-const keyOf = (ecosystem: string, name: string): string => `${ecosystem}\0${name}`;
+/** Compares OSV timestamps as times (text order breaks on "…25Z" vs "…25.6Z"); unparseable ones as text. */
+export function compareModified(a: string, b: string): number {
+  const x = Date.parse(a);
+  const y = Date.parse(b);
+  if (!Number.isNaN(x) && !Number.isNaN(y) && x !== y) return x - y;
+  if (!Number.isNaN(x) && !Number.isNaN(y)) return 0;
+  return a < b ? -1 : a > b ? 1 : 0;
+}
 
-/** Writes a new generation and makes it current atomically. Returns its directory. */
-export function writeDb(dir: string, advisories: Advisory[], meta: Omit<DbMeta, 'format' | 'ecosystems' | 'advisories'>): string {
-  mkdirSync(dir, { recursive: true });
-  const byId = new Map<string, Advisory>();
+/** The advisory reduced to one ecosystem's affected entries. */
+function project(a: Advisory, ecosystem: string): Advisory {
+  return a.affected.every((x) => x.ecosystem === ecosystem) ? a : { ...a, affected: a.affected.filter((x) => x.ecosystem === ecosystem) };
+}
+
+/** Advisories by ecosystem and id (newest `modified` wins), each reduced to that ecosystem. */
+export function byEcosystem(advisories: Iterable<Advisory>): Map<string, Map<string, Advisory>> {
+  const out = new Map<string, Map<string, Advisory>>();
   for (const a of advisories) {
-    const prev = byId.get(a.id);
-    if (!prev || prev.modified <= a.modified) byId.set(a.id, a);
-  }
-  const groups = new Map<string, Advisory[]>();
-  for (const a of byId.values()) {
-    for (const key of new Set(a.affected.map((x) => keyOf(x.ecosystem, x.name)))) {
-      const list = groups.get(key) ?? [];
-      list.push(a);
-      groups.set(key, list);
+    for (const eco of new Set(a.affected.map((x) => x.ecosystem))) {
+      let m = out.get(eco);
+      if (!m) out.set(eco, (m = new Map()));
+      const prev = m.get(a.id);
+      if (!prev || compareModified(prev.modified, a.modified) <= 0) m.set(a.id, project(a, eco));
     }
   }
-  const gen = `gen-${Date.now().toString(36)}-${process.pid}`;
+  return out;
+}
+
+const sleeper = new Int32Array(new SharedArrayBuffer(4));
+const GEN_NAME = /^gen-[A-Za-z0-9-]+$/;
+
+type Index = Record<string, Record<string, [number, number]>>;
+
+/** Read side of the store. Opening reads meta and index and opens records.jsonl; lookups read one byte range. */
+export class AdvisoryDb {
+  readonly dir: string;
+  readonly meta: DbMeta;
+  readonly #index: Index;
+  readonly #cache = new Map<string, Advisory[]>();
+  #fd: number | undefined;
+
+  private constructor(dir: string, meta: DbMeta, index: Index, fd: number) {
+    this.dir = dir;
+    this.meta = meta;
+    this.#index = index;
+    this.#fd = fd;
+  }
+
+  /** The live generation under `dir`, or undefined when there is no database yet. A damaged one is a UserError. */
+  static open(dir: string): AdvisoryDb | undefined {
+    let lastError = '';
+    for (let attempt = 0; attempt < 8; attempt++) {
+      if (attempt) Atomics.wait(sleeper, 0, 0, 5 << attempt);
+      let name: string;
+      try {
+        name = readFileSync(path.join(dir, 'CURRENT'), 'utf8').trim();
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+        throw new UserError(`cannot read the advisory database at ${dir}: ${(e as Error).message}`);
+      }
+      if (!GEN_NAME.test(name)) throw new UserError(`advisory database at ${dir} is damaged: CURRENT does not name a generation; run \`depwarden db sync\` or \`depwarden db import\` again`);
+      const r = AdvisoryDb.openGeneration(path.join(dir, name));
+      if (r instanceof AdvisoryDb) return r;
+      lastError = r;
+    }
+    throw new UserError(`advisory database at ${dir} is damaged: ${lastError}; run \`depwarden db sync\` or \`depwarden db import\` again`);
+  }
+
+  /** One generation directory, or why it cannot be read (missing files are worth a retry: a writer swapped). */
+  static openGeneration(gen: string): AdvisoryDb | string {
+    let fd: number | undefined;
+    try {
+      // The records file first: once it is open, the generation can be deleted under us without harm.
+      fd = openSync(path.join(gen, 'records.jsonl'), 'r');
+      const meta = JSON.parse(readFileSync(path.join(gen, 'meta.json'), 'utf8')) as DbMeta;
+      if (meta.format !== STORE_FORMAT) {
+        closeSync(fd);
+        throw new UserError(`advisory database at ${path.dirname(gen)} has format ${meta.format}; this depwarden reads format ${STORE_FORMAT}: run \`depwarden db sync\` again`);
+      }
+      meta.watermark ??= {};
+      meta.invalid ??= [];
+      const index = JSON.parse(readFileSync(path.join(gen, 'index.json'), 'utf8')) as Index;
+      return new AdvisoryDb(gen, meta, index, fd);
+    } catch (e) {
+      if (e instanceof UserError) throw e;
+      if (fd !== undefined) closeSync(fd);
+      return `${path.basename(gen)}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'missing files' : (e as Error).message.split('\n')[0]}`;
+    }
+  }
+
+  #read(at: [number, number]): Advisory[] {
+    if (this.#fd === undefined) throw new Error('advisory database is closed');
+    const buf = Buffer.alloc(at[1]);
+    let got = 0;
+    while (got < at[1]) {
+      const n = readSync(this.#fd, buf, got, at[1] - got, at[0] + got);
+      if (n === 0) throw new UserError(`advisory database at ${this.dir} is damaged: records.jsonl is shorter than its index`);
+      got += n;
+    }
+    return buf
+      .toString('utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as Advisory);
+  }
+
+  lookup(ecosystem: string, name: string): Advisory[] {
+    const at = this.#index[ecosystem]?.[name];
+    if (!at) return [];
+    const key = `${ecosystem}\0${name}`;
+    const hit = this.#cache.get(key);
+    if (hit) return hit;
+    const list = this.#read(at);
+    this.#cache.set(key, list);
+    return list;
+  }
+
+  /** Every advisory by ecosystem and id, each reduced to that ecosystem (read group by group). */
+  byEcosystem(): Map<string, Map<string, Advisory>> {
+    const out = new Map<string, Map<string, Advisory>>();
+    for (const eco of Object.keys(this.#index).sort()) {
+      const m = new Map<string, Advisory>();
+      for (const name of Object.keys(this.#index[eco]!).sort()) {
+        for (const a of this.#read(this.#index[eco]![name]!)) if (!m.has(a.id)) m.set(a.id, project(a, eco));
+      }
+      out.set(eco, m);
+    }
+    return out;
+  }
+
+  /** Every advisory, de-duplicated by id (records of several ecosystems appear once per ecosystem, reduced). */
+  all(): Advisory[] {
+    return [...this.byEcosystem().values()].flatMap((m) => [...m.values()]);
+  }
+
+  close(): void {
+    if (this.#fd !== undefined) closeSync(this.#fd);
+    this.#fd = undefined;
+  }
+}
+
+export type ChangeMode = 'merge' | 'replace';
+
+/** What one import or sync brings for one ecosystem. */
+export interface EcosystemChange {
+  ecosystem: string;
+  /** Advisories of this ecosystem (other ecosystems' affected entries are dropped). */
+  advisories: Advisory[];
+  /**
+   * merge: per advisory id, a copy replaces the database's only when its `modified` is newer; nothing is removed.
+   * replace: the ecosystem becomes exactly this copy, only when the copy's newest `modified` is not older than
+   * the database's (a full export replacing an older full export).
+   */
+  mode: ChangeMode;
+  source: string;
+  watermark?: string;
+}
+
+export interface ChangeOutcome {
+  ecosystem: string;
+  mode: ChangeMode;
+  result: 'new' | 'merged' | 'replaced' | 'unchanged' | 'refused';
+  added: number;
+  updated: number;
+  /** merge: records whose database copy is newer. */
+  kept: number;
+  /** replace: records the new copy no longer has. */
+  removed: number;
+  newest: string;
+  previousNewest?: string;
+}
+
+export interface CommitResult {
+  /** The live generation after the commit (a new one when something changed). */
+  dir: string | undefined;
+  written: boolean;
+  outcomes: ChangeOutcome[];
+}
+
+function newestOf(list: Iterable<Advisory>): string {
+  let n = '';
+  for (const a of list) if (!n || compareModified(a.modified, n) > 0) n = a.modified;
+  return n;
+}
+
+/** The newest generation that opens, for a writer facing a CURRENT that names a missing one. */
+function latestIntact(dir: string): AdvisoryDb | undefined {
+  const gens = readdirSync(dir)
+    .filter((d) => GEN_NAME.test(d))
+    .map((d) => ({ d, t: statSync(path.join(dir, d)).mtimeMs }))
+    .sort((a, b) => b.t - a.t);
+  for (const { d } of gens) {
+    try {
+      const r = AdvisoryDb.openGeneration(path.join(dir, d));
+      if (r instanceof AdvisoryDb) return r;
+    } catch {
+      /* another format: not a base to merge into */
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Applies changes per ecosystem to the live database under the writer lock; ecosystems not named are kept as
+ * they are. Writes a new generation only when something changed.
+ */
+export function commitChanges(
+  dir: string,
+  changes: EcosystemChange[],
+  opts: { now: Date; source: string; invalid: DbMeta['invalid']; lockTimeoutMs?: number; log?: (line: string) => void; /** Write nothing when any ecosystem is refused. */ allOrNothing?: boolean },
+): CommitResult {
+  mkdirSync(dir, { recursive: true });
+  return withDbLock(
+    dir,
+    () => {
+      let cur: AdvisoryDb | undefined;
+      try {
+        cur = AdvisoryDb.open(dir);
+      } catch (e) {
+        // Damaged, or written in a format this depwarden does not read: rebuild from what still opens.
+        if (!(e instanceof UserError)) throw e;
+        cur = latestIntact(dir);
+        opts.log?.(`${e.message.split(';')[0]}; rebuilding from ${cur ? path.basename(cur.dir) : 'nothing'}`);
+      }
+      const data = cur?.byEcosystem() ?? new Map<string, Map<string, Advisory>>();
+      const ecoMeta: Record<string, EcosystemMeta> = structuredClone(cur?.meta.ecosystems ?? {});
+      for (const [eco, w] of Object.entries(cur?.meta.watermark ?? {})) if (ecoMeta[eco] && !ecoMeta[eco].watermark) ecoMeta[eco].watermark = w;
+      for (const e of Object.values(ecoMeta)) e.source ??= cur?.meta.source;
+      const outcomes: ChangeOutcome[] = [];
+      let changed = false;
+      for (const ch of changes) {
+        const incoming = byEcosystem(ch.advisories).get(ch.ecosystem) ?? new Map<string, Advisory>();
+        const old = data.get(ch.ecosystem) ?? new Map<string, Advisory>();
+        const prevNewest = ecoMeta[ch.ecosystem]?.lastModified || newestOf(old.values());
+        const o: ChangeOutcome = { ecosystem: ch.ecosystem, mode: ch.mode, result: 'unchanged', added: 0, updated: 0, kept: 0, removed: 0, newest: newestOf(incoming.values()), ...(old.size ? { previousNewest: prevNewest } : {}) };
+        if (ch.mode === 'replace' && old.size && incoming.size && compareModified(o.newest, prevNewest) < 0) {
+          outcomes.push({ ...o, result: 'refused' });
+          continue;
+        }
+        const next = ch.mode === 'replace' ? new Map<string, Advisory>() : new Map(old);
+        for (const [id, a] of incoming) {
+          const prev = old.get(id);
+          if (!prev) o.added++;
+          else if (compareModified(a.modified, prev.modified) > 0) o.updated++;
+          else if (ch.mode === 'merge') {
+            if (compareModified(a.modified, prev.modified) < 0) o.kept++;
+            continue;
+          } else if (JSON.stringify(a) !== JSON.stringify(prev)) o.updated++;
+          next.set(id, a);
+        }
+        if (ch.mode === 'replace') for (const id of old.keys()) if (!incoming.has(id)) o.removed++;
+        const dataChanged = o.added + o.updated + o.removed > 0;
+        o.result = !dataChanged ? 'unchanged' : !old.size ? 'new' : ch.mode === 'replace' ? 'replaced' : 'merged';
+        const m: EcosystemMeta = { ...(ecoMeta[ch.ecosystem] ?? { advisories: 0, packages: 0, lastModified: '' }) };
+        if (dataChanged) {
+          data.set(ch.ecosystem, next);
+          m.updatedAt = opts.now.toISOString();
+          changed = true;
+          // A merge adds to what a sync source delivered, and its watermark stays true for that source; a
+          // replace makes the ecosystem the new source's copy.
+          if (ch.mode === 'replace' || !m.source) {
+            m.source = ch.source;
+            delete m.watermark;
+          }
+        }
+        if (ch.watermark !== undefined && (m.watermark !== ch.watermark || m.source !== ch.source)) {
+          m.watermark = ch.watermark;
+          m.source = ch.source;
+          changed = true;
+        }
+        ecoMeta[ch.ecosystem] = m;
+        outcomes.push(o);
+      }
+      if (!changed || (opts.allOrNothing && outcomes.some((o) => o.result === 'refused'))) {
+        cur?.close();
+        return { dir: cur?.dir, written: false, outcomes };
+      }
+      const gen = writeGeneration(dir, data, ecoMeta, { source: opts.source, builtAt: opts.now.toISOString(), invalid: opts.invalid }, cur ? path.basename(cur.dir) : undefined);
+      cur?.close();
+      return { dir: gen, written: true, outcomes };
+    },
+    opts.lockTimeoutMs,
+  );
+}
+
+/**
+ * A database of exactly these advisories, whatever was there before (tests and benchmarks; imports and syncs
+ * go through commitChanges).
+ */
+export function writeDb(dir: string, advisories: Advisory[], meta: { source: string; builtAt: string; watermark: Record<string, string>; invalid: DbMeta['invalid'] }): string {
+  mkdirSync(dir, { recursive: true });
+  const data = byEcosystem(advisories);
+  const ecoMeta: Record<string, EcosystemMeta> = {};
+  for (const eco of data.keys()) ecoMeta[eco] = { advisories: 0, packages: 0, lastModified: '', source: meta.source, updatedAt: meta.builtAt, ...(meta.watermark[eco] ? { watermark: meta.watermark[eco] } : {}) };
+  return withDbLock(dir, () => {
+    const current = existsSync(path.join(dir, 'CURRENT')) ? readFileSync(path.join(dir, 'CURRENT'), 'utf8').trim() : undefined;
+    return writeGeneration(dir, data, ecoMeta, meta, current);
+  });
+}
+
+let generationSeq = 0;
+
+/** Writes a generation, swaps CURRENT to it, prunes. Call with the writer lock held. */
+function writeGeneration(dir: string, data: Map<string, Map<string, Advisory>>, ecoMeta: Record<string, EcosystemMeta>, meta: { source: string; builtAt: string; invalid: DbMeta['invalid'] }, previous: string | undefined): string {
+  const gen = `gen-${Date.now().toString(36)}-${process.pid}-${(generationSeq++).toString(36)}`;
   const tmp = path.join(dir, `${gen}.tmp`);
+  rmSync(tmp, { recursive: true, force: true });
   mkdirSync(tmp, { recursive: true });
-  const index: Record<string, Record<string, [number, number]>> = {};
-  const ecosystems: DbMeta['ecosystems'] = {};
+  const index: Index = {};
+  const ecosystems: Record<string, EcosystemMeta> = {};
+  const ids = new Set<string>();
   // Written piece by piece: one string of a whole export could pass V8's maximum string length.
   const recordsFd = openSync(path.join(tmp, 'records.jsonl'), 'w');
   let offset = 0;
-  for (const key of [...groups.keys()].sort()) {
-    const [eco, name] = key.split('\0') as [string, string];
-    const list = groups.get(key)!.sort((a, b) => (a.id < b.id ? -1 : 1));
-    const text = `${list.map((a) => JSON.stringify(a)).join('\n')}\n`;
-    const len = Buffer.byteLength(text);
-    (index[eco] ??= {})[name] = [offset, len];
-    offset += len;
-    writeSync(recordsFd, text);
-    const e = (ecosystems[eco] ??= { advisories: 0, packages: 0, lastModified: '' });
-    e.packages++;
-  }
-  for (const a of byId.values()) {
-    for (const eco of new Set(a.affected.map((x) => x.ecosystem))) {
-      const e = (ecosystems[eco] ??= { advisories: 0, packages: 0, lastModified: '' });
-      e.advisories++;
-      if (a.modified > e.lastModified) e.lastModified = a.modified;
+  try {
+    for (const eco of [...data.keys()].sort()) {
+      const byName = new Map<string, Advisory[]>();
+      for (const a of data.get(eco)!.values()) {
+        ids.add(a.id);
+        for (const name of new Set(a.affected.map((x) => x.name))) {
+          let l = byName.get(name);
+          if (!l) byName.set(name, (l = []));
+          l.push(a);
+        }
+      }
+      if (!data.get(eco)!.size) continue;
+      const e: EcosystemMeta = { ...ecoMeta[eco], advisories: data.get(eco)!.size, packages: byName.size, lastModified: newestOf(data.get(eco)!.values()) };
+      ecosystems[eco] = e;
+      for (const name of [...byName.keys()].sort()) {
+        const list = byName.get(name)!.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+        const text = `${list.map((a) => JSON.stringify(a)).join('\n')}\n`;
+        const len = Buffer.byteLength(text);
+        (index[eco] ??= {})[name] = [offset, len];
+        offset += len;
+        writeSync(recordsFd, text);
+      }
     }
+    fsyncSync(recordsFd);
+  } finally {
+    closeSync(recordsFd);
   }
-  fsyncSync(recordsFd);
-  closeSync(recordsFd);
   writeSynced(path.join(tmp, 'index.json'), JSON.stringify(index));
-  const full: DbMeta = { format: STORE_FORMAT, ...meta, ecosystems, advisories: byId.size };
+  const watermark = Object.fromEntries(Object.entries(ecosystems).flatMap(([e, m]) => (m.watermark ? [[e, m.watermark]] : [])));
+  const full: DbMeta = { format: STORE_FORMAT, source: meta.source, builtAt: meta.builtAt, ecosystems, watermark, invalid: meta.invalid.slice(0, 1000), advisories: ids.size };
   writeSynced(path.join(tmp, 'meta.json'), `${JSON.stringify(full, null, 2)}\n`);
   renameSync(tmp, path.join(dir, gen));
+  fsyncDir(dir);
   writeSynced(path.join(dir, 'CURRENT.tmp'), gen);
   renameSync(path.join(dir, 'CURRENT.tmp'), path.join(dir, 'CURRENT'));
-  // Keep the live generation and the one before it; drop older ones and leftovers of interrupted runs.
-  const gens = readdirSync(dir).filter((d) => d.startsWith('gen-') && d !== gen).sort();
-  for (const old of gens.filter((d) => d.endsWith('.tmp')).concat(gens.filter((d) => !d.endsWith('.tmp')).slice(0, -1))) {
-    rmSync(path.join(dir, old), { recursive: true, force: true });
+  fsyncDir(dir);
+  // Keep the live generation and the one before it (a reader may have just read the old CURRENT); the rest,
+  // and leftovers of writers that died, go. Readers that hold an older one open keep reading it.
+  for (const d of readdirSync(dir)) {
+    if (!d.startsWith('gen-') || d === gen || d === previous) continue;
+    rmSync(path.join(dir, d), { recursive: true, force: true });
   }
   return path.join(dir, gen);
+}
+
+function fsyncDir(dir: string): void {
+  try {
+    const fd = openSync(dir, 'r');
+    try {
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    /* not every platform can fsync a directory */
+  }
 }
 
 function writeSynced(file: string, text: string): void {
@@ -100,65 +434,5 @@ function writeSynced(file: string, text: string): void {
     fsyncSync(fd);
   } finally {
     closeSync(fd);
-  }
-}
-
-/** Read side of the store. Opening reads only meta and index; lookups read one byte range each. */
-export class AdvisoryDb {
-  readonly dir: string;
-  readonly meta: DbMeta;
-  readonly #index: Record<string, Record<string, [number, number]>>;
-  readonly #cache = new Map<string, Advisory[]>();
-  #fd: number | undefined;
-
-  private constructor(dir: string, meta: DbMeta, index: Record<string, Record<string, [number, number]>>) {
-    this.dir = dir;
-    this.meta = meta;
-    this.#index = index;
-  }
-
-  /** The live generation under `dir`, or undefined when there is no database yet. Throws on a damaged one. */
-  static open(dir: string): AdvisoryDb | undefined {
-    const current = path.join(dir, 'CURRENT');
-    if (!existsSync(current)) return undefined;
-    const gen = path.join(dir, readFileSync(current, 'utf8').trim());
-    const meta = JSON.parse(readFileSync(path.join(gen, 'meta.json'), 'utf8')) as DbMeta;
-    if (meta.format !== STORE_FORMAT) throw new Error(`advisory database at ${dir} has format ${meta.format}; this depwarden reads format ${STORE_FORMAT}: run \`depwarden db sync\` again`);
-    const index = JSON.parse(readFileSync(path.join(gen, 'index.json'), 'utf8')) as Record<string, Record<string, [number, number]>>;
-    return new AdvisoryDb(gen, meta, index);
-  }
-
-  lookup(ecosystem: string, name: string): Advisory[] {
-    const at = this.#index[ecosystem]?.[name];
-    if (!at) return [];
-    const key = `${ecosystem}\0${name}`;
-    const hit = this.#cache.get(key);
-    if (hit) return hit;
-    this.#fd ??= openSync(path.join(this.dir, 'records.jsonl'), 'r');
-    const buf = Buffer.alloc(at[1]);
-    readSync(this.#fd, buf, 0, at[1], at[0]);
-    const list = buf
-      .toString('utf8')
-      .split('\n')
-      .filter(Boolean)
-      .map((l) => JSON.parse(l) as Advisory);
-    this.#cache.set(key, list);
-    return list;
-  }
-
-  /** Every advisory (for incremental rebuilds), de-duplicated by id. */
-  all(): Advisory[] {
-    const byId = new Map<string, Advisory>();
-    for (const line of readFileSync(path.join(this.dir, 'records.jsonl'), 'utf8').split('\n')) {
-      if (!line) continue;
-      const a = JSON.parse(line) as Advisory;
-      byId.set(a.id, a);
-    }
-    return [...byId.values()];
-  }
-
-  close(): void {
-    if (this.#fd !== undefined) closeSync(this.#fd);
-    this.#fd = undefined;
   }
 }

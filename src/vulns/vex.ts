@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { lstatSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { PackageURL } from 'packageurl-js';
 import { LineCounter, parseDocument } from 'yaml';
@@ -33,17 +33,49 @@ export type TriageEntry = z.infer<typeof triageEntry>;
 export const VEX_FILE = '.depwarden/vex.yaml';
 const vexFile = z.object({ version: z.literal(1).default(1), triage: z.array(triageEntry).default([]) }).strict();
 
-/** Reads `.depwarden/vex.yaml` (absent = no triage). Errors name the file, line and key. */
+/** A triage file is a few KB; anything near this is not one. */
+const MAX_VEX_BYTES = 1024 * 1024;
+/** YAML aliases expanded at most this many times ("billion laughs" documents expand aliases of aliases). */
+const MAX_ALIASES = 100;
+
+/**
+ * Reads `.depwarden/vex.yaml` (absent = no triage). Errors name the file, line and key. The file is repository
+ * input: it must resolve inside the repository (a link out of it is refused, not followed), be a regular file
+ * of sane size, and expand few aliases.
+ */
 export function loadTriage(root: string): TriageEntry[] {
   const file = path.join(root, VEX_FILE);
-  if (!existsSync(file)) return [];
+  try {
+    lstatSync(file);
+  } catch {
+    return [];
+  }
+  let real: string;
+  try {
+    real = realpathSync(file);
+  } catch {
+    throw new UserError(`${VEX_FILE} is a link to nothing: fix or remove it`);
+  }
+  const realRoot = realpathSync(root);
+  const rel = path.relative(realRoot, real);
+  if (rel.startsWith('..') || path.isAbsolute(rel)) throw new UserError(`${VEX_FILE} is a link to ${real}, outside the repository: not read (keep triage decisions in the repository, where they are reviewed)`);
+  const st = statSync(real);
+  if (!st.isFile()) throw new UserError(`${VEX_FILE} is not a regular file`);
+  if (st.size > MAX_VEX_BYTES) throw new UserError(`${VEX_FILE} is ${st.size} bytes, more than the ${MAX_VEX_BYTES}-byte limit for a triage file`);
   const lc = new LineCounter();
-  const doc = parseDocument(readFileSync(file, 'utf8'), { lineCounter: lc });
+  const doc = parseDocument(readFileSync(real, 'utf8'), { lineCounter: lc });
   if (doc.errors.length) {
     const p = lc.linePos(doc.errors[0]!.pos[0]);
     throw new UserError(`${VEX_FILE}:${p.line}:${p.col}: ${doc.errors[0]!.message.split('\n')[0]}`);
   }
-  const r = vexFile.safeParse(doc.toJS() ?? {});
+  let js: unknown;
+  try {
+    js = doc.toJS({ maxAliasCount: MAX_ALIASES });
+  } catch (e) {
+    if (e instanceof ReferenceError) throw new UserError(`${VEX_FILE}: too many YAML alias expansions (more than ${MAX_ALIASES}; a "billion laughs" document?): not read`);
+    throw new UserError(`${VEX_FILE}: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`);
+  }
+  const r = vexFile.safeParse(js ?? {});
   if (!r.success) {
     const msgs = r.error.issues.map((i) => {
       const node = doc.getIn(i.path as (string | number)[], true) as { range?: [number, number] } | undefined;
@@ -161,7 +193,13 @@ export function exportCycloneDxVex(matches: VulnMatch[], opts: { timestamp: stri
  * Owner and expiry are not part of either format: the importer supplies them.
  */
 export function importVex(text: string, defaults: { owner: string; expires: string }): TriageEntry[] {
-  const doc = JSON.parse(text) as Record<string, unknown>;
+  let doc: Record<string, unknown>;
+  try {
+    doc = JSON.parse(text) as Record<string, unknown>;
+  } catch (e) {
+    throw new UserError(`not a JSON VEX document: ${(e as Error).message}`);
+  }
+  if (typeof doc !== 'object' || doc === null) throw new UserError('not an OpenVEX (statements) or CycloneDX VEX (vulnerabilities) document');
   const out: TriageEntry[] = [];
   if (Array.isArray(doc.statements)) {
     const back: Record<string, TriageEntry['state']> = { not_affected: 'not_affected', affected: 'exploitable', fixed: 'resolved', under_investigation: 'in_triage' };

@@ -17,12 +17,26 @@ function osv(id: string, pkg: string, fixed: string, modified: string): Record<s
 class Bucket {
   records = new Map<string, Record<string, unknown>>();
   mode: 'ok' | 'cut' | 'corrupt' | 'busy-once' = 'ok';
+  /** What the mirror answers instead of the real thing (issue 20.9). */
+  lie: 'none' | 'html' | 'empty' | 'older-csv' | 'empty-zip' | 'html-record' = 'none';
   requests: string[] = [];
   server: Server = createServer((req, res) => {
     this.requests.push(req.url ?? '');
     if (this.mode === 'busy-once') {
       this.mode = 'ok';
       res.writeHead(429, { 'retry-after': '0' }).end();
+      return;
+    }
+    if (this.lie === 'html' || (this.lie === 'html-record' && /\/PyPI\/[^/]+\.json$/.test(req.url ?? ''))) {
+      res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><html><body>Service Unavailable</body></html>');
+      return;
+    }
+    if (this.lie === 'empty') {
+      res.writeHead(200).end();
+      return;
+    }
+    if (req.url === '/PyPI/all.zip' && this.lie === 'empty-zip') {
+      res.writeHead(200).end(Buffer.from(zipSync({})));
       return;
     }
     if (req.url === '/PyPI/all.zip') {
@@ -41,7 +55,8 @@ class Bucket {
       return;
     }
     if (req.url === '/PyPI/modified_id.csv') {
-      const rows = [...this.records.values()].map((r) => `${r.modified as string},${r.id as string}`).sort().reverse();
+      let rows = [...this.records.values()].map((r) => `${r.modified as string},${r.id as string}`).sort().reverse();
+      if (this.lie === 'older-csv') rows = rows.slice(3);
       res.writeHead(200).end(`${rows.join('\n')}\n`);
       return;
     }
@@ -123,5 +138,85 @@ describe('db sync against a local OSV bucket', () => {
 
   it('refuses hosts that are not configured', async () => {
     await assert.rejects(syncDb({ dbDir: dir, base: 'http://127.0.0.2:1', ecosystems: ['PyPI'], http: { allowHosts: ['127.0.0.1'], retries: 0 } }), /not a configured host/);
+  });
+});
+
+describe('db sync does not mask staleness (issue 20.9)', () => {
+  const bucket = new Bucket();
+  const dir = mkdtempSync(path.join(tmpdir(), 'dw-osv-lie-'));
+  const first = new Date('2024-03-01T00:00:00Z');
+  const later = new Date('2024-03-10T00:00:00Z');
+  const sync = (db = dir) => syncDb({ dbDir: db, base: bucket.base, ecosystems: ['PyPI'], now: () => later, http: { backoffMs: 5, retries: 0, timeoutMs: 5000 } });
+  before(async () => {
+    for (let i = 0; i < 10; i++) bucket.records.set(`PYSEC-2024-${i}`, osv(`PYSEC-2024-${i}`, `pkg-${i}`, '2.0', `2024-02-${String(10 + i).padStart(2, '0')}T00:00:00Z`));
+    await new Promise<void>((r) => bucket.server.listen(0, '127.0.0.1', r));
+    await syncDb({ dbDir: dir, base: bucket.base, ecosystems: ['PyPI'], now: () => first });
+  });
+  after(() => {
+    bucket.server.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const unchangedDb = (): void => {
+    const db = AdvisoryDb.open(dir)!;
+    assert.equal(db.meta.builtAt, first.toISOString());
+    assert.equal(db.meta.ecosystems.PyPI!.advisories, 10);
+    assert.equal(db.meta.ecosystems.PyPI!.watermark, '2024-02-19T00:00:00Z');
+    db.close();
+  };
+
+  it('an HTML page instead of modified_id.csv is an error; the database and its build time stay', async () => {
+    bucket.lie = 'html';
+    await assert.rejects(sync(), /modified_id\.csv line 1 is not "<time>,<id>": "<!doctype html>/);
+    unchangedDb();
+  });
+
+  it('an empty answer is an error, not "up to date"', async () => {
+    bucket.lie = 'empty';
+    await assert.rejects(sync(), /modified_id\.csv is empty/);
+    unchangedDb();
+  });
+
+  it('a modified_id.csv older than the watermark (a mirror that fell behind) is an error', async () => {
+    bucket.lie = 'older-csv';
+    await assert.rejects(sync(), /is older than the database: its newest entry is 2024-02-16T00:00:00Z, the database already has 2024-02-19T00:00:00Z/);
+    unchangedDb();
+  });
+
+  it('a changed record the mirror answers with HTML is an error, and the watermark does not move past it', async () => {
+    bucket.records.set('PYSEC-2024-99', osv('PYSEC-2024-99', 'pkg-99', '2.0', '2024-03-05T00:00:00Z'));
+    bucket.lie = 'html-record';
+    await assert.rejects(sync(), /PYSEC-2024-99\.json is not a readable OSV record/);
+    unchangedDb();
+    bucket.records.delete('PYSEC-2024-99');
+  });
+
+  it('a valid answer with nothing newer is "up to date" and leaves the build time alone', async () => {
+    bucket.lie = 'none';
+    const r = await sync();
+    assert.deepEqual(r.mode, { PyPI: 'unchanged' });
+    assert.equal(r.written, false);
+    unchangedDb();
+  });
+
+  it('an all.zip without advisories is an error (a fresh database stays absent)', async () => {
+    bucket.lie = 'empty-zip';
+    const fresh = mkdtempSync(path.join(tmpdir(), 'dw-osv-lie-fresh-'));
+    try {
+      await assert.rejects(sync(fresh), /all\.zip holds no readable PyPI advisory/);
+      assert.equal(AdvisoryDb.open(fresh), undefined);
+    } finally {
+      rmSync(fresh, { recursive: true, force: true });
+      bucket.lie = 'none';
+    }
+  });
+
+  it('the CLI says the sync failed and the previous database is still used (exit 2)', async () => {
+    bucket.lie = 'html';
+    const { runCli } = await import('../helpers/run-cli.ts');
+    const r = await runCli(['db', 'sync', '--source', bucket.base, '--db', dir, '--ecosystem', 'PyPI']);
+    bucket.lie = 'none';
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, /sync failed: .*modified_id\.csv line 1[^\n]*\nthe previous database \(built 2024-03-01T00:00:00\.000Z\) is unchanged and still used/);
+    unchangedDb();
   });
 });

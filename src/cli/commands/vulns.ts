@@ -62,7 +62,8 @@ export const register: RegisterCommand = (program, ctx, result) => {
           },
         });
         bar?.stop();
-        ctx.stdout(`advisory database updated: ${r.advisories} advisories (${Object.entries(r.mode).map(([e, m]) => `${e} ${m}`).join(', ')}), ${r.invalid} unreadable records skipped\n${r.dir}\n`);
+        const modes = Object.entries(r.mode).map(([e, m]) => `${e} ${m}`).join(', ');
+        ctx.stdout(r.written ? `advisory database updated: ${r.advisories} advisories (${modes}), ${r.invalid} unreadable records skipped\n${r.dir}\n` : `advisory database up to date (${modes}); nothing newer to apply\n`);
       } catch (e) {
         bar?.stop();
         const old = AdvisoryDb.open(dir);
@@ -71,20 +72,42 @@ export const register: RegisterCommand = (program, ctx, result) => {
       }
     });
   db.command('import')
-    .description('Build the database from an OSV zip or a directory of OSV JSON/YAML (air-gapped sites)')
-    .argument('<source>', 'all.zip, or a directory')
+    .description('Merge an OSV zip or a directory of OSV JSON/YAML into the database, per ecosystem (air-gapped sites)')
+    .argument('<source>', 'all.zip, a directory, or one OSV JSON/YAML document')
     .option('--db <dir>', 'database directory')
-    .action(async (src: string, opts: { db?: string }) => {
+    .option('--replace', "replace each ecosystem the source holds with the source's copy (refused when that copy is older than the database's) instead of merging record by record")
+    .action(async (src: string, opts: { db?: string; replace?: boolean }) => {
       const { config } = await loadConfig(ctx.cwd);
-      const { readDirectory, readZip } = await import('../../vulns/import.ts');
-      const { writeDb } = await store();
+      const { readDirectory, readDocument, readZip } = await import('../../vulns/import.ts');
+      const { byEcosystem, commitChanges } = await store();
       const abs = path.resolve(ctx.cwd, src);
       if (!existsSync(abs)) throw new UserError(`no such file or directory: ${src}`);
-      const r = statSync(abs).isDirectory() ? readDirectory(abs) : readZip(readFileSync(abs), src);
+      const r = statSync(abs).isDirectory() ? readDirectory(abs) : /\.(json|ya?ml)$/i.test(abs) ? readDocument(abs) : readZip({ file: abs }, src);
       if (r.advisories.length === 0) throw new UserError(`${src} holds no readable OSV advisory${r.invalid[0] ? ` (${r.invalid[0].where}: ${r.invalid[0].reason})` : ''}; the database is unchanged`);
-      const dir = writeDb(await dbDirOf(ctx, config, opts.db), r.advisories, { source: `import:${abs}`, builtAt: new Date().toISOString(), watermark: {}, invalid: r.invalid });
-      ctx.stdout(`imported ${r.advisories.length} advisories, ${r.invalid.length} unreadable records skipped\n${dir}\n`);
+      const groups = byEcosystem(r.advisories);
+      const elsewhere = r.advisories.filter((a) => a.affected.length === 0).length;
+      if (groups.size === 0) throw new UserError(`${src} holds ${r.advisories.length} advisories, none of an ecosystem depwarden scans (PyPI, npm); the database is unchanged`);
+      const source = `import:${abs}`;
+      const mode = opts.replace ? 'replace' : 'merge';
+      const c = commitChanges(
+        await dbDirOf(ctx, config, opts.db),
+        [...groups.keys()].sort().map((ecosystem) => ({ ecosystem, advisories: [...groups.get(ecosystem)!.values()], mode, source })),
+        { now: new Date(), source, invalid: r.invalid, log: (l) => ctx.stderr(`${l}\n`) },
+      );
+      ctx.stdout(`read ${r.advisories.length} advisories from ${src}${elsewhere ? ` (${elsewhere} of other ecosystems, ignored)` : ''}, ${r.invalid.length} unreadable records skipped\n`);
+      for (const o of c.outcomes) {
+        if (o.result === 'refused') {
+          ctx.stderr(`${o.ecosystem}: not replaced: the source's newest advisory (${o.newest}) is older than the database's (${o.previousNewest})\n`);
+          continue;
+        }
+        const n = groups.get(o.ecosystem)!.size;
+        const same = n - o.added - o.updated - o.kept;
+        const counts = o.mode === 'merge' ? `${o.added} new, ${o.updated} updated${o.kept ? `, ${o.kept} kept (the database's copy is newer)` : ''}${same ? `, ${same} unchanged` : ''}` : `${o.result === 'unchanged' ? 'unchanged' : 'replaced'}: ${o.added} new, ${o.updated} updated, ${o.removed} removed`;
+        ctx.stdout(`${o.ecosystem}: ${counts}\n`);
+      }
+      ctx.stdout(c.written ? `${c.dir}\n` : `the database is unchanged${c.dir ? ` (${c.dir})` : ''}\n`);
       for (const i of r.invalid.slice(0, 20)) ctx.stderr(`skipped ${i.where}: ${i.reason}\n`);
+      if (c.outcomes.some((o) => o.result === 'refused')) result.code = EXIT.usage;
     });
   db.command('status')
     .description('Age, counts and source of the database')
@@ -103,7 +126,7 @@ export const register: RegisterCommand = (program, ctx, result) => {
       if (opts.format === 'json') ctx.stdout(`${JSON.stringify({ present: true, dir: d.dir, ageHours: Math.round(ageH), ...d.meta }, null, 2)}\n`);
       else {
         ctx.stdout(`source    ${d.meta.source}\nbuilt     ${d.meta.builtAt} (${ageH < 48 ? `${ageH.toFixed(1)} hours` : `${(ageH / 24).toFixed(0)} days`} ago)\nlocation  ${d.dir}\n`);
-        for (const [eco, e] of Object.entries(d.meta.ecosystems).sort()) ctx.stdout(`${eco.padEnd(9)} ${e.advisories} advisories on ${e.packages} packages, newest modified ${e.lastModified}\n`);
+        for (const [eco, e] of Object.entries(d.meta.ecosystems).sort()) ctx.stdout(`${eco.padEnd(9)} ${e.advisories} advisories on ${e.packages} packages, newest modified ${e.lastModified} (${Math.floor((Date.now() - Date.parse(e.lastModified)) / 864e5)} days ago)${e.source ? `, from ${e.source}` : ''}${e.updatedAt ? ` (updated ${e.updatedAt})` : ''}\n`);
         if (d.meta.invalid.length) ctx.stdout(`unreadable records skipped: ${d.meta.invalid.length} (first: ${d.meta.invalid[0]!.where}: ${d.meta.invalid[0]!.reason})\n`);
       }
       d.close();
@@ -121,9 +144,12 @@ export const register: RegisterCommand = (program, ctx, result) => {
     const database = await openDbOrExplain(await dbDirOf(ctx, config, opts.db));
     const inv = await inventoryOf(root, config);
     const { auditInventory } = await audit();
-    const r = auditInventory(inv, database, (await vexMod()).loadTriage(root), sourceDate(ctx.env));
+    const now = sourceDate(ctx.env);
+    const r = auditInventory(inv, database, (await vexMod()).loadTriage(root), now);
+    const { databaseFindings, maxDatabaseAgeDays } = await import('../../vulns/db-health.ts');
+    const health = databaseFindings(inv, database.meta, now, maxDatabaseAgeDays(config));
     database.close();
-    emitFindings(ctx, result, 'audit', r.findings, config, opts);
+    emitFindings(ctx, result, 'audit', [...health, ...r.findings], config, opts);
   });
 
   const vex = program.command('vex').description('Export or import triage decisions as OpenVEX or CycloneDX VEX');
