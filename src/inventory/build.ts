@@ -35,9 +35,10 @@ export async function buildInventory(rootArg: string, config: Config): Promise<I
       if ((k === 'poetry-lock' || k === 'package-lock') && parsed.has(f)) locks.add(f);
     }
     const dependencies: Dependency[] = [];
-    for (const f of [...manifests].sort()) dependencies.push(...declared(parsed.get(f)));
+    // Loops, not push(...list): a lock of 125k packages would overflow the stack with that many arguments.
+    for (const f of [...manifests].sort()) for (const d of declared(parsed.get(f))) dependencies.push(d);
     const locked: LockedPackage[] = [];
-    for (const f of [...locks].sort()) locked.push(...lockedOf(parsed.get(f)));
+    for (const f of [...locks].sort()) for (const p of lockedOf(parsed.get(f))) locked.push(p);
     return { ...s, units, dependencies, locked, images: imagesOf(s, parsed) };
   });
 

@@ -2,6 +2,8 @@ import type { ParsedData } from '../model/files.ts';
 import type { Finding } from '../model/finding.ts';
 import type { Inventory } from '../model/inventory.ts';
 import { findingToJson, sortKeys } from './json.ts';
+import { printable } from './printable.ts';
+import { redactFinding, redactSecrets } from '../util/redact.ts';
 
 export const SCAN_SCHEMA_VERSION = 1;
 
@@ -63,7 +65,7 @@ export function renderScanJson(inv: Inventory, findings: Finding[], toolVersion:
         return sortKeys({ path, kind, parsed: d !== undefined, ...(d ? fileFacts(d) : {}) });
       }),
     actions: inv.actions.map((a) => sortKeys({ uses: a.raw, kind: a.kind, refKind: a.refKind, versionComment: a.versionComment, file: a.span.file, line: a.span.line })),
-    findings: findings.map(findingToJson),
+    findings: findings.map((f) => findingToJson(redactFinding(f))),
   };
   return `${JSON.stringify(doc, null, 2)}\n`;
 }
@@ -81,5 +83,6 @@ export function renderScanTable(inv: Inventory, findings: Finding[]): string {
     lines.push(`  ${s.dependencies.length} direct dependencies, ${s.locked.length} locked packages`, '');
   }
   lines.push(`${inv.services.length} services, ${inv.kinds.size} files, ${inv.actions.length} action uses; ${findings.length} parse/discovery findings${findings.length ? ' (run `depwarden check` for details)' : ''}.`);
-  return `${lines.join('\n')}\n`;
+  // Names and paths come from files: control characters are shown escaped (printable.ts), credentials redacted.
+  return `${printable(redactSecrets(lines.join('\n')))}\n`;
 }

@@ -71,8 +71,17 @@ export const register: RegisterCommand = (program, ctx, result) => {
         if (!stamps.has(d)) stamps.set(d, sbomTimestamp(ctx.env, root, d.sources));
         return renderSbom(d.doc, f, { spec, timestamp: stamps.get(d)!, toolVersion: TOOL_VERSION, ...(matches ? { vulnerabilities: matches } : {}) });
       };
+      // An SBOM that misses dependency files is still written (it says so inside), but the run is not a success.
+      const gaps = docs.at(-1)!.doc.gaps ?? [];
+      const { printable } = await import('../../report/printable.ts');
+      const incomplete = (): void => {
+        if (!gaps.length) return;
+        ctx.stderr(`depwarden: the inventory is incomplete; the SBOM says so and lists ${gaps.length} file${gaps.length === 1 ? '' : 's'} it could not include:\n${gaps.map((g) => `  ${printable(g.file)}: ${g.reason}`).join('\n')}\n`);
+        result.code = EXIT.findings;
+      };
       if (!outputDir) {
         ctx.stdout(render(docs.at(-1)!, formats[0]!));
+        incomplete();
         return;
       }
       mkdirSync(outputDir, { recursive: true });
@@ -84,6 +93,7 @@ export const register: RegisterCommand = (program, ctx, result) => {
         }
       }
       ctx.stderr(`wrote ${n} SBOM files to ${outputDir}\n`);
+      incomplete();
     });
 
   sbom

@@ -121,7 +121,10 @@ export const register: RegisterCommand = (program, ctx, result) => {
     const { auditInventory } = await audit();
     const r = auditInventory(inv, database, (await vexMod()).loadTriage(root), sourceDate(ctx.env));
     database.close();
-    emitFindings(ctx, result, 'audit', r.findings, config, opts);
+    // Files whose packages the audit cannot see are findings too (issue 11.2): "no findings" must not hide them.
+    const { auditGaps } = await import('../../rules/coverage.ts');
+    const gaps = auditGaps(inv, config, (l) => ctx.stderr(`note: ${l}\n`));
+    emitFindings(ctx, result, 'audit', [...r.findings, ...gaps], config, opts);
   });
 
   const vex = program.command('vex').description('Export or import triage decisions as OpenVEX or CycloneDX VEX');
