@@ -2,7 +2,7 @@ import { loadConfig } from '../../config/load.ts';
 import { inventoryOf } from '../lazy.ts';
 import { type RegisterCommand, UserError } from '../context.ts';
 import { addFindingOptions, emitFindings, type FindingCommandOptions } from '../finding-command.ts';
-import { repoPath } from '../repo-path.ts';
+import { repoPath, requireSomething } from '../repo-path.ts';
 
 export const register: RegisterCommand = (program, ctx, result) => {
   addFindingOptions(
@@ -11,9 +11,10 @@ export const register: RegisterCommand = (program, ctx, result) => {
       .description('Lock consistency and cross-service drift; exit 1 at or above --fail-on')
       .argument('[path]', 'repository root', '.'),
   ).action(async (p: string, opts: FindingCommandOptions) => {
-    const root = repoPath(ctx.cwd, p);
+    const root = repoPath(ctx.cwd, p, (l) => ctx.stderr(`note: ${l}\n`));
     const { config } = await loadConfig(root);
     const inv = await inventoryOf(root, config);
+    requireSomething(inv);
     const { analyzeConflicts } = await import('../../conflicts/index.ts');
     // Said plainly: the resolver part of issue 3 does not exist yet.
     emitFindings(ctx, result, 'conflicts', analyzeConflicts(inv, config), config, opts);

@@ -7,7 +7,7 @@ import { loadConfig } from '../../config/load.ts';
 import { inventoryOf } from '../lazy.ts';
 import { EXIT, type RegisterCommand, UserError } from '../context.ts';
 import { writeAtomic } from '../finding-command.ts';
-import { repoPath } from '../repo-path.ts';
+import { repoPath, requireSomething } from '../repo-path.ts';
 import { TOOL_VERSION } from '../version.ts';
 
 // Kept here (not imported from src/sbom) so that registering the command loads none of the SBOM code.
@@ -38,12 +38,13 @@ export const register: RegisterCommand = (program, ctx, result) => {
     .option('--db <dir>', 'advisory database directory (with --vulnerabilities)')
     .enablePositionalOptions()
     .action(async (p: string, opts: { format?: SbomFormat[]; spec?: Spec; outputDir?: string; service?: string; vulnerabilities?: boolean; db?: string }) => {
-      const root = repoPath(ctx.cwd, p);
+      const root = repoPath(ctx.cwd, p, (l) => ctx.stderr(`note: ${l}\n`));
       const { config } = await loadConfig(root);
       const formats = opts.format ?? config.sbom.formats;
       const spec = opts.spec ?? config.sbom.specVersion;
       const outputDir = opts.outputDir ? path.resolve(ctx.cwd, opts.outputDir) : config.sbom.outputDir ? path.resolve(root, config.sbom.outputDir) : undefined;
       const inv = await inventoryOf(root, config);
+      requireSomething(inv);
       let matches: import('../../vulns/audit.ts').VulnMatch[] | undefined;
       if (opts.vulnerabilities) {
         const { AdvisoryDb, defaultDbDir } = await import('../../vulns/store.ts');

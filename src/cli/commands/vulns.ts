@@ -7,7 +7,7 @@ import { inventoryOf } from '../lazy.ts';
 import type { AdvisoryDb } from '../../vulns/store.ts';
 import { type CliContext, EXIT, type RegisterCommand, UserError } from '../context.ts';
 import { addFindingOptions, emitFindings, type FindingCommandOptions, writeAtomic } from '../finding-command.ts';
-import { repoPath } from '../repo-path.ts';
+import { repoPath, requireSomething } from '../repo-path.ts';
 import { sourceDate } from '../source-date.ts';
 
 // The vulnerability modules load only when a command here runs: `scan` and `check` start faster without them.
@@ -114,10 +114,11 @@ export const register: RegisterCommand = (program, ctx, result) => {
       .argument('[path]', 'repository root', '.')
       .option('--db <dir>', 'database directory'),
   ).action(async (p: string, opts: FindingCommandOptions & { db?: string }) => {
-    const root = repoPath(ctx.cwd, p);
+    const root = repoPath(ctx.cwd, p, (l) => ctx.stderr(`note: ${l}\n`));
     const { config } = await loadConfig(root);
     const database = await openDbOrExplain(await dbDirOf(ctx, config, opts.db));
     const inv = await inventoryOf(root, config);
+    requireSomething(inv);
     const { auditInventory } = await audit();
     const r = auditInventory(inv, database, (await vexMod()).loadTriage(root), sourceDate(ctx.env));
     database.close();
