@@ -6,6 +6,7 @@ import type { Dependency, LockedPackage } from '../model/dependency.ts';
 import type { ImageRef, ParsedData, RequirementsData } from '../model/files.ts';
 import type { Inventory, Service } from '../model/inventory.ts';
 import { loadFiles } from './load-files.ts';
+import { normalizePypiName } from '../util/names.ts';
 import { groupServices, manifestUnits } from './services.ts';
 
 /**
@@ -69,6 +70,17 @@ function lockedOf(d: ParsedData | undefined): LockedPackage[] {
  */
 export function requirementsAsLocked(d: RequirementsData): LockedPackage[] {
   const out: LockedPackage[] = [];
+  // pip-compile's `# via parent` annotations are the file's edges: parent -> this package.
+  const children = new Map<string, Dependency[]>();
+  for (const r of d.requirements) {
+    for (const v of r.via ?? []) {
+      if (v.startsWith('-')) continue; // `-r requirements.in`: a declaration, not a package
+      const parent = normalizePypiName(v);
+      const list = children.get(parent);
+      if (list) list.push(r);
+      else children.set(parent, [r]);
+    }
+  }
   for (const r of d.requirements) {
     const pinned = /^===?\s*([^,;\s]+)$/.exec(r.constraint.trim())?.[1];
     const s = r.source;
@@ -85,7 +97,7 @@ export function requirementsAsLocked(d: RequirementsData): LockedPackage[] {
       optional: r.optional,
       ...(r.markers ? { markers: r.markers } : {}),
       ...(s ? { source: s } : {}),
-      dependencies: [],
+      dependencies: (children.get(r.normalizedName) ?? []).map((c) => ({ name: c.name, normalizedName: c.normalizedName, constraint: '', kind: 'prod' as const })),
       span: r.span,
     });
   }
