@@ -47,7 +47,7 @@ export async function buildInventory(rootArg: string, config: Config): Promise<I
     .flatMap((d) => (d.kind === 'gha-workflow' ? d.uses : []))
     .sort((a, b) => cmp(a.span.file, b.span.file) || a.span.line - b.span.line);
 
-  return { root, services, files: parsed, allFiles: walked.allFiles, kinds, actions, findings: loaded.findings };
+  return { root, services, files: parsed, allFiles: walked.allFiles, kinds, actions, findings: [...walked.findings, ...loaded.findings] };
 }
 
 function declared(d: ParsedData | undefined): Dependency[] {
