@@ -4,6 +4,7 @@ import type { Finding } from '../model/finding.ts';
 import type { Inventory } from '../model/inventory.ts';
 import { fileSpan } from '../model/source.ts';
 import type { Config } from '../config/schema.ts';
+import { printable } from '../report/printable.ts';
 import { finding, ruleContext, type Rule, type RuleContext } from './context.ts';
 
 /**
@@ -57,6 +58,6 @@ function serviceAt(inv: Inventory, file: string): string | undefined {
 export function auditGaps(inv: Inventory, config: Config, note: (line: string) => void): Finding[] {
   const out = coverageFindings(ruleContext(inv, config));
   const files = [...new Set(out.map((f) => f.location.file))].sort();
-  if (files.length) note(`this audit excludes ${files.length} dependency file${files.length === 1 ? '' : 's'} depwarden could not read: ${files.join(', ')}`);
+  if (files.length) note(`this audit excludes ${files.length} dependency file${files.length === 1 ? '' : 's'} depwarden could not read: ${files.map((f) => printable(f, { oneLine: true })).join(', ')}`);
   return out;
 }

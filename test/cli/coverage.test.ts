@@ -59,6 +59,15 @@ describe('coverage: locks and manifests we do not read are reported, never silen
     assert.equal(r.code, 1, 'high findings fail the check');
   });
 
+  it('scan lists the unread files and does not show the pyproject as locked', async () => {
+    const d = writeTree({ 'pyproject.toml': UV_PYPROJECT, 'uv.lock': UV_LOCK, 'Dockerfile': 'FROM python:3.12\n' }, tmp());
+    const json = JSON.parse((await runCli(['scan', d, '--format', 'json'])).stdout) as { notCovered: unknown[] };
+    assert.deepEqual(json.notCovered, [{ ecosystem: 'PyPI', path: 'uv.lock', role: 'lock', tool: 'uv' }]);
+    const table = (await runCli(['scan', d])).stdout;
+    assert.match(table, /pyproject\.toml  \(not locked as far as depwarden knows: uv\.lock not read\)/);
+    assert.match(table, /not covered \(depwarden does not read these\): uv\.lock/);
+  });
+
   it('audit reports the unread lock and says its result excludes it', async () => {
     const tmpd = tmp();
     const repo = writeTree({ 'pyproject.toml': UV_PYPROJECT, 'uv.lock': UV_LOCK }, path.join(tmpd, 'repo'));
