@@ -3,7 +3,7 @@ import { loadConfig } from '../../config/load.ts';
 import { printable } from '../../report/printable.ts';
 import { inventoryOf } from '../lazy.ts';
 import { type RegisterCommand, UserError } from '../context.ts';
-import { addFindingOptions, emitFindings, type FindingCommandOptions } from '../finding-command.ts';
+import { addFindingOptions, emitFindings, resolveFailOn, type FindingCommandOptions } from '../finding-command.ts';
 import { repoPath, requireSomething } from '../repo-path.ts';
 
 export const register: RegisterCommand = (program, ctx, result) => {
@@ -16,6 +16,7 @@ export const register: RegisterCommand = (program, ctx, result) => {
     const root = repoPath(ctx.cwd, p, (l) => ctx.stderr(`note: ${l}\n`));
     const { config } = await loadConfig(root);
     const inv = await inventoryOf(root, config);
+    resolveFailOn(opts.failOn, config); // a usage error in the options is said before anything else
     requireSomething(inv);
     const { analyzeConflicts } = await import('../../conflicts/index.ts');
     // Said plainly: the resolver part of issue 3 does not exist yet.

@@ -3,7 +3,7 @@ import { loadConfig } from '../../config/load.ts';
 import { inventoryOf } from '../lazy.ts';
 import { applyRuleConfig } from '../../rules/apply-config.ts';
 import type { RegisterCommand } from '../context.ts';
-import { addFindingOptions, emitFindings, type FindingCommandOptions, writeAtomic } from '../finding-command.ts';
+import { addFindingOptions, emitFindings, resolveFailOn, type FindingCommandOptions, writeAtomic } from '../finding-command.ts';
 import { repoPath, requireSomething } from '../repo-path.ts';
 import { TOOL_VERSION } from '../version.ts';
 import { sourceDate } from '../source-date.ts';
@@ -36,6 +36,7 @@ export const register: RegisterCommand = (program, ctx, result) => {
     const root = repoPath(ctx.cwd, p, (l) => ctx.stderr(`note: ${l}\n`));
     const { config } = await loadConfig(root);
     const inv = await inventoryOf(root, config);
+    resolveFailOn(opts.failOn, config); // a usage error in the options is said before anything else
     requireSomething(inv);
     const { collectCheckFindings } = await import('../../check/index.ts');
     const findings = await collectCheckFindings(inv, config, { env: ctx.env, now: sourceDate(ctx.env), note: (l) => ctx.stderr(`note: ${l}\n`) });

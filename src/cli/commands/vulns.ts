@@ -6,7 +6,7 @@ import type { Config } from '../../config/schema.ts';
 import { inventoryOf } from '../lazy.ts';
 import type { AdvisoryDb } from '../../vulns/store.ts';
 import { type CliContext, EXIT, type RegisterCommand, UserError } from '../context.ts';
-import { addFindingOptions, emitFindings, type FindingCommandOptions, writeAtomic } from '../finding-command.ts';
+import { addFindingOptions, emitFindings, resolveFailOn, type FindingCommandOptions, writeAtomic } from '../finding-command.ts';
 import { repoPath, requireSomething } from '../repo-path.ts';
 import { sourceDate } from '../source-date.ts';
 
@@ -118,6 +118,7 @@ export const register: RegisterCommand = (program, ctx, result) => {
     const { config } = await loadConfig(root);
     const database = await openDbOrExplain(await dbDirOf(ctx, config, opts.db));
     const inv = await inventoryOf(root, config);
+    resolveFailOn(opts.failOn, config); // a usage error in the options is said before anything else
     requireSomething(inv);
     const { auditInventory } = await audit();
     const r = auditInventory(inv, database, (await vexMod()).loadTriage(root), sourceDate(ctx.env));
