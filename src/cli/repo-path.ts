@@ -45,11 +45,12 @@ export function findRepositoryRoot(dir: string): string {
 
 /**
  * An empty or wrong folder must not pass as "no findings" (a typo'd path in CI would be green): when the
- * walk found nothing depwarden reads — no service, no workflow, no compose file — the command stops with
- * exit 2 and says what it saw.
+ * walk found nothing depwarden reads — no service, no workflow, no compose file — and the folder has no
+ * depwarden.yaml either (a config says "this is a depwarden repository", e.g. one that only keeps governance
+ * records), the command stops with exit 2 and says what it saw.
  */
-export function requireSomething(inv: Inventory): void {
-  if (inv.services.length > 0 || inv.kinds.size > 0) return;
+export function requireSomething(inv: Inventory, configFile?: string): void {
+  if (inv.services.length > 0 || inv.kinds.size > 0 || configFile !== undefined) return;
   const unread = uncoveredFiles(inv.allFiles, inv.kinds).map((u) => printable(u.file, { oneLine: true }));
   const seen = unread.length
     ? `it holds only dependency files depwarden does not read: ${unread.slice(0, 5).join(', ')}${unread.length > 5 ? ', …' : ''}`

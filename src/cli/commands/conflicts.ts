@@ -14,10 +14,10 @@ export const register: RegisterCommand = (program, ctx, result) => {
       .argument('[path]', 'repository root', '.'),
   ).action(async (p: string, opts: FindingCommandOptions) => {
     const root = repoPath(ctx.cwd, p, (l) => ctx.stderr(`note: ${l}\n`));
-    const { config } = await loadConfig(root);
+    const { config, file: configFile } = await loadConfig(root);
     const inv = await inventoryOf(root, config);
     resolveFailOn(opts.failOn, config); // a usage error in the options is said before anything else
-    requireSomething(inv);
+    requireSomething(inv, configFile);
     const { analyzeConflicts } = await import('../../conflicts/index.ts');
     // Said plainly: the resolver part of issue 3 does not exist yet.
     emitFindings(ctx, result, 'conflicts', analyzeConflicts(inv, config), config, opts);

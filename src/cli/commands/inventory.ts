@@ -34,10 +34,10 @@ export const register: RegisterCommand = (program, ctx, result) => {
       .argument('[path]', 'repository root', '.'),
   ).action(async (p: string, opts: FindingCommandOptions) => {
     const root = repoPath(ctx.cwd, p, (l) => ctx.stderr(`note: ${l}\n`));
-    const { config } = await loadConfig(root);
+    const { config, file: configFile } = await loadConfig(root);
     const inv = await inventoryOf(root, config);
     resolveFailOn(opts.failOn, config); // a usage error in the options is said before anything else
-    requireSomething(inv);
+    requireSomething(inv, configFile);
     const { collectCheckFindings } = await import('../../check/index.ts');
     const findings = await collectCheckFindings(inv, config, { env: ctx.env, now: sourceDate(ctx.env), note: (l) => ctx.stderr(`note: ${l}\n`) });
     emitFindings(ctx, result, 'check', findings, config, opts);

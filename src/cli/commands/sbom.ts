@@ -39,12 +39,12 @@ export const register: RegisterCommand = (program, ctx, result) => {
     .enablePositionalOptions()
     .action(async (p: string, opts: { format?: SbomFormat[]; spec?: Spec; outputDir?: string; service?: string; vulnerabilities?: boolean; db?: string }) => {
       const root = repoPath(ctx.cwd, p, (l) => ctx.stderr(`note: ${l}\n`));
-      const { config } = await loadConfig(root);
+      const { config, file: configFile } = await loadConfig(root);
       const formats = opts.format ?? config.sbom.formats;
       const spec = opts.spec ?? config.sbom.specVersion;
       const outputDir = opts.outputDir ? path.resolve(ctx.cwd, opts.outputDir) : config.sbom.outputDir ? path.resolve(root, config.sbom.outputDir) : undefined;
       const inv = await inventoryOf(root, config);
-      requireSomething(inv);
+      requireSomething(inv, configFile);
       let matches: import('../../vulns/audit.ts').VulnMatch[] | undefined;
       if (opts.vulnerabilities) {
         const { AdvisoryDb, defaultDbDir } = await import('../../vulns/store.ts');

@@ -115,11 +115,11 @@ export const register: RegisterCommand = (program, ctx, result) => {
       .option('--db <dir>', 'database directory'),
   ).action(async (p: string, opts: FindingCommandOptions & { db?: string }) => {
     const root = repoPath(ctx.cwd, p, (l) => ctx.stderr(`note: ${l}\n`));
-    const { config } = await loadConfig(root);
+    const { config, file: configFile } = await loadConfig(root);
     const database = await openDbOrExplain(await dbDirOf(ctx, config, opts.db));
     const inv = await inventoryOf(root, config);
     resolveFailOn(opts.failOn, config); // a usage error in the options is said before anything else
-    requireSomething(inv);
+    requireSomething(inv, configFile);
     const { auditInventory } = await audit();
     const r = auditInventory(inv, database, (await vexMod()).loadTriage(root), sourceDate(ctx.env));
     database.close();
