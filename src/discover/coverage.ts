@@ -18,7 +18,6 @@ const BY_NAME: Record<string, UnreadKind> = {
   'Pipfile.lock': { ecosystem: 'PyPI', role: 'lock', tool: 'Pipenv' },
   Pipfile: { ecosystem: 'PyPI', role: 'manifest', tool: 'Pipenv' },
   'setup.py': { ecosystem: 'PyPI', role: 'manifest', tool: 'setuptools' },
-  'setup.cfg': { ecosystem: 'PyPI', role: 'manifest', tool: 'setuptools' },
   'environment.yml': { ecosystem: 'conda', role: 'manifest', tool: 'conda' },
   'pnpm-lock.yaml': { ecosystem: 'npm', role: 'lock', tool: 'pnpm' },
   'yarn.lock': { ecosystem: 'npm', role: 'lock', tool: 'Yarn' },

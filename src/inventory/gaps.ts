@@ -7,8 +7,8 @@ export interface InventoryGap {
   reason: string;
 }
 
-/** Kinds that declare or lock packages (Dockerfiles, compose files and workflows name images and actions). */
-const PACKAGE_KINDS = new Set(['pyproject', 'poetry-lock', 'requirements', 'package-json', 'package-lock']);
+/** Kinds that name images and actions, not packages; every other kind (today's and future formats) declares or locks packages. */
+const NOT_PACKAGE_KINDS = new Set(['dockerfile', 'compose', 'gha-workflow']);
 
 /**
  * Where the inventory is known to be incomplete: dependency files of tools we do not read (DW012), dependency
@@ -18,7 +18,7 @@ const PACKAGE_KINDS = new Set(['pyproject', 'poetry-lock', 'requirements', 'pack
 export function inventoryGaps(inv: Inventory): InventoryGap[] {
   const out = new Map<string, string>();
   for (const u of uncoveredFiles(inv.allFiles, inv.kinds)) out.set(u.file, `not read: depwarden does not read ${u.tool} ${u.role} files (${u.ecosystem})`);
-  for (const [file, kind] of inv.kinds) if (PACKAGE_KINDS.has(kind) && !inv.files.has(file)) out.set(file, 'could not be read or parsed (DW000)');
+  for (const [file, kind] of inv.kinds) if (!NOT_PACKAGE_KINDS.has(kind) && !inv.files.has(file)) out.set(file, 'could not be read or parsed (DW000)');
   for (const f of inv.findings) if (f.ruleId === 'DW013' && !out.has(f.location.file)) out.set(f.location.file, 'skipped by the walk (DW013)');
   return [...out].map(([file, reason]) => ({ file, reason })).sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
 }
