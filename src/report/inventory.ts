@@ -83,7 +83,8 @@ export function renderScanTable(inv: Inventory, findings: Finding[]): string {
       const n = lock && (lock.kind === 'poetry-lock' || lock.kind === 'package-lock') ? lock.packages.length : undefined;
       const dir = u.manifest.includes('/') ? u.manifest.slice(0, u.manifest.lastIndexOf('/') + 1) : '';
       const unread = uncovered.filter((c) => c.role === 'lock' && c.file.startsWith(dir) && !c.file.slice(dir.length).includes('/')).map((c) => c.file);
-      const none = unread.length ? `  (not locked as far as depwarden knows: ${unread.join(', ')} not read)` : '  (no lock)';
+      const broken = ['poetry.lock', 'package-lock.json', 'npm-shrinkwrap.json'].map((n) => `${dir}${n}`).filter((f) => inv.kinds.has(f) && !inv.files.has(f));
+      const none = broken.length ? `  (lock ${broken.join(', ')} cannot be parsed: see its DW000)` : unread.length ? `  (not locked as far as depwarden knows: ${unread.join(', ')} not read)` : '  (no lock)';
       lines.push(`  ${u.ecosystem.padEnd(5)} ${u.manifest}${u.lock ? ` -> ${u.lock}${n !== undefined ? ` (${n} locked)` : ''}` : none}`);
     }
     for (const i of s.images) lines.push(`  image ${i.resolved}${i.digest ? '' : '  (no digest)'}`);

@@ -130,5 +130,6 @@ describe('coverage: locks and manifests we do not read are reported, never silen
     assert.deepEqual(about('py/poetry.lock'), ['DW000']);
     assert.deepEqual(about('js/package-lock.json'), ['DW000']);
     assert.equal(doc.findings.filter((x) => x.ruleId === 'DW002').length, 0);
+    assert.match((await runCli(['scan', d])).stdout, /py\/pyproject\.toml  \(lock py\/poetry\.lock cannot be parsed: see its DW000\)/);
   });
 });
