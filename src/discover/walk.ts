@@ -6,6 +6,9 @@ import type { FormatKind } from '../model/files.ts';
 import { classify } from '../formats/registry.ts';
 import type { Finding } from '../model/finding.ts';
 import { unreadKind } from './coverage.ts';
+import { FOUNDATION_RULES } from '../rules/catalog.ts';
+
+const DW013_HINT = FOUNDATION_RULES.find((r) => r.id === 'DW013')!.hint;
 
 /** Folders that hold installed or generated code, never the repository's own manifests. */
 const SKIP_DIRS = new Set([
@@ -64,7 +67,7 @@ function skipped(file: string, message: string): Finding {
     ruleId: 'DW013',
     severity: 'high',
     message: `${file}: ${message}`,
-    hint: 'Rename the path to valid UTF-8, replace the symlink by the file itself, or fix its permissions; or list it under `ignore:` in depwarden.yaml.',
+    hint: DW013_HINT,
     location: { file, line: 1, column: 1 },
     subject: file,
   };
