@@ -17,9 +17,13 @@ export interface CheckEnv {
  */
 export async function collectCheckFindings(inv: Inventory, config: Config, ce: CheckEnv): Promise<Finding[]> {
   const out = [...runFoundationRules(inv, config)];
-  out.push(...(await import('../conflicts/index.ts')).analyzeConflicts(inv, config));
-  out.push(...(await vulnerabilityFindings(inv, config, ce)));
-  out.push(...(await overdueReviews(inv, ce)));
+  // Appended in loops: a capability may return a finding per package of a 125k-package lock (no spread arguments).
+  const add = (list: Finding[]): void => {
+    for (const f of list) out.push(f);
+  };
+  add((await import('../conflicts/index.ts')).analyzeConflicts(inv, config));
+  add(await vulnerabilityFindings(inv, config, ce));
+  add(await overdueReviews(inv, ce));
   return out;
 }
 

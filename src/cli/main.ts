@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { type CliContext, EXIT, processContext, type RunResult, UserError } from './context.ts';
 import { classifyError } from './errors.ts';
 import { TOOL_VERSION } from './version.ts';
+import { printable } from '../report/printable.ts';
 import { register as registerInventory } from './commands/inventory.ts';
 import { register as registerConfig } from './commands/config.ts';
 import { register as registerConflicts } from './commands/conflicts.ts';
@@ -40,7 +41,8 @@ export async function main(argv: string[], ctx: CliContext = processContext()): 
       return e.exitCode === 0 ? EXIT.ok : EXIT.usage;
     }
     if (e instanceof UserError) {
-      ctx.stderr(`depwarden: ${e.message}\n`);
+      // Messages quote paths and config keys from the repository: control characters shown escaped.
+      ctx.stderr(`depwarden: ${printable(e.message)}\n`);
       return e.exitCode;
     }
     // Network, git, store and permission failures are the environment, not a bug: one line and their own code.

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, lstatSync, readFileSync, realpathSync } from 'node:fs';
 import path from 'node:path';
 import { isMap, isSeq, LineCounter, parseDocument } from 'yaml';
 import type { z } from 'zod';
@@ -21,9 +21,41 @@ export interface LoadedConfig {
 export async function loadConfig(root: string): Promise<LoadedConfig> {
   for (const name of CONFIG_FILES) {
     const abs = path.join(root, name);
-    if (existsSync(abs)) return { config: await parseConfig(name, readFileSync(abs, 'utf8')), file: name };
+    if (existsSync(abs) || isDanglingLink(abs)) return { config: await parseConfig(name, readConfigText(root, name)), file: name };
   }
   return { config: JSON.parse(readFileSync(new URL('../../schema/depwarden.defaults.json', import.meta.url), 'utf8')) as Config };
+}
+
+function isDanglingLink(abs: string): boolean {
+  try {
+    return lstatSync(abs).isSymbolicLink();
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The config's text, only from inside the repository: a depwarden.yaml that is a symlink to a file outside it
+ * (or to nothing) is refused without being read, so a hostile repository cannot make us read — and echo in
+ * error messages — the keys of some other file on the machine.
+ */
+function readConfigText(root: string, name: string): string {
+  const abs = path.join(root, name);
+  let real: string;
+  let realRoot: string;
+  try {
+    real = realpathSync(abs);
+    realRoot = realpathSync(root);
+  } catch {
+    throw new UserError(`${name} is a symlink to a file that does not exist; not read`);
+  }
+  const rel = path.relative(realRoot, real);
+  if (rel.startsWith('..') || path.isAbsolute(rel)) throw new UserError(`${name} is a symlink to a file outside the repository; not read (replace it by the file itself)`);
+  try {
+    return readFileSync(real, 'utf8');
+  } catch (e) {
+    throw new UserError(`cannot read ${name}: ${e instanceof Error && 'code' in e ? String(e.code) : 'error'}`);
+  }
 }
 
 /**
@@ -41,7 +73,13 @@ export async function parseConfig(file: string, text: string): Promise<Config> {
     });
     throw new UserError(`invalid YAML in config:\n  ${msgs.join('\n  ')}`);
   }
-  const raw: unknown = doc.toJS() ?? {};
+  let raw: unknown;
+  try {
+    // The yaml library refuses alias expansion past maxAliasCount (a "billion laughs" bomb): a config error.
+    raw = doc.toJS({ maxAliasCount: 100 }) ?? {};
+  } catch (e) {
+    throw new UserError(`invalid config: ${file}: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`);
+  }
   const result = configSchema.safeParse(raw);
   if (result.success) return result.data;
   const msgs = result.error.issues.map((issue: z.core.$ZodIssue) => {

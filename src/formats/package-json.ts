@@ -24,14 +24,26 @@ export function parsePackageJson(file: string, text: string): ParseResult<Packag
   const doc = parsed.value;
   const idx = new LineIndex(file, text);
   const dependencies: Dependency[] = [];
+  const findings = [...parsed.findings];
   for (const s of SECTIONS) {
     const section = doc[s.key];
+    if (section !== undefined && !isObj(section)) {
+      const p = idx.position(new KeyLocator(text).next(s.key) ?? 0);
+      findings.push(parseFinding(file, p.line, p.column, `${s.key} is not an object of name: range; ignored`));
+      continue;
+    }
     if (!isObj(section)) continue;
     const sectionAt = new KeyLocator(text).next(s.key) ?? 0;
     const loc = new KeyLocator(text, sectionAt + 1);
     for (const [name, value] of Object.entries(section)) {
-      if (typeof value !== 'string') continue;
       const at = loc.next(name) ?? sectionAt;
+      if (typeof value !== 'string') {
+        // A number or object where a version range belongs: said, with its line, never silently dropped.
+        const p = idx.position(at);
+        const kind = value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value === 'object' ? 'an object' : `a ${typeof value}`;
+        findings.push(parseFinding(file, p.line, p.column, `${s.key}.${name} is ${kind}, not a version range string; ignored`, 'Write the range as a string, e.g. "1.2.3".'));
+        continue;
+      }
       const lit = KeyLocator.stringValue(text, at);
       const source = npmSource(value);
       dependencies.push({
@@ -69,7 +81,7 @@ export function parsePackageJson(file: string, text: string): ParseResult<Packag
       ...(license ? { license } : {}),
       ...(overrides.length ? { overrides } : {}),
     },
-    findings: parsed.findings,
+    findings,
   };
 }
 

@@ -46,6 +46,7 @@ export function parsePackageLock(file: string, text: string): ParseResult<Packag
         };
         continue;
       }
+      typeFindings(file, text, idx, at, entry, findings, `packages[${JSON.stringify(key)}]`);
       packages.push(modernEntry(key, entry, idx.span(at, at)));
     }
   } else if (isObj(doc.dependencies)) {
@@ -54,7 +55,12 @@ export function parsePackageLock(file: string, text: string): ParseResult<Packag
     const walk = (deps: Obj, prefix: string): void => {
       for (const [name, entry] of Object.entries(deps)) {
         const at = loc.next(name) ?? 0;
-        if (!isObj(entry)) continue;
+        if (!isObj(entry)) {
+          const p = idx.position(at);
+          findings.push(parseFinding(file, p.line, p.column, `dependencies[${JSON.stringify(name)}] is not an object`));
+          continue;
+        }
+        typeFindings(file, text, idx, at, entry, findings, `dependencies[${JSON.stringify(name)}]`, 'requires');
         const path = `${prefix}node_modules/${name}`;
         packages.push(legacyEntry(name, path, entry, idx.span(at, at)));
         if (isObj(entry.dependencies)) walk(entry.dependencies, `${path}/`);
@@ -75,6 +81,31 @@ export function parsePackageLock(file: string, text: string): ParseResult<Packag
     },
     findings,
   };
+}
+
+/** Fields that must hold strings: a number or object where a version belongs is reported, never silently dropped. */
+const STRING_FIELDS = ['version', 'resolved', 'integrity', 'license'];
+const SPEC_MAPS = ['dependencies', 'optionalDependencies', 'peerDependencies', 'devDependencies'];
+
+/** DW000 findings (at the field's line) for an entry whose versions, sources or dependency specs are not strings. */
+function typeFindings(file: string, text: string, idx: LineIndex, at: number, e: Obj, findings: Finding[], where: string, specMap?: string): void {
+  const report = (key: string, what: string): void => {
+    const off = new KeyLocator(text, at + 1).next(key) ?? at;
+    const p = idx.position(off);
+    findings.push(parseFinding(file, p.line, p.column, `${where}.${key} ${what}`, 'A lock holds strings here: regenerate it with the package manager, or fix the hand edit.'));
+  };
+  const kind = (v: unknown): string => (v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v === 'object' ? 'an object' : `a ${typeof v}`);
+  for (const k of STRING_FIELDS) if (k in e && typeof e[k] !== 'string') report(k, `is ${kind(e[k])}, not a string; ignored`);
+  for (const m of specMap ? [specMap] : SPEC_MAPS) {
+    const v = e[m];
+    if (v === undefined) continue;
+    if (!isObj(v)) {
+      report(m, `is ${kind(v)}, not an object of version ranges; ignored`);
+      continue;
+    }
+    const bad = Object.entries(v).filter(([, x]) => typeof x !== 'string');
+    if (bad.length) report(m, `has ${bad.length === 1 ? `a non-string range for ${JSON.stringify(bad[0]![0])}` : `${bad.length} non-string ranges (${bad.slice(0, 3).map(([n]) => JSON.stringify(n)).join(', ')}${bad.length > 3 ? ', …' : ''})`}; ignored`);
+  }
 }
 
 /** "sha512-<base64>" (several, space-separated) → ["sha512:<hex>"]. Malformed parts are dropped. */

@@ -6,6 +6,7 @@ import type { Dependency, LockedPackage } from '../model/dependency.ts';
 import type { ImageRef, ParsedData, RequirementsData } from '../model/files.ts';
 import type { Inventory, Service } from '../model/inventory.ts';
 import { loadFiles } from './load-files.ts';
+import { normalizePypiName } from '../util/names.ts';
 import { groupServices, manifestUnits } from './services.ts';
 
 /**
@@ -35,9 +36,10 @@ export async function buildInventory(rootArg: string, config: Config): Promise<I
       if ((k === 'poetry-lock' || k === 'package-lock') && parsed.has(f)) locks.add(f);
     }
     const dependencies: Dependency[] = [];
-    for (const f of [...manifests].sort()) dependencies.push(...declared(parsed.get(f)));
+    // Loops, not push(...list): a lock of 125k packages would overflow the stack with that many arguments.
+    for (const f of [...manifests].sort()) for (const d of declared(parsed.get(f))) dependencies.push(d);
     const locked: LockedPackage[] = [];
-    for (const f of [...locks].sort()) locked.push(...lockedOf(parsed.get(f)));
+    for (const f of [...locks].sort()) for (const p of lockedOf(parsed.get(f))) locked.push(p);
     return { ...s, units, dependencies, locked, images: imagesOf(s, parsed) };
   });
 
@@ -45,7 +47,7 @@ export async function buildInventory(rootArg: string, config: Config): Promise<I
     .flatMap((d) => (d.kind === 'gha-workflow' ? d.uses : []))
     .sort((a, b) => cmp(a.span.file, b.span.file) || a.span.line - b.span.line);
 
-  return { root, services, files: parsed, allFiles: walked.allFiles, kinds, actions, findings: loaded.findings };
+  return { root, services, files: parsed, allFiles: walked.allFiles, kinds, actions, findings: [...walked.findings, ...loaded.findings] };
 }
 
 function declared(d: ParsedData | undefined): Dependency[] {
@@ -68,6 +70,17 @@ function lockedOf(d: ParsedData | undefined): LockedPackage[] {
  */
 export function requirementsAsLocked(d: RequirementsData): LockedPackage[] {
   const out: LockedPackage[] = [];
+  // pip-compile's `# via parent` annotations are the file's edges: parent -> this package.
+  const children = new Map<string, Dependency[]>();
+  for (const r of d.requirements) {
+    for (const v of r.via ?? []) {
+      if (v.startsWith('-')) continue; // `-r requirements.in`: a declaration, not a package
+      const parent = normalizePypiName(v);
+      const list = children.get(parent);
+      if (list) list.push(r);
+      else children.set(parent, [r]);
+    }
+  }
   for (const r of d.requirements) {
     const pinned = /^===?\s*([^,;\s]+)$/.exec(r.constraint.trim())?.[1];
     const s = r.source;
@@ -84,7 +97,7 @@ export function requirementsAsLocked(d: RequirementsData): LockedPackage[] {
       optional: r.optional,
       ...(r.markers ? { markers: r.markers } : {}),
       ...(s ? { source: s } : {}),
-      dependencies: [],
+      dependencies: (children.get(r.normalizedName) ?? []).map((c) => ({ name: c.name, normalizedName: c.normalizedName, constraint: '', kind: 'prod' as const })),
       span: r.span,
     });
   }

@@ -55,7 +55,7 @@ export function loadFiles(root: string, files: DiscoveredFile[], allFiles: Set<s
     if (text === undefined) return;
     const r = parseFile(f.kind, f.path, text, buildArgs ? { ...ctx, buildArgs } : ctx);
     if (r.data) parsed.set(f.path, r.data);
-    findings.push(...r.findings);
+    for (const x of r.findings) findings.push(x);
   };
 
   // Compose first: the build args it passes are substituted into the Dockerfiles it builds.

@@ -39,6 +39,8 @@ export interface Dependency {
   /** Hashes given inline (requirements --hash), as "algo:hex". */
   hashes?: string[];
   editable?: boolean;
+  /** pip-compile / uv's `# via` annotation in a compiled requirements file: the packages (or `-r file`) requiring it. */
+  via?: string[];
   /** The whole declaration, and (when it exists) the constraint text alone for later edits. */
   span: SourceSpan;
   constraintSpan?: SourceSpan;

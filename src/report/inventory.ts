@@ -1,7 +1,10 @@
 import type { ParsedData } from '../model/files.ts';
 import type { Finding } from '../model/finding.ts';
 import type { Inventory } from '../model/inventory.ts';
+import { uncoveredFiles } from '../discover/coverage.ts';
 import { findingToJson, sortKeys } from './json.ts';
+import { printable } from './printable.ts';
+import { redactFinding, redactSecrets } from '../util/redact.ts';
 
 export const SCAN_SCHEMA_VERSION = 1;
 
@@ -63,23 +66,32 @@ export function renderScanJson(inv: Inventory, findings: Finding[], toolVersion:
         return sortKeys({ path, kind, parsed: d !== undefined, ...(d ? fileFacts(d) : {}) });
       }),
     actions: inv.actions.map((a) => sortKeys({ uses: a.raw, kind: a.kind, refKind: a.refKind, versionComment: a.versionComment, file: a.span.file, line: a.span.line })),
-    findings: findings.map(findingToJson),
+    // Dependency files depwarden does not read (DW012): listed, so a reader never takes the inventory as whole.
+    notCovered: uncoveredFiles(inv.allFiles, inv.kinds).map((u) => sortKeys({ path: u.file, ecosystem: u.ecosystem, role: u.role, tool: u.tool })),
+    findings: findings.map((f) => findingToJson(redactFinding(f))),
   };
   return `${JSON.stringify(doc, null, 2)}\n`;
 }
 
 export function renderScanTable(inv: Inventory, findings: Finding[]): string {
   const lines: string[] = [];
+  const uncovered = uncoveredFiles(inv.allFiles, inv.kinds);
   for (const s of inv.services) {
     lines.push(`${s.name}  (${s.root}, ${s.origin})`);
     for (const u of s.units) {
       const lock = u.lock ? inv.files.get(u.lock) : undefined;
       const n = lock && (lock.kind === 'poetry-lock' || lock.kind === 'package-lock') ? lock.packages.length : undefined;
-      lines.push(`  ${u.ecosystem.padEnd(5)} ${u.manifest}${u.lock ? ` -> ${u.lock}${n !== undefined ? ` (${n} locked)` : ''}` : '  (no lock)'}`);
+      const dir = u.manifest.includes('/') ? u.manifest.slice(0, u.manifest.lastIndexOf('/') + 1) : '';
+      const unread = uncovered.filter((c) => c.role === 'lock' && c.file.startsWith(dir) && !c.file.slice(dir.length).includes('/')).map((c) => c.file);
+      const broken = ['poetry.lock', 'package-lock.json', 'npm-shrinkwrap.json'].map((n) => `${dir}${n}`).filter((f) => inv.kinds.has(f) && !inv.files.has(f));
+      const none = broken.length ? `  (lock ${broken.join(', ')} cannot be parsed: see its DW000)` : unread.length ? `  (not locked as far as depwarden knows: ${unread.join(', ')} not read)` : '  (no lock)';
+      lines.push(`  ${u.ecosystem.padEnd(5)} ${u.manifest}${u.lock ? ` -> ${u.lock}${n !== undefined ? ` (${n} locked)` : ''}` : none}`);
     }
     for (const i of s.images) lines.push(`  image ${i.resolved}${i.digest ? '' : '  (no digest)'}`);
     lines.push(`  ${s.dependencies.length} direct dependencies, ${s.locked.length} locked packages`, '');
   }
+  if (uncovered.length) lines.push(`not covered (depwarden does not read these): ${uncovered.map((u) => u.file).join(', ')}`, '');
   lines.push(`${inv.services.length} services, ${inv.kinds.size} files, ${inv.actions.length} action uses; ${findings.length} parse/discovery findings${findings.length ? ' (run `depwarden check` for details)' : ''}.`);
-  return `${lines.join('\n')}\n`;
+  // Names and paths come from files: control characters are shown escaped (printable.ts), credentials redacted.
+  return `${printable(redactSecrets(lines.join('\n')))}\n`;
 }

@@ -1,10 +1,12 @@
 import type { Finding } from '../model/finding.ts';
 import type { RenderOptions } from './options.ts';
+import { printable } from './printable.ts';
 import { summarize } from './summary.ts';
 
 /** Escapes text for a Markdown table cell. */
 export function mdCell(s: string): string {
-  return s.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/\r?\n/g, '<br>').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  // Controls (ANSI escapes, bidi overrides) from files are shown escaped, never passed to the reader raw.
+  return printable(s.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/\r?\n/g, '<br>').replace(/</g, '&lt;').replace(/>/g, '&gt;'), { oneLine: true });
 }
 
 /** For a pull-request comment: a verdict line, counts, and a table per severity-sorted finding. */
@@ -21,7 +23,7 @@ export function renderMarkdown(findings: Finding[], opts: RenderOptions): string
       '| --- | --- | --- | --- | --- | --- |',
     );
     for (const f of findings) {
-      out.push(`| ${f.severity} | ${f.ruleId} | ${mdCell(f.service ?? '')} | \`${mdCell(`${f.location.file}:${f.location.line}`)}\` | ${mdCell(f.message)} | ${mdCell(f.hint ?? '')} |`);
+      out.push(`| ${f.severity} | ${mdCell(f.ruleId)} | ${mdCell(f.service ?? '')} | \`${mdCell(`${f.location.file}:${f.location.line}`)}\` | ${mdCell(f.message)} | ${mdCell(f.hint ?? '')} |`);
     }
     out.push('');
   }

@@ -1,5 +1,6 @@
 import type { Finding, Severity } from '../model/finding.ts';
 import type { RenderOptions } from './options.ts';
+import { printable } from './printable.ts';
 import { summarize } from './summary.ts';
 
 const COLORS: Record<Severity, string> = { critical: '\x1b[1;31m', high: '\x1b[31m', medium: '\x1b[33m', low: '\x1b[36m', info: '\x1b[2m' };
@@ -13,14 +14,17 @@ export function renderTable(findings: Finding[], opts: RenderOptions): string {
   const groups = new Map<string, Finding[]>();
   for (const f of findings) {
     const key = f.service ?? '(repository)';
-    groups.set(key, [...(groups.get(key) ?? []), f]);
+    const list = groups.get(key);
+    if (list) list.push(f);
+    else groups.set(key, [f]);
   }
   for (const key of [...groups.keys()].sort()) {
-    lines.push(paint('\x1b[1m', key));
+    lines.push(paint('\x1b[1m', printable(key, { oneLine: true })));
     for (const f of groups.get(key)!) {
       const sev = paint(COLORS[f.severity], f.severity.toUpperCase().padEnd(8));
-      lines.push(`  ${sev} ${f.ruleId}  ${f.location.file}:${f.location.line}:${f.location.column}  ${f.message}`);
-      if (f.hint) lines.push(paint(DIM, `           fix: ${f.hint}`));
+      // Our own escapes (colour) only: file names and messages quote hostile text (see printable.ts).
+      lines.push(`  ${sev} ${printable(f.ruleId, { oneLine: true })}  ${printable(f.location.file, { oneLine: true })}:${f.location.line}:${f.location.column}  ${printable(f.message, { oneLine: true })}`);
+      if (f.hint) lines.push(paint(DIM, `           fix: ${printable(f.hint, { oneLine: true })}`));
     }
     lines.push('');
   }

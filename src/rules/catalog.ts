@@ -86,4 +86,18 @@ export const FOUNDATION_RULES: RuleInfo[] = [
     description: 'A requirements file includes (-r) or constrains (-c) a file that does not exist in the repository.',
     hint: 'Fix the path (it is relative to the including file) or add the missing file.',
   },
+  {
+    id: 'DW012',
+    title: 'Dependency file not covered',
+    defaultSeverity: 'high',
+    description: "A lock or manifest of a tool depwarden does not read (uv.lock, pdm.lock, Pipfile.lock, pnpm-lock.yaml, yarn.lock, bun.lock, go.mod, Cargo.toml, Gemfile, setup.py, ...). Its packages are not checked, not audited and not in the SBOM, so the file is reported instead of being counted as locked; `audit` says its result excludes it and `sbom` marks its documents incomplete (CycloneDX `compositions` aggregate `incomplete`, an SPDX document comment).",
+    hint: 'Keep a lock depwarden reads beside it (poetry.lock, package-lock.json, a compiled requirements.txt), or, when you accept the gap, turn the rule off for that path (`rules: { DW012: { enabled: false, paths: [...] } }`).',
+  },
+  {
+    id: 'DW013',
+    title: 'Path skipped during discovery',
+    defaultSeverity: 'high',
+    description: 'A folder or dependency file the walk could not follow: a name that is not valid UTF-8, a symlinked dependency file that points outside the repository or nowhere, or an unreadable folder (symlinked folders are not followed, as git does not). Whatever it holds (a whole service) is missing from every result.',
+    hint: 'Rename the path to valid UTF-8, replace the symlink by the file itself, or fix its permissions; or ignore it in depwarden.yaml (`ignore:`).',
+  },
 ];

@@ -7,8 +7,12 @@ import { FOUNDATION_RULES } from './catalog.ts';
 export interface RuleContext {
   inv: Inventory;
   config: Config;
-  /** Service owning a repository-relative file. */
-  serviceOf(file: string): string | undefined;
+  /**
+   * Service owning a repository-relative file. In a compose file the line decides: each compose service owns
+   * the lines from its key to the next service's key, so postgres' image finding names postgres, not whichever
+   * service happens to build from the same file (the attribution `scan` shows).
+   */
+  serviceOf(file: string, line?: number): string | undefined;
 }
 
 export type Rule = (ctx: RuleContext) => Finding[];
@@ -16,7 +20,24 @@ export type Rule = (ctx: RuleContext) => Finding[];
 export function ruleContext(inv: Inventory, config: Config): RuleContext {
   const owner = new Map<string, string>();
   for (const s of inv.services) for (const f of s.files) if (!owner.has(f)) owner.set(f, s.name);
-  return { inv, config, serviceOf: (f) => owner.get(f) };
+  const composeLines = new Map<string, { line: number; service?: string }[]>();
+  for (const d of inv.files.values()) {
+    if (d.kind !== 'compose') continue;
+    const starts = d.services.map((cs) => {
+      const s = inv.services.find((x) => x.compose.some((c) => c.file === d.file && c.service === cs));
+      return { line: cs.span.line, ...(s ? { service: s.name } : {}) };
+    });
+    composeLines.set(d.file, starts.sort((a, b) => a.line - b.line));
+  }
+  const serviceOf = (f: string, line?: number): string | undefined => {
+    const starts = composeLines.get(f);
+    if (!starts) return owner.get(f);
+    // Above the first service (version:, x- anchors) or with no line: the file is shared, no one service owns it.
+    let at: string | undefined;
+    for (const st of starts) if (line !== undefined && st.line <= line) at = st.service;
+    return at;
+  };
+  return { inv, config, serviceOf };
 }
 
 const BY_ID = new Map(FOUNDATION_RULES.map((r) => [r.id, r]));
@@ -27,11 +48,11 @@ export function finding(
   ruleId: string,
   location: SourceSpan,
   message: string,
-  extra: Partial<Pick<Finding, 'subject' | 'detail' | 'hint' | 'properties'>> = {},
+  extra: Partial<Pick<Finding, 'subject' | 'detail' | 'hint' | 'properties' | 'service'>> = {},
 ): Finding {
   const info = BY_ID.get(ruleId);
   if (!info) throw new Error(`unknown rule ${ruleId}`);
-  const service = ctx.serviceOf(location.file);
+  const service = extra.service ?? ctx.serviceOf(location.file, location.line);
   return {
     ruleId,
     severity: info.defaultSeverity,

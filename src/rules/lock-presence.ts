@@ -3,7 +3,10 @@ import { fileSpan } from '../model/source.ts';
 import { finding, type Rule } from './context.ts';
 import { allUnits } from './units.ts';
 
-/** Locks of tools depwarden does not parse yet still count as "a lock exists". */
+/**
+ * Locks of other tools: the manifest is not "missing a lock". When depwarden cannot read that lock, DW012
+ * reports it (naming this manifest as unverified), so the manifest is never counted as locked either.
+ */
 const OTHER_LOCKS = { PyPI: ['uv.lock', 'pdm.lock', 'Pipfile.lock'], npm: ['yarn.lock', 'pnpm-lock.yaml', 'bun.lockb', 'bun.lock'] };
 
 /** DW002: a manifest that declares dependencies has a lock. */
@@ -18,6 +21,10 @@ export const lockPresenceRule: Rule = (ctx) => {
     const dir = path.posix.dirname(u.manifest);
     const other = OTHER_LOCKS[u.ecosystem].find((l) => ctx.inv.allFiles.has(dir === '.' ? l : `${dir}/${l}`));
     if (other) continue;
+    // The lock is there but could not be parsed: its DW000 says so; "has no lock file" would be false.
+    const sib = (name: string): string => (dir === '.' ? name : `${dir}/${name}`);
+    const candidates = d.kind === 'pyproject' ? [sib('poetry.lock')] : d.kind === 'package-json' ? [sib('package-lock.json'), sib('npm-shrinkwrap.json')] : [u.manifest.replace(/\.in$/, '.txt')];
+    if (candidates.some((c) => ctx.inv.kinds.has(c) && !ctx.inv.files.has(c))) continue;
     const expected = d.kind === 'pyproject' ? 'poetry.lock' : d.kind === 'package-json' ? 'package-lock.json' : path.posix.basename(u.manifest).replace(/\.in$/, '.txt');
     out.push(finding(ctx, 'DW002', fileSpan(u.manifest), `${u.manifest} declares ${deps.length} dependencies but has no lock file (${expected})`, { subject: u.manifest }));
   }

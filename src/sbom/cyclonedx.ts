@@ -179,6 +179,11 @@ export function renderCycloneDx(doc: SbomDoc, opts: CycloneDxOptions): string {
   if (doc.subject.license) rootLicenses.add(licenseOf(doc.subject.license));
   const root = new Models.Component(Enums.ComponentType.Application, doc.subject.name, { bomRef: doc.rootRef, ...(doc.subject.version ? { version: doc.subject.version } : {}), licenses: rootLicenses });
   bom.metadata.component = root;
+  // An incomplete inventory says so in the document, not only on stderr (issue 11.2).
+  if (doc.gaps?.length) {
+    bom.metadata.properties.add(new Models.Property('depwarden:inventory', 'incomplete'));
+    for (const g of doc.gaps) bom.metadata.properties.add(new Models.Property('depwarden:not-covered', `${g.file}: ${g.reason}`));
+  }
   const byRef = new Map<string, Models.Component>([[doc.rootRef, root]]);
   const ordered = [...doc.components].sort((a, b) => byCodeUnits([a.name, a.version, a.purl ?? '', a.ref], [b.name, b.version, b.purl ?? '', b.ref]));
   for (const c of ordered) {
@@ -206,8 +211,29 @@ export function renderCycloneDx(doc: SbomDoc, opts: CycloneDxOptions): string {
     const S = jsonSerializeModule();
     text = `${new S.JsonSerializer(new S.JSON.Normalize.Factory(spec)).serialize(bom, { sortLists: false, space: 2 })}\n`;
   }
+  if (doc.gaps?.length) text = withIncompleteComposition(text, opts.format, doc.rootRef);
   // The serial is the document's first occurrence of the placeholder (JSON: a top field; XML: a root attribute).
   return text.replace(PLACEHOLDER_SERIAL, `urn:uuid:${uuidFromContent(text)}`);
+}
+
+/**
+ * CycloneDX `compositions` with aggregate `incomplete` for the root (its assembly and its dependencies): the
+ * spec's way to say "more exists than is listed". The library has no composition model, so it is added to the
+ * serialised text, at the place the schemas put it (JSON: a top-level key; XML: after <dependencies>, before
+ * <properties>/<vulnerabilities>).
+ */
+function withIncompleteComposition(text: string, format: 'json' | 'xml', rootRef: string): string {
+  if (format === 'json') {
+    const d = JSON.parse(text) as Record<string, unknown>;
+    d.compositions = [{ aggregate: 'incomplete', assemblies: [rootRef], dependencies: [rootRef] }];
+    return `${JSON.stringify(d, null, 2)}\n`;
+  }
+  const ref = rootRef.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
+  const xml = `<compositions><composition><aggregate>incomplete</aggregate><assemblies><assembly ref="${ref}"/></assemblies><dependencies><dependency ref="${ref}"/></dependencies></composition></compositions>`;
+  const at = ['<properties>', '<vulnerabilities>', '</bom>'].map((t) => text.lastIndexOf(`\n  ${t}`)).find((i) => i >= 0);
+  const close = text.lastIndexOf('</bom>');
+  const pos = at ?? close;
+  return `${text.slice(0, pos)}\n  ${xml}${text.slice(pos)}`;
 }
 
 const validators = new Map<string, { validate(data: string): Promise<unknown> }>();

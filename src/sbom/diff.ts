@@ -62,7 +62,7 @@ function cycloneDxEntries(doc: Record<string, unknown>): DiffEntry[] {
   const stack = [...arr(doc.components)].reverse();
   while (stack.length) {
     const c = stack.pop()!;
-    stack.push(...arr(c.components).reverse());
+    for (const x of arr(c.components).reverse()) stack.push(x);
     const name = str(c.name) ?? '';
     const hashes = new Set(arr(c.hashes).map((h) => hashOf(h.alg, h.content)).filter((h): h is string => h !== undefined));
     // depwarden's own SBOMs list every artifact hash there (CycloneDX holds one per algorithm).

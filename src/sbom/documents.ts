@@ -4,6 +4,20 @@ import { type CdxVersion, renderCycloneDx } from './cyclonedx.ts';
 import { repositorySbom, type SbomDoc, serviceSbom } from './model.ts';
 import { renderSpdx } from './spdx.ts';
 import { vulnerabilitiesFor } from './vulnerabilities.ts';
+import { type InventoryGap, inventoryGaps } from '../inventory/gaps.ts';
+import type { Service } from '../model/inventory.ts';
+
+/** The service a file belongs to: one that lists it, else the deepest root holding it (image-only compose services hold no folder). */
+function ownerOf(services: Service[], file: string): Service | undefined {
+  const listed = services.find((s) => s.files.includes(file));
+  if (listed) return listed;
+  let best: Service | undefined;
+  for (const s of services) {
+    if (s.origin === 'compose' && s.units.length === 0 && s.dockerfiles.length === 0) continue;
+    if ((s.root === '.' || file.startsWith(`${s.root}/`)) && (!best || s.root.length > best.root.length)) best = s;
+  }
+  return best;
+}
 
 export const SBOM_FORMATS = ['cyclonedx-json', 'cyclonedx-xml', 'spdx-json'] as const;
 export type SbomFormat = (typeof SBOM_FORMATS)[number];
@@ -30,15 +44,17 @@ export interface SbomDocument {
  */
 export function sbomDocuments(inv: Inventory, repositoryName: string, only?: string): SbomDocument[] {
   const services = only === undefined ? inv.services : inv.services.filter((s) => s.name === only);
+  const gaps = inventoryGaps(inv);
+  const withGaps = (doc: SbomDoc, mine: InventoryGap[]): SbomDoc => (mine.length ? { ...doc, gaps: mine } : doc);
   const used = new Set<string>(['repository']);
   const out: SbomDocument[] = [];
   for (const s of services) {
     let file = fileSlug(s.name);
     for (let i = 2; used.has(file); i++) file = `${fileSlug(s.name)}-${i}`;
     used.add(file);
-    out.push({ file, doc: serviceSbom(s, inv), sources: sourcesOf([s]) });
+    out.push({ file, doc: withGaps(serviceSbom(s, inv), gaps.filter((g) => ownerOf(inv.services, g.file) === s)), sources: sourcesOf([s]) });
   }
-  if (only === undefined) out.push({ file: 'repository', doc: repositorySbom(inv, repositoryName), sources: [...new Set([...sourcesOf(inv.services), ...inv.actions.map((a) => a.span.file)])].sort() });
+  if (only === undefined) out.push({ file: 'repository', doc: withGaps(repositorySbom(inv, repositoryName), gaps), sources: [...new Set([...sourcesOf(inv.services), ...inv.actions.map((a) => a.span.file)])].sort() });
   return out;
 }
 

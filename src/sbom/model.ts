@@ -3,6 +3,7 @@ import type { Dependency, LockedPackage } from '../model/dependency.ts';
 import type { ImageRef } from '../model/files.ts';
 import type { Inventory, Service } from '../model/inventory.ts';
 import { lockGraph } from './graph.ts';
+import { redactSecrets } from '../util/redact.ts';
 import { versionRules } from './versioning.ts';
 import { purlOfAction, purlOfDeclared, purlOfImage, purlOfLocked } from './purl.ts';
 
@@ -43,6 +44,25 @@ export interface SbomDoc {
   components: SbomComponent[];
   /** ref → refs it depends on (the root depends on the service's direct dependencies / all roots). */
   dependencies: Map<string, string[]>;
+  /**
+   * Dependency files the document could not include (not read, unparseable, skipped): when present, the
+   * document says its inventory is incomplete (CycloneDX compositions + metadata properties, SPDX comment).
+   */
+  gaps?: { file: string; reason: string }[];
+}
+
+/** Lock and manifest URLs may carry credentials (issue 20.6): none reaches a document's text fields. */
+function redactComponent(c: SbomComponent): SbomComponent {
+  const properties: Record<string, string> = {};
+  for (const [k, v] of Object.entries(c.properties)) properties[k] = redactSecrets(v);
+  return {
+    ...c,
+    name: redactSecrets(c.name),
+    version: redactSecrets(c.version),
+    ...(c.purl ? { purl: redactSecrets(c.purl) } : {}),
+    ...(c.vcs ? { vcs: { ...c.vcs, url: redactSecrets(c.vcs.url) } } : {}),
+    properties,
+  };
 }
 
 const shortHash = (s: string): string => createHash('sha256').update(s).digest('hex').slice(0, 16);
@@ -223,7 +243,7 @@ export function serviceSbom(s: Service, inv: Inventory): SbomDoc {
     direct.push(c.ref);
   }
   deps.set(rootRef, [...new Set(direct)].sort());
-  return { name: s.name, rootRef, subject: subjectOf(s, inv, rootRef), components, dependencies: deps };
+  return { name: s.name, rootRef, subject: subjectOf(s, inv, rootRef), components: components.map(redactComponent), dependencies: deps };
 }
 
 /** The whole repository: every service's SBOM under one root, plus the CI actions the workflows use. */
@@ -282,5 +302,5 @@ export function repositorySbom(inv: Inventory, name: string): SbomDoc {
     top.push(ref);
   }
   deps.set(rootRef, [...new Set(top)].sort());
-  return { name, rootRef, subject: { ref: rootRef, name }, components: [...byRef.values()], dependencies: deps };
+  return { name, rootRef, subject: { ref: rootRef, name }, components: [...byRef.values()].map(redactComponent), dependencies: deps };
 }

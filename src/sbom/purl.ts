@@ -1,6 +1,7 @@
 import { PackageURL } from 'packageurl-js';
 import type { Dependency, LockedPackage } from '../model/dependency.ts';
 import type { ActionRef, ImageRef } from '../model/files.ts';
+import { redactSecrets } from '../util/redact.ts';
 
 /** The purl spec's default repositories: no repository_url qualifier for these. */
 const DEFAULT_NPM = /^https?:\/\/registry\.(npmjs\.org|yarnpkg\.com)(\/|$)/;
@@ -47,6 +48,8 @@ function purlOf(p: Pick<LockedPackage, 'ecosystem' | 'name' | 'source'>, version
     const repo = p.ecosystem === 'npm' ? npmRegistryOf(s.url, p.name) : s.url;
     if (!(p.ecosystem === 'npm' ? DEFAULT_NPM : DEFAULT_PYPI).test(repo)) q.repository_url = repo;
   } else if (s?.type === 'file' || s?.type === 'directory') q.file_name = s.path;
+  // Lock and manifest URLs may carry credentials (https://user:token@…, ?token=…): never into a purl.
+  for (const k of Object.keys(q)) q[k] = redactSecrets(q[k]!);
   const qualifiers = Object.keys(q).length ? q : undefined;
   if (p.ecosystem === 'PyPI') return new PackageURL('pypi', undefined, p.name, version || undefined, qualifiers, undefined).toString();
   const scoped = /^(@[^/]+)\/(.+)$/.exec(p.name);

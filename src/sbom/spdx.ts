@@ -81,7 +81,7 @@ export function renderSpdx(doc: SbomDoc, opts: { timestamp: Date; toolVersion: s
   }
   const hasExtractedLicensingInfos = [...lic.extracted].sort(([a], [b]) => (a < b ? -1 : 1)).map(([licenseId, text]) => ({ licenseId, extractedText: text, name: text.slice(0, 200) }));
   const body = { packages, relationships, ...(hasExtractedLicensingInfos.length ? { hasExtractedLicensingInfos } : {}) };
-  const digest = createHash('sha256').update(JSON.stringify(body)).update(opts.timestamp.toISOString()).digest('hex');
+  const digest = createHash('sha256').update(JSON.stringify(body)).update(JSON.stringify(doc.gaps ?? [])).update(opts.timestamp.toISOString()).digest('hex');
   const out = {
     spdxVersion: 'SPDX-2.3',
     dataLicense: 'CC0-1.0',
@@ -90,6 +90,8 @@ export function renderSpdx(doc: SbomDoc, opts: { timestamp: Date; toolVersion: s
     // Derived from the content: the same input names the same document, a different one another.
     documentNamespace: `https://depwarden.dev/spdx/${encodeURIComponent(doc.name)}-${digest.slice(0, 32)}`,
     creationInfo: { created: opts.timestamp.toISOString().replace(/\.\d{3}Z$/, 'Z'), creators: [`Tool: depwarden-${opts.toolVersion}`] },
+    // SPDX 2.3 has no completeness field: the document comment says what is missing (issue 11.2).
+    ...(doc.gaps?.length ? { comment: `Inventory incomplete: depwarden could not include these dependency files: ${doc.gaps.map((g) => `${g.file} (${g.reason})`).join('; ')}` } : {}),
     documentDescribes: [spdxId(doc.rootRef)],
     ...body,
   };

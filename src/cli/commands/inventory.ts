@@ -3,8 +3,8 @@ import { loadConfig } from '../../config/load.ts';
 import { inventoryOf } from '../lazy.ts';
 import { applyRuleConfig } from '../../rules/apply-config.ts';
 import type { RegisterCommand } from '../context.ts';
-import { addFindingOptions, emitFindings, type FindingCommandOptions, writeAtomic } from '../finding-command.ts';
-import { repoPath } from '../repo-path.ts';
+import { addFindingOptions, emitFindings, resolveFailOn, type FindingCommandOptions, writeAtomic } from '../finding-command.ts';
+import { repoPath, requireSomething } from '../repo-path.ts';
 import { TOOL_VERSION } from '../version.ts';
 import { sourceDate } from '../source-date.ts';
 import path from 'node:path';
@@ -17,7 +17,7 @@ export const register: RegisterCommand = (program, ctx, result) => {
     .addOption(new Option('-f, --format <format>', 'output format').choices(['table', 'json']).default('table'))
     .option('-o, --output <file>', 'write to a file instead of stdout')
     .action(async (p: string, opts: { format: 'table' | 'json'; output?: string }) => {
-      const root = repoPath(ctx.cwd, p);
+      const root = repoPath(ctx.cwd, p, (l) => ctx.stderr(`note: ${l}\n`));
       const { config } = await loadConfig(root);
       const inv = await inventoryOf(root, config);
       const findings = applyRuleConfig(inv.findings, config);
@@ -33,9 +33,11 @@ export const register: RegisterCommand = (program, ctx, result) => {
       .description("Check the protocol's rules; exit 1 when a finding is at or above --fail-on")
       .argument('[path]', 'repository root', '.'),
   ).action(async (p: string, opts: FindingCommandOptions) => {
-    const root = repoPath(ctx.cwd, p);
-    const { config } = await loadConfig(root);
+    const root = repoPath(ctx.cwd, p, (l) => ctx.stderr(`note: ${l}\n`));
+    const { config, file: configFile } = await loadConfig(root);
     const inv = await inventoryOf(root, config);
+    resolveFailOn(opts.failOn, config); // a usage error in the options is said before anything else
+    requireSomething(inv, configFile);
     const { collectCheckFindings } = await import('../../check/index.ts');
     const findings = await collectCheckFindings(inv, config, { env: ctx.env, now: sourceDate(ctx.env), note: (l) => ctx.stderr(`note: ${l}\n`) });
     emitFindings(ctx, result, 'check', findings, config, opts);

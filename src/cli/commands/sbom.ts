@@ -7,7 +7,7 @@ import { loadConfig } from '../../config/load.ts';
 import { inventoryOf } from '../lazy.ts';
 import { EXIT, type RegisterCommand, UserError } from '../context.ts';
 import { writeAtomic } from '../finding-command.ts';
-import { repoPath } from '../repo-path.ts';
+import { repoPath, requireSomething } from '../repo-path.ts';
 import { TOOL_VERSION } from '../version.ts';
 
 // Kept here (not imported from src/sbom) so that registering the command loads none of the SBOM code.
@@ -38,12 +38,13 @@ export const register: RegisterCommand = (program, ctx, result) => {
     .option('--db <dir>', 'advisory database directory (with --vulnerabilities)')
     .enablePositionalOptions()
     .action(async (p: string, opts: { format?: SbomFormat[]; spec?: Spec; outputDir?: string; service?: string; vulnerabilities?: boolean; db?: string }) => {
-      const root = repoPath(ctx.cwd, p);
-      const { config } = await loadConfig(root);
+      const root = repoPath(ctx.cwd, p, (l) => ctx.stderr(`note: ${l}\n`));
+      const { config, file: configFile } = await loadConfig(root);
       const formats = opts.format ?? config.sbom.formats;
       const spec = opts.spec ?? config.sbom.specVersion;
       const outputDir = opts.outputDir ? path.resolve(ctx.cwd, opts.outputDir) : config.sbom.outputDir ? path.resolve(root, config.sbom.outputDir) : undefined;
       const inv = await inventoryOf(root, config);
+      requireSomething(inv, configFile);
       let matches: import('../../vulns/audit.ts').VulnMatch[] | undefined;
       if (opts.vulnerabilities) {
         const { AdvisoryDb, defaultDbDir } = await import('../../vulns/store.ts');
@@ -71,8 +72,17 @@ export const register: RegisterCommand = (program, ctx, result) => {
         if (!stamps.has(d)) stamps.set(d, sbomTimestamp(ctx.env, root, d.sources));
         return renderSbom(d.doc, f, { spec, timestamp: stamps.get(d)!, toolVersion: TOOL_VERSION, ...(matches ? { vulnerabilities: matches } : {}) });
       };
+      // An SBOM that misses dependency files is still written (it says so inside), but the run is not a success.
+      const gaps = docs.at(-1)!.doc.gaps ?? [];
+      const { printable } = await import('../../report/printable.ts');
+      const incomplete = (): void => {
+        if (!gaps.length) return;
+        ctx.stderr(`depwarden: the inventory is incomplete; the SBOM says so and lists ${gaps.length} file${gaps.length === 1 ? '' : 's'} it could not include:\n${gaps.map((g) => `  ${printable(g.file)}: ${g.reason}`).join('\n')}\n`);
+        result.code = EXIT.findings;
+      };
       if (!outputDir) {
         ctx.stdout(render(docs.at(-1)!, formats[0]!));
+        incomplete();
         return;
       }
       mkdirSync(outputDir, { recursive: true });
@@ -84,6 +94,7 @@ export const register: RegisterCommand = (program, ctx, result) => {
         }
       }
       ctx.stderr(`wrote ${n} SBOM files to ${outputDir}\n`);
+      incomplete();
     });
 
   sbom

@@ -6,8 +6,8 @@ import type { Config } from '../../config/schema.ts';
 import { inventoryOf } from '../lazy.ts';
 import type { AdvisoryDb } from '../../vulns/store.ts';
 import { type CliContext, EXIT, type RegisterCommand, UserError } from '../context.ts';
-import { addFindingOptions, emitFindings, type FindingCommandOptions, writeAtomic } from '../finding-command.ts';
-import { repoPath } from '../repo-path.ts';
+import { addFindingOptions, emitFindings, resolveFailOn, type FindingCommandOptions, writeAtomic } from '../finding-command.ts';
+import { repoPath, requireSomething } from '../repo-path.ts';
 import { sourceDate } from '../source-date.ts';
 
 // The vulnerability modules load only when a command here runs: `scan` and `check` start faster without them.
@@ -139,17 +139,22 @@ export const register: RegisterCommand = (program, ctx, result) => {
       .argument('[path]', 'repository root', '.')
       .option('--db <dir>', 'database directory'),
   ).action(async (p: string, opts: FindingCommandOptions & { db?: string }) => {
-    const root = repoPath(ctx.cwd, p);
-    const { config } = await loadConfig(root);
+    const root = repoPath(ctx.cwd, p, (l) => ctx.stderr(`note: ${l}\n`));
+    const { config, file: configFile } = await loadConfig(root);
     const database = await openDbOrExplain(await dbDirOf(ctx, config, opts.db));
     const inv = await inventoryOf(root, config);
+    resolveFailOn(opts.failOn, config); // a usage error in the options is said before anything else
+    requireSomething(inv, configFile);
     const { auditInventory } = await audit();
     const now = sourceDate(ctx.env);
     const r = auditInventory(inv, database, (await vexMod()).loadTriage(root), now);
     const { databaseFindings, maxDatabaseAgeDays } = await import('../../vulns/db-health.ts');
     const health = databaseFindings(inv, database.meta, now, maxDatabaseAgeDays(config));
     database.close();
-    emitFindings(ctx, result, 'audit', [...health, ...r.findings], config, opts);
+    // Files whose packages the audit cannot see are findings too (issue 11.2): "no findings" must not hide them.
+    const { auditGaps } = await import('../../rules/coverage.ts');
+    const gaps = auditGaps(inv, config, (l) => ctx.stderr(`note: ${l}\n`));
+    emitFindings(ctx, result, 'audit', [...health, ...r.findings, ...gaps], config, opts);
   });
 
   const vex = program.command('vex').description('Export or import triage decisions as OpenVEX or CycloneDX VEX');
