@@ -219,6 +219,9 @@ export async function sendWithRetries(url: string, opts: SendOptions): Promise<R
   const until = Date.now() + d.totalMs;
   let last: unknown;
   let lastStatus: number | undefined;
+  // The last HTTP status any attempt got: a server that answered 5xx and was then cut by the deadline is a busy
+  // server (report its status), not an unreachable host.
+  let seen: { status: number; err: HttpError } | undefined;
   let attempts = 0;
   const dispatcher = await agentFor(d);
   for (let attempt = 0; attempt <= retries; attempt++) {
@@ -253,6 +256,7 @@ export async function sendWithRetries(url: string, opts: SendOptions): Promise<R
       }
       lastStatus = res.status;
       last = new HttpError(`${method} ${redact(url)}: HTTP ${res.status}`, res.status);
+      seen = { status: res.status, err: last as HttpError };
       wait = retryAfterMs(res.headers.get('retry-after'));
       await res.body?.cancel();
     } catch (e) {
@@ -269,6 +273,10 @@ export async function sendWithRetries(url: string, opts: SendOptions): Promise<R
       }
       await sleep(pause);
     }
+  }
+  if (lastStatus === undefined && seen && /^(DEADLINE|UND_ERR_\w*TIMEOUT)$/.test(transportFailure(last)?.code ?? '')) {
+    last = seen.err;
+    lastStatus = seen.status;
   }
   const t = lastStatus === undefined ? transportFailure(last) : undefined;
   // A call cut by the total deadline says so; a status (5xx) or another failure keeps its own words and code.
