@@ -32,7 +32,7 @@ async function api<T>(t: GitHubTarget, pathname: string, init?: { method: 'POST'
   return (await res.json()) as T;
 }
 
-export async function githubGate(config: Config, t: GitHubTarget, updateClass: 'patch' | 'minor' | 'major' | 'security', gates: { tests: boolean; impact: boolean }): Promise<GitHubGate> {
+export async function githubGate(config: Pick<Config, 'governance'>, t: GitHubTarget, updateClass: 'patch' | 'minor' | 'major' | 'security', gates: { tests: boolean; impact: boolean }): Promise<GitHubGate> {
   const pr = await api<{ user: { login: string }; head: { sha: string } }>(t, `/repos/${t.owner}/${t.repo}/pulls/${t.pull}`);
   const reviews = await api<{ user: { login: string } | null; state: string; commit_id?: string; submitted_at?: string }[]>(t, `/repos/${t.owner}/${t.repo}/pulls/${t.pull}/reviews?per_page=100`);
   // A reviewer's latest decisive review counts; approvals of an older commit do not.

@@ -2,13 +2,13 @@ import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { Config } from '../config/schema.ts';
 import type { Service } from '../model/inventory.ts';
 import type { Store } from '../store/store.ts';
 import { appendChangelog } from '../publish/changelog.ts';
 import { appendEvent } from './audit-log.ts';
 import { getChange, PolicyError, proposeChange, type UpdateClass } from './changes.ts';
 import { emergencyMerge } from './emergency.ts';
+import type { Actor, Gov } from './trust.ts';
 
 export interface KnownGood {
   service: string;
@@ -59,11 +59,12 @@ export interface RollbackResult {
  * triggered it. The change that caused it, if named, becomes `rolled_back`.
  */
 export async function rollback(
-  store: Store,
-  config: Config,
+  gov: Gov,
   root: string,
-  opts: { service: string; reason: string; actor: string; healthCheckFailed?: boolean; badChange?: string; changelog?: string; now?: Date },
+  opts: { service: string; reason: string; actor: Actor; healthCheckFailed?: boolean; badChange?: string; changelog?: string; now?: Date },
 ): Promise<RollbackResult> {
+  const store = gov.store;
+  const actor = opts.actor.login;
   const now = opts.now ?? new Date();
   const kg = await lastKnownGood(store, opts.service);
   if (!kg) throw new PolicyError(`no known good state is recorded for ${opts.service}: record one with \`depwarden known-good ${opts.service}\` after a healthy deploy`);
@@ -93,14 +94,14 @@ export async function rollback(
   const commit = git(root, 'rev-parse', 'HEAD');
   const changeId = `rollback-${opts.service.replace(/[^A-Za-z0-9._-]+/g, '-')}-${stamp}`;
   const cls: UpdateClass = opts.healthCheckFailed ? 'security' : 'patch';
-  await proposeChange(store, { id: changeId, title: `Roll ${opts.service} back to ${kg.commit.slice(0, 12)}`, class: cls, author: opts.actor, digest: commit, now });
-  await appendEvent(store, { actor: opts.actor, kind: 'rollback_proposed', payload: { change: changeId, service: opts.service, to: kg.commit, branch, restored, reason: opts.reason }, time: now });
-  if (opts.healthCheckFailed) await emergencyMerge(store, config, changeId, opts.actor, `health check failed: ${opts.reason}`, now);
+  await proposeChange(gov, { id: changeId, title: `Roll ${opts.service} back to ${kg.commit.slice(0, 12)}`, class: cls, author: opts.actor, commit, now });
+  await appendEvent(store, { actor, kind: 'rollback_proposed', payload: { change: changeId, service: opts.service, to: kg.commit, branch, restored, reason: opts.reason }, time: now });
+  if (opts.healthCheckFailed) await emergencyMerge(gov, changeId, opts.actor, `health check failed: ${opts.reason}`, now);
   if (opts.badChange) {
     const bad = await getChange(store, opts.badChange);
     if (bad.state === 'merged' || bad.state === 'verified') {
       await store.query('UPDATE changes SET state = $2 WHERE id = $1', [bad.id, 'rolled_back']);
-      await appendEvent(store, { actor: opts.actor, kind: 'rolled_back', payload: { change: bad.id, by: changeId }, time: now });
+      await appendEvent(store, { actor, kind: 'rolled_back', payload: { change: bad.id, by: changeId }, time: now });
     }
   }
   return { branch, commit, changeId, restored, emergency: Boolean(opts.healthCheckFailed) };
