@@ -2,7 +2,7 @@ import type { Config } from '../config/schema.ts';
 import type { Store } from '../store/store.ts';
 import { type AuditEntry, appendEvent, appendEventIn, canonical, readLog, verifyLog } from './audit-log.ts';
 import { PolicyError } from './errors.ts';
-import { type Actor, commitOf, configAt, contentDigest, type Gov, type Governance, isAncestor, rolesIn, verifyBy } from './trust.ts';
+import { type Actor, commitOf, execGit, configAt, contentDigest, type Gov, type Governance, isAncestor, rolesIn, verifyBy } from './trust.ts';
 
 export { PolicyError } from './errors.ts';
 export { SIGNATURE_NAMESPACE, signPayload } from './trust.ts';
@@ -304,8 +304,7 @@ export async function signedRecord(gov: Gov, id: string, entries?: AuditEntry[])
 async function editsPolicy(gov: Gov, commit: string): Promise<boolean> {
   let base: string | undefined;
   try {
-    const { execFileSync } = await import('node:child_process');
-    base = execFileSync('git', ['-C', gov.root, 'merge-base', commit, gov.policy.commit], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    base = execGit(gov.root, 'merge-base', commit, gov.policy.commit);
   } catch {
     base = gov.policy.commit;
   }
@@ -375,11 +374,24 @@ export async function merge(gov: Gov, id: string, actor: Actor, into?: string): 
   const target = into ?? gov.policy.ref;
   const mergeCommit = commitOf(gov.root, target);
   if (!mergeCommit) return refuse(gov, 'merge', id, actor.login, `${target} is not a commit of this repository: give the merge commit (--into)`);
-  if (!c.commit || (!isAncestor(gov.root, c.commit, mergeCommit) && contentDigest(gov.root, mergeCommit).digest !== c.digest)) return refuse(gov, 'merge', id, actor.login, `${target} (${mergeCommit.slice(0, 12)}) does not contain change ${id}: ${c.commit.slice(0, 12) || 'its commit'} is not an ancestor and its dependency files differ; merge the change's branch first`);
+  if (!isAncestor(gov.root, mergeCommit, commitOf(gov.root, gov.policy.ref) ?? gov.policy.commit)) return refuse(gov, 'merge', id, actor.login, `${target} (${mergeCommit.slice(0, 12)}) is not on the trusted ref ${gov.policy.ref}: a merge is recorded once it is there`);
+  if (!containsChange(gov.root, c, mergeCommit)) return refuse(gov, 'merge', id, actor.login, `${target} (${mergeCommit.slice(0, 12)}) does not contain change ${id} as approved: neither it nor a merged parent has the change's dependency files (${c.digest.slice(0, 19)}…); merge the change's branch as approved first`);
   const proof = await prove(gov, c, 'merge', actor, { into: mergeCommit });
   const g = await gate(gov, id);
   if (!g.ok) return refuse(gov, 'merge', id, actor.login, `change ${id} cannot be merged: ${g.missing.join('; ')}`);
   return step(gov, id, { action: 'merge', actor: actor.login, from: OPEN_STATES, to: 'merged', kind: 'merged', payload: { into: mergeCommit, signature: proof.signature } });
+}
+
+/**
+ * Does `mergeCommit` bring in exactly the approved content? Its dependency files have the change's digest
+ * (fast-forward, squash), or it merges a parent that descends from the change's commit and has that digest (a
+ * merge commit). A branch that grew after the approval has another digest and is not the approved change.
+ */
+function containsChange(root: string, c: Change, mergeCommit: string): boolean {
+  if (!c.commit) return false;
+  if (contentDigest(root, mergeCommit).digest === c.digest) return true;
+  const parents = (commitOf(root, mergeCommit) ? execGit(root, 'rev-list', '--parents', '-n', '1', mergeCommit) : '').split(' ').slice(1);
+  return parents.some((p) => isAncestor(root, c.commit, p) && contentDigest(root, p).digest === c.digest);
 }
 
 export async function verifyChange(gov: Gov, id: string, actor: Actor): Promise<Change> {

@@ -44,10 +44,10 @@ export interface Actor {
 
 export const SIGNATURE_NAMESPACE = 'depwarden-approval';
 
-const git = (root: string, ...args: string[]): string => execFileSync('git', ['-C', root, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 1 << 28 }).trim();
+export const execGit = (root: string, ...args: string[]): string => execFileSync('git', ['-C', root, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 1 << 28 }).trim();
 function tryGit(root: string, ...args: string[]): string | undefined {
   try {
-    return git(root, ...args);
+    return execGit(root, ...args);
   } catch {
     return undefined;
   }
@@ -76,7 +76,7 @@ export async function configAt(root: string, commit: string, label = commit.slic
   const names = new Set(tryGit(root, 'ls-tree', '--name-only', commit)?.split('\n') ?? []);
   for (const name of CONFIG_FILES) {
     if (!names.has(name)) continue;
-    return parseConfig(`${label}:${name}`, git(root, 'show', `${commit}:${name}`));
+    return parseConfig(`${label}:${name}`, execGit(root, 'show', `${commit}:${name}`));
   }
   const { configSchema } = await import('../config/schema.ts');
   return configSchema.parse({});
@@ -102,7 +102,7 @@ export async function loadTrustedPolicy(root: string, explicit?: string): Promis
     commit = c;
     config = await configAt(root, commit, ref);
   }
-  const repository = git(root, 'rev-list', '--max-parents=0', commit).split('\n').sort()[0]!;
+  const repository = execGit(root, 'rev-list', '--max-parents=0', commit).split('\n').sort()[0]!;
   return { ref, commit, governance: config.governance, repository };
 }
 
