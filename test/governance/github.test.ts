@@ -63,7 +63,20 @@ describe('approvals from GitHub pull request reviews', () => {
     const path = await import('node:path');
     const repo = mkdtempSync(path.join(tmpdir(), 'dw-gh-'));
     try {
+      const { execFileSync } = await import('node:child_process');
+      const git = (...a: string[]) => execFileSync('git', ['-C', repo, ...a], { stdio: 'ignore' });
       writeFileSync(path.join(repo, 'depwarden.yaml'), 'governance:\n  roles:\n    developers:\n      - login: bob\n');
+      git('init', '-q', '-b', 'main');
+      git('add', '-A');
+      git('-c', 'user.name=t', '-c', 'user.email=t@t', 'commit', '-qm', 'policy');
+      // The pull request's checkout makes mallory a developer: the roles are read from main, so her approval does not count.
+      git('checkout', '-q', '-b', 'pr');
+      writeFileSync(path.join(repo, 'depwarden.yaml'), 'governance:\n  roles:\n    developers:\n      - login: bob\n      - login: mallory\n');
+      git('-c', 'user.name=t', '-c', 'user.email=t@t', 'commit', '-qam', 'make mallory a developer');
+      reviews = [{ user: { login: 'mallory' }, state: 'APPROVED', commit_id: 'abc123' }];
+      const self = await runCli(['gate', '--github', 'acme/fleet#7', '--class', 'patch', '--tests-passed', '-C', repo], { env: { GITHUB_API_URL: target.api } });
+      assert.equal(self.code, 1);
+      assert.match(self.stdout, /policy not met: 1 more approval from developers/);
       reviews = [{ user: { login: 'bob' }, state: 'APPROVED', commit_id: 'abc123' }];
       const r = await runCli(['gate', '--github', 'acme/fleet#7', '--class', 'patch', '--tests-passed', '--publish', '-C', repo], { env: { GITHUB_API_URL: target.api, GITHUB_TOKEN: 'ghs_secret' } });
       assert.equal(r.code, 0, r.stderr);

@@ -2,8 +2,8 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { type Gov, keyActor, openGov, type Actor } from '../../src/governance/trust.ts';
-import { openStore, type Store } from '../../src/store/store.ts';
+import type { Actor, Gov } from '../../src/governance/trust.ts';
+import type { Store } from '../../src/store/store.ts';
 
 export const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
@@ -55,7 +55,19 @@ export function makeRepo(logins: string[], roles: (pub: (login: string) => strin
     git('checkout', '-q', 'main');
     return sha;
   };
-  return { dir, root, keys, git, branch, actor: (login, keyOf = login) => keyActor(login, keys[keyOf]!.file), writePolicy, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+  return { dir, root, keys, git, branch, actor: (login, keyOf = login) => ({ login, sign: (payload: string) => sshSign(payload, keys[keyOf]!.file) }), writePolicy, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** `ssh-keygen -Y sign` in the approval namespace (the fixture's own, so attack tests import nothing of governance). */
+function sshSign(payload: string, keyFile: string): string {
+  const d = mkdtempSync(path.join(tmpdir(), 'dw-fx-sign-'));
+  try {
+    writeFileSync(path.join(d, 'm'), payload);
+    execFileSync('ssh-keygen', ['-Y', 'sign', '-f', keyFile, '-n', 'depwarden-approval', path.join(d, 'm')], { stdio: 'ignore' });
+    return readFileSync(path.join(d, 'm.sig'), 'utf8');
+  } finally {
+    rmSync(d, { recursive: true, force: true });
+  }
 }
 
 /** A hash-pinned requirements line (so the protocol's own checks find nothing to say about the fixture). */
@@ -72,6 +84,7 @@ export type StoreKind = 'pglite' | 'postgres';
 
 /** A fresh store: PGlite in the temp dir, or a fresh schema on the real server (dropped by `drop`). */
 export async function freshStore(kind: StoreKind, dir: string): Promise<{ store: Store; drop: () => Promise<void> }> {
+  const { openStore } = await import('../../src/store/store.ts');
   if (kind === 'pglite') {
     const store = await openStore({ dir: path.join(dir, `state-${Math.random().toString(36).slice(2)}`) });
     return { store, drop: () => store.close() };
@@ -88,5 +101,5 @@ export async function freshStore(kind: StoreKind, dir: string): Promise<{ store:
 }
 
 export async function govFor(store: Store, repo: GovRepo, trustedRef?: string): Promise<Gov> {
-  return openGov(store, repo.root, trustedRef);
+  return (await import('../../src/governance/trust.ts')).openGov(store, repo.root, trustedRef);
 }
