@@ -51,21 +51,24 @@ export const OPEN_STATES: readonly ChangeState[] = ['proposed', 'tests_passed', 
 /** Audit-log kinds only depwarden's own governance steps write; `audit-log record` refuses them. */
 export const GOVERNANCE_EVENT_KINDS = ['proposed', 'tests_passed', 'approved', 'rejected', 'merged', 'verified', 'emergency_bypass', 'review_signed_off', 'rolled_back', 'rollback_proposed', 'known_good_recorded', 'refused'] as const;
 
+/** The fields of a change every signature binds. */
+export type Bound = Pick<Change, 'id' | 'class' | 'author' | 'digest' | 'commit' | 'impact'>;
+
 /** What every signature over a change covers: everything the gate decides on. */
-function binding(gov: Gov, c: Pick<Change, 'id' | 'class' | 'author' | 'digest' | 'commit'>): Record<string, string> {
-  return { author: c.author, change: c.id, class: c.class, commit: c.commit, digest: c.digest, repository: gov.policy.repository, store: gov.storeId };
+function binding(gov: Gov, c: Bound): Record<string, string | boolean> {
+  return { author: c.author, change: c.id, class: c.class, commit: c.commit, digest: c.digest, impact: c.impact, repository: gov.policy.repository, store: gov.storeId };
 }
 
 /** The exact text an actor signs for a step (canonical JSON). */
-export function actionPayload(gov: Gov, c: Pick<Change, 'id' | 'class' | 'author' | 'digest' | 'commit'>, action: Action, details: Record<string, unknown> = {}): string {
+export function actionPayload(gov: Gov, c: Bound, action: Action, details: Record<string, unknown> = {}): string {
   return canonical({ action, ...details, ...binding(gov, c) });
 }
 
-export function proposalPayload(gov: Gov, c: Pick<Change, 'id' | 'class' | 'author' | 'digest' | 'commit' | 'title' | 'impact'>): string {
-  return actionPayload(gov, c, 'propose', { impact: c.impact, title: c.title });
+export function proposalPayload(gov: Gov, c: Bound & Pick<Change, 'title'>): string {
+  return actionPayload(gov, c, 'propose', { title: c.title });
 }
 
-export function approvalPayload(gov: Gov, c: Pick<Change, 'id' | 'class' | 'author' | 'digest' | 'commit'>): string {
+export function approvalPayload(gov: Gov, c: Bound): string {
   return actionPayload(gov, c, 'approve');
 }
 
@@ -127,7 +130,7 @@ export async function refuse(gov: Gov, action: Action, id: string, login: string
  * Proves that `actor` may take this step: they hold a role the policy gives it to, and their signature of the
  * step's payload verifies against a key the trusted policy lists for them. Refusals are recorded.
  */
-export async function prove(gov: Gov, c: Pick<Change, 'id' | 'class' | 'author' | 'digest' | 'commit'>, action: Action, actor: Actor, details: Record<string, unknown> = {}, payload = actionPayload(gov, c, action, details)): Promise<{ roles: string[]; signature: string }> {
+export async function prove(gov: Gov, c: Bound, action: Action, actor: Actor, details: Record<string, unknown> = {}, payload = actionPayload(gov, c, action, details)): Promise<{ roles: string[]; signature: string }> {
   const g = gov.policy.governance;
   const roles = rolesIn(g, actor.login);
   const allowed = allowedRoles(g, action, c.class);
@@ -331,8 +334,8 @@ export async function gate(gov: Gov, id: string): Promise<GateResult> {
   const missing = [...r.problems];
   const p = r.proposal;
   if (p) {
-    const differs = (['class', 'author', 'digest', 'commit'] as const).filter((k) => c[k] !== p[k]);
-    if (differs.length) missing.push(`the stored change disagrees with its signed proposal (${differs.map((k) => `${k}: ${c[k] || '(none)'} stored, ${p[k]} signed`).join('; ')})`);
+    const differs = (['class', 'author', 'digest', 'commit', 'impact'] as const).filter((k) => c[k] !== p[k]);
+    if (differs.length) missing.push(`the stored change disagrees with its signed proposal (${differs.map((k) => `${k}: ${String(c[k]) || '(none)'} stored, ${String(p[k])} signed`).join('; ')})`);
     if (!commitOf(gov.root, p.commit)) missing.push(`the change's commit ${p.commit.slice(0, 12)} is not in this repository`);
     else if (contentDigest(gov.root, p.commit).digest !== p.digest) missing.push(`the dependency files of ${p.commit.slice(0, 12)} do not have the signed digest`);
     const g = gov.policy.governance;

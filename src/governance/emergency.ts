@@ -1,7 +1,7 @@
 import type { Finding } from '../model/finding.ts';
 import type { Store } from '../store/store.ts';
 import { appendEventIn } from './audit-log.ts';
-import { actionPayload, type Change, getChange, OPEN_STATES, PolicyError, prove, refuse, signedRecord } from './changes.ts';
+import { actionPayload, type Bound, type Change, getChange, OPEN_STATES, PolicyError, prove, refuse, signedRecord } from './changes.ts';
 import type { Actor, Gov } from './trust.ts';
 
 /**
@@ -10,7 +10,7 @@ import type { Actor, Gov } from './trust.ts';
  * review is opened with a deadline; until someone with the review role signs it off, `changes list` and `check`
  * report it once overdue.
  */
-export function reviewPayload(gov: Gov, change: Pick<Change, 'id' | 'class' | 'author' | 'digest' | 'commit'>): string {
+export function reviewPayload(gov: Gov, change: Bound): string {
   return actionPayload(gov, change, 'review');
 }
 

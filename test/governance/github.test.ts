@@ -9,12 +9,14 @@ import { githubGate, publishStatus } from '../../src/governance/github.ts';
 describe('approvals from GitHub pull request reviews', () => {
   const statuses: { sha: string; body: { state: string; context: string; description: string }; auth?: string }[] = [];
   let reviews: unknown[] = [];
+  let files: string[] = ['api/requirements.txt'];
   const server = createServer((req, res) => {
     let body = '';
     req.on('data', (d) => (body += d));
     req.on('end', () => {
       if (req.url === '/repos/acme/fleet/pulls/7') return void res.end(JSON.stringify({ user: { login: 'alice' }, head: { sha: 'abc123' } }));
       if (req.url?.startsWith('/repos/acme/fleet/pulls/7/reviews')) return void res.end(JSON.stringify(reviews));
+      if (req.url?.startsWith('/repos/acme/fleet/pulls/7/files')) return void res.end(JSON.stringify(files.map((filename) => ({ filename }))));
       const m = /^\/repos\/acme\/fleet\/statuses\/(\w+)$/.exec(req.url ?? '');
       if (m && req.method === 'POST') {
         statuses.push({ sha: m[1]!, body: JSON.parse(body), ...(req.headers.authorization ? { auth: req.headers.authorization } : {}) });
@@ -54,6 +56,18 @@ describe('approvals from GitHub pull request reviews', () => {
     await publishStatus(target, g);
     assert.equal(statuses.at(-1)!.body.state, 'success');
     assert.equal(statuses.at(-1)!.body.description, 'policy met: bob');
+  });
+
+  it('a pull request that edits depwarden.yaml needs the approvals of a policy change (major by default)', async () => {
+    files = ['api/requirements.txt', 'depwarden.yaml'];
+    try {
+      reviews = [{ user: { login: 'bob' }, state: 'APPROVED', commit_id: 'abc123' }];
+      const g = await githubGate(config, target, 'patch', { tests: true, impact: false });
+      assert.equal(g.ok, false);
+      assert.deepEqual(g.missing, ['no impact assessment attached', '1 more approval from team-lead', '1 more approval from security']);
+    } finally {
+      files = ['api/requirements.txt'];
+    }
   });
 
   it('depwarden gate --github --publish: exit code and commit status, token never printed', async () => {
