@@ -60,6 +60,7 @@ export function commitOf(root: string, rev: string): string | undefined {
 }
 
 export function isAncestor(root: string, ancestor: string, of: string): boolean {
+  if (!ancestor || !of || ancestor.startsWith('-') || of.startsWith('-')) return false; // never an option
   try {
     execFileSync('git', ['-C', root, 'merge-base', '--is-ancestor', ancestor, of], { stdio: 'ignore' });
     return true;
@@ -89,6 +90,7 @@ export async function configAt(root: string, commit: string, label = commit.slic
  */
 export async function loadTrustedPolicy(root: string, explicit?: string): Promise<TrustedPolicy> {
   if (tryGit(root, 'rev-parse', '--git-dir') === undefined) throw new PolicyError(`${root} is not a git repository: governance reads its policy (roles and keys) from a trusted ref of the repository, never from the working tree`);
+  explicit = explicit?.trim() || undefined;
   let ref = explicit ?? DEFAULT_REFS.find((r) => commitOf(root, r));
   if (!ref) throw new PolicyError(`no trusted ref to read the policy from: none of ${DEFAULT_REFS.join(', ')} exists; commit depwarden.yaml on the base branch or pass --trusted-ref <ref>`);
   let commit = commitOf(root, ref);
