@@ -374,14 +374,15 @@ export async function reject(gov: Gov, id: string, actor: Actor, reason: string)
  */
 export async function merge(gov: Gov, id: string, actor: Actor, into?: string): Promise<Change> {
   const c = await getChange(gov.store, id);
+  // The gate first: once it passes, the row agrees with the signed proposal, so the digest below is the signed one.
+  const g = await gate(gov, id);
+  if (!g.ok) return refuse(gov, 'merge', id, actor.login, `change ${id} cannot be merged: ${g.missing.join('; ')}`);
   const target = into ?? gov.policy.ref;
   const mergeCommit = commitOf(gov.root, target);
   if (!mergeCommit) return refuse(gov, 'merge', id, actor.login, `${target} is not a commit of this repository: give the merge commit (--into)`);
   if (!isAncestor(gov.root, mergeCommit, commitOf(gov.root, gov.policy.ref) ?? gov.policy.commit)) return refuse(gov, 'merge', id, actor.login, `${target} (${mergeCommit.slice(0, 12)}) is not on the trusted ref ${gov.policy.ref}: a merge is recorded once it is there`);
   if (!containsChange(gov.root, c, mergeCommit)) return refuse(gov, 'merge', id, actor.login, `${target} (${mergeCommit.slice(0, 12)}) does not contain change ${id} as approved: neither it nor a merged parent has the change's dependency files (${c.digest.slice(0, 19)}…); merge the change's branch as approved first`);
   const proof = await prove(gov, c, 'merge', actor, { into: mergeCommit });
-  const g = await gate(gov, id);
-  if (!g.ok) return refuse(gov, 'merge', id, actor.login, `change ${id} cannot be merged: ${g.missing.join('; ')}`);
   return step(gov, id, { action: 'merge', actor: actor.login, from: OPEN_STATES, to: 'merged', kind: 'merged', payload: { into: mergeCommit, signature: proof.signature } });
 }
 
