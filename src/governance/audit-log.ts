@@ -40,8 +40,13 @@ export function entryHash(e: Omit<AuditEntry, 'hash'>): string {
  * fork the chain. The entry is acknowledged only after COMMIT: a crash before that loses only the unacknowledged.
  */
 export async function appendEvent(store: Store, ev: { actor: string; kind: string; payload: unknown; time?: Date }): Promise<AuditEntry> {
-  return store.transaction(async (q) => {
-    if (store.kind === 'postgres') await q("SELECT pg_advisory_xact_lock(hashtext('depwarden-audit-log'))");
+  return store.transaction(async (q) => appendEventIn(q, store.kind, ev));
+}
+
+/** The same append inside a caller's transaction (a state change and its event commit together or not at all). */
+export async function appendEventIn(q: Store['query'], storeKind: Store['kind'], ev: { actor: string; kind: string; payload: unknown; time?: Date }): Promise<AuditEntry> {
+  {
+    if (storeKind === 'postgres') await q("SELECT pg_advisory_xact_lock(hashtext('depwarden-audit-log'))");
     const head = (await q<{ seq: string; hash: string }>('SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1'))[0];
     const base = {
       seq: head ? Number(head.seq) + 1 : 1,
@@ -54,7 +59,7 @@ export async function appendEvent(store: Store, ev: { actor: string; kind: strin
     const entry: AuditEntry = { ...base, hash: entryHash(base) };
     await q('INSERT INTO audit_log (seq, prev, hash, time, actor, kind, payload) VALUES ($1, $2, $3, $4, $5, $6, $7)', [entry.seq, entry.prev, entry.hash, entry.time, entry.actor, entry.kind, canonical(entry.payload)]);
     return entry;
-  });
+  }
 }
 
 export async function readLog(store: Store): Promise<AuditEntry[]> {

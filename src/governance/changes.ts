@@ -1,14 +1,20 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import type { Config } from '../config/schema.ts';
 import type { Store } from '../store/store.ts';
-import { appendEvent, canonical } from './audit-log.ts';
+import { type AuditEntry, appendEvent, appendEventIn, canonical, readLog, verifyLog } from './audit-log.ts';
+import { PolicyError } from './errors.ts';
+import { type Actor, commitOf, execGit, configAt, contentDigest, type Gov, type Governance, isAncestor, rolesIn, verifyBy } from './trust.ts';
+
+export { PolicyError } from './errors.ts';
+export { SIGNATURE_NAMESPACE, signPayload } from './trust.ts';
 
 /**
- * Change requests and their state machine: proposed → tests_passed → approved → merged → verified, or
- * rejected / rolled_back. Every transition is checked against the policy and written to the audit log.
+ * Change requests and their state machine. Open states: proposed → tests_passed → approved (tests and approvals
+ * come in either order; `approved` means the gate is met), then merged → verified, or rejected / rolled_back.
+ *
+ * The audit log is the record, the `changes` table an index: every step is an event signed by its actor (an SSH
+ * key the trusted policy lists for the login), over a payload that binds the change id, class, author, the
+ * content digest depwarden computed from the change's commit, the repository and the store. The gate rebuilds
+ * the change from those signed events and refuses when the table disagrees with them.
  */
 export const UPDATE_CLASSES = ['patch', 'minor', 'major', 'security'] as const;
 export type UpdateClass = (typeof UPDATE_CLASSES)[number];
@@ -19,8 +25,10 @@ export interface Change {
   title: string;
   class: UpdateClass;
   author: string;
-  /** Digest of the change's content (e.g. the diff or the commit): approvals sign it, so they cannot move to another change. */
+  /** `sha256:` over the dependency files of `commit` (computed by depwarden, see trust.ts contentDigest). */
   digest: string;
+  /** The git commit the change proposes. */
+  commit: string;
   state: ChangeState;
   tests: boolean;
   impact: boolean;
@@ -35,27 +43,37 @@ export interface Approval {
   time: string;
 }
 
-export class PolicyError extends Error {}
+/** Steps the policy gives to roles; each is SSH-signed by its actor. */
+export type Action = 'propose' | 'tested' | 'approve' | 'reject' | 'merge' | 'verified' | 'emergency-merge' | 'review';
 
-const NEXT: Record<ChangeState, ChangeState[]> = {
-  proposed: ['tests_passed', 'rejected'],
-  tests_passed: ['approved', 'rejected'],
-  approved: ['merged', 'rejected'],
-  merged: ['verified', 'rolled_back'],
-  verified: ['rolled_back'],
-  rejected: [],
-  rolled_back: [],
-};
+export const OPEN_STATES: readonly ChangeState[] = ['proposed', 'tests_passed', 'approved'];
 
-export const SIGNATURE_NAMESPACE = 'depwarden-approval';
+/** Audit-log kinds only depwarden's own governance steps write; `audit-log record` refuses them. */
+export const GOVERNANCE_EVENT_KINDS = ['proposed', 'tests_passed', 'approved', 'rejected', 'merged', 'verified', 'emergency_bypass', 'review_signed_off', 'rolled_back', 'rollback_proposed', 'rollback_started', 'rollback_abandoned', 'known_good_recorded', 'refused'] as const;
 
-/** What an approver signs: the change, its content digest and the decision. */
-export function approvalPayload(change: Pick<Change, 'id' | 'digest'>): string {
-  return canonical({ change: change.id, decision: 'approve', digest: change.digest });
+/** The fields of a change every signature binds. */
+export type Bound = Pick<Change, 'id' | 'class' | 'author' | 'digest' | 'commit' | 'impact'>;
+
+/** What every signature over a change covers: everything the gate decides on. */
+function binding(gov: Gov, c: Bound): Record<string, string | boolean> {
+  return { author: c.author, change: c.id, class: c.class, commit: c.commit, digest: c.digest, impact: c.impact, repository: gov.policy.repository, store: gov.storeId };
+}
+
+/** The exact text an actor signs for a step (canonical JSON). */
+export function actionPayload(gov: Gov, c: Bound, action: Action, details: Record<string, unknown> = {}): string {
+  return canonical({ action, ...details, ...binding(gov, c) });
+}
+
+export function proposalPayload(gov: Gov, c: Bound & Pick<Change, 'title'>): string {
+  return actionPayload(gov, c, 'propose', { title: c.title });
+}
+
+export function approvalPayload(gov: Gov, c: Bound): string {
+  return actionPayload(gov, c, 'approve');
 }
 
 function row(r: Record<string, unknown>): Change {
-  return { id: String(r.id), title: String(r.title), class: r.class as UpdateClass, author: String(r.author), digest: String(r.digest), state: r.state as ChangeState, tests: Boolean(r.tests), impact: Boolean(r.impact), created: String(r.created) };
+  return { id: String(r.id), title: String(r.title), class: r.class as UpdateClass, author: String(r.author), digest: String(r.digest), commit: String(r.commit ?? ''), state: r.state as ChangeState, tests: Boolean(r.tests), impact: Boolean(r.impact), created: String(r.created) };
 }
 
 export async function getChange(store: Store, id: string): Promise<Change> {
@@ -72,86 +90,162 @@ export async function approvalsOf(store: Store, id: string): Promise<Approval[]>
   return (await store.query<{ change_id: string; approver: string; roles: string; signature: string; time: string }>('SELECT * FROM approvals WHERE change_id = $1 ORDER BY approver', [id])).map((r) => ({ changeId: r.change_id, approver: r.approver, roles: JSON.parse(r.roles) as string[], signature: r.signature, time: r.time }));
 }
 
-export async function proposeChange(store: Store, c: { id: string; title: string; class: UpdateClass; author: string; digest: string; impact?: boolean; now?: Date }): Promise<Change> {
-  const change: Change = { id: c.id, title: c.title, class: c.class, author: c.author, digest: c.digest, state: 'proposed', tests: false, impact: c.impact ?? false, created: (c.now ?? new Date()).toISOString() };
-  await store.query('INSERT INTO changes (id, title, class, author, digest, state, tests, impact, created) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)', [change.id, change.title, change.class, change.author, change.digest, change.state, change.tests, change.impact, change.created]);
-  await appendEvent(store, { actor: c.author, kind: 'proposed', payload: { change: change.id, class: change.class, digest: change.digest } });
-  return change;
+/** Roles a login holds in a policy. */
+export function rolesOf(config: Pick<Config, 'governance'>, login: string): string[] {
+  return rolesIn(config.governance, login);
 }
 
-async function transition(store: Store, id: string, to: ChangeState, actor: string, payload: Record<string, unknown> = {}): Promise<Change> {
-  const c = await getChange(store, id);
-  if (!NEXT[c.state].includes(to)) throw new PolicyError(`change ${id} is ${c.state}; it cannot become ${to} (allowed: ${NEXT[c.state].join(', ') || 'none'})`);
-  await store.query('UPDATE changes SET state = $2 WHERE id = $1', [id, to]);
-  await appendEvent(store, { actor, kind: to, payload: { change: id, ...payload } });
-  return { ...c, state: to };
+const VERB: Record<Action, string> = { propose: 'propose changes', tested: 'record test results', approve: 'approve', reject: 'reject', merge: 'record merges', verified: 'record verifications', 'emergency-merge': 'take the emergency lane', review: 'sign off post-update reviews' };
+
+/** Roles that may take a step on a change of this class; undefined = a member of any role. */
+export function allowedRoles(g: Governance, action: Action, cls: UpdateClass): string[] | undefined {
+  const p = g.permissions;
+  switch (action) {
+    case 'approve':
+      return undefined; // any member; an approval counts only for the roles its approver holds
+    case 'reject':
+      return p.reject.length ? p.reject : [...new Set(g.policy[cls].approvals.map((r) => r.role))].sort();
+    case 'emergency-merge':
+      return g.emergency.mergeRoles;
+    case 'review':
+      return [g.emergency.reviewRole];
+    default:
+      return p[action].length ? p[action] : undefined;
+  }
 }
 
-export async function recordTests(store: Store, id: string, actor: string, passed: boolean): Promise<Change> {
-  if (!passed) return transition(store, id, 'rejected', actor, { reason: 'tests failed' });
-  await store.query('UPDATE changes SET tests = true WHERE id = $1', [id]);
-  return transition(store, id, 'tests_passed', actor);
+function permitted(g: Governance, action: Action, cls: UpdateClass, login: string): boolean {
+  const roles = rolesIn(g, login);
+  const allowed = allowedRoles(g, action, cls);
+  return roles.length > 0 && (!allowed || roles.some((r) => allowed.includes(r)));
 }
 
-/** Roles a login holds in the policy. */
-export function rolesOf(config: Config, login: string): string[] {
-  return Object.entries(config.governance.roles)
-    .filter(([, members]) => members.some((m) => m.login === login))
-    .map(([r]) => r)
-    .sort();
+/** Every refusal is an audit event (who tried what, and why it was refused), then a PolicyError. */
+export async function refuse(gov: Gov, action: Action, id: string, login: string, reason: string): Promise<never> {
+  await appendEvent(gov.store, { actor: login, kind: 'refused', payload: { action, change: id, reason } });
+  throw new PolicyError(reason);
 }
 
 /**
- * Verifies an SSH signature over the approval payload with the real `ssh-keygen -Y verify`, against an
- * allowed-signers file made from the policy's keys for that login only (as git does). Editing the stored
- * approval, the change's digest or the policy's key makes it fail.
+ * Proves that `actor` may take this step: they hold a role the policy gives it to, and their signature of the
+ * step's payload verifies against a key the trusted policy lists for them. Refusals are recorded.
  */
-export function verifySignature(config: Config, login: string, payload: string, signature: string): boolean {
-  const keys = Object.values(config.governance.roles).flat().filter((m) => m.login === login && m.key).map((m) => m.key!);
-  if (keys.length === 0) return false;
-  const dir = mkdtempSync(path.join(tmpdir(), 'dw-sig-'));
+export async function prove(gov: Gov, c: Bound, action: Action, actor: Actor, details: Record<string, unknown> = {}, payload = actionPayload(gov, c, action, details)): Promise<{ roles: string[]; signature: string }> {
+  const g = gov.policy.governance;
+  const roles = rolesIn(g, actor.login);
+  const allowed = allowedRoles(g, action, c.class);
+  if (roles.length === 0) return refuse(gov, action, c.id, actor.login, `${actor.login} holds no role in the policy at ${gov.policy.ref} and cannot ${VERB[action]}`);
+  if (allowed && !roles.some((r) => allowed.includes(r))) return refuse(gov, action, c.id, actor.login, `${actor.login} (${roles.join(', ')}) does not hold a role that may ${VERB[action]}${action === 'reject' || action === 'propose' ? ` for a ${c.class} change` : ''} (${allowed.join(', ') || 'none'})`);
+  let signature: string | undefined;
   try {
-    writeFileSync(path.join(dir, 'allowed_signers'), keys.map((k) => `${login} ${k}`).join('\n') + '\n');
-    writeFileSync(path.join(dir, 'sig'), signature);
-    execFileSync('ssh-keygen', ['-Y', 'verify', '-f', path.join(dir, 'allowed_signers'), '-I', login, '-n', SIGNATURE_NAMESPACE, '-s', path.join(dir, 'sig')], { input: payload, stdio: ['pipe', 'ignore', 'ignore'] });
-    return true;
-  } catch {
-    return false;
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
+    signature = actor.sign(payload);
+  } catch (e) {
+    if (e instanceof PolicyError) return refuse(gov, action, c.id, actor.login, e.message);
+    throw e;
+  }
+  if (!signature) return refuse(gov, action, c.id, actor.login, `${action} of ${c.id} needs ${actor.login}'s SSH signature (--key, or --signature of: ${payload})`);
+  if (!verifyBy(g, actor.login, payload, signature)) return refuse(gov, action, c.id, actor.login, `the signature is not ${actor.login}'s signature of change ${c.id} (${action}) at digest ${c.digest.slice(0, 19)}… for this repository and store, by a key the policy at ${gov.policy.ref} lists for ${actor.login}: refused`);
+  return { roles, signature };
+}
+
+/**
+ * Proposes the change at `commit`. depwarden computes the digest from the commit itself; the author signs the
+ * proposal. `automated` is for `depwarden update` without a key: the proposal is recorded as unproven (its author
+ * a name only) — the content is still bound by the digest.
+ */
+export async function proposeChange(gov: Gov, c: { id: string; title: string; class: UpdateClass; author: Actor; commit: string; impact?: boolean; now?: Date; automated?: boolean }): Promise<Change> {
+  if (!(UPDATE_CLASSES as readonly string[]).includes(c.class)) throw new PolicyError(`class must be one of ${UPDATE_CLASSES.join(', ')}`);
+  const { commit, digest } = contentDigest(gov.root, c.commit);
+  const change: Change = { id: c.id, title: c.title, class: c.class, author: c.author.login, digest, commit, state: 'proposed', tests: false, impact: c.impact ?? false, created: (c.now ?? new Date()).toISOString() };
+  const proof = c.automated ? undefined : await prove(gov, change, 'propose', c.author, {}, proposalPayload(gov, change));
+  await gov.store.transaction(async (q) => {
+    if ((await q('SELECT 1 FROM changes WHERE id = $1', [change.id])).length) throw new PolicyError(`a change ${change.id} already exists`);
+    await q('INSERT INTO changes (id, title, class, author, digest, commit, state, tests, impact, created) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10)', [change.id, change.title, change.class, change.author, change.digest, change.commit, change.state, change.tests, change.impact, change.created]);
+    await appendEventIn(q, gov.store.kind, { actor: change.author, kind: 'proposed', payload: { ...JSON.parse(proposalPayload(gov, change)), ...(proof ? { signature: proof.signature } : { automated: true }) }, ...(c.now ? { time: c.now } : {}) });
+  });
+  return change;
+}
+
+interface StepOptions {
+  action: Action;
+  actor: string;
+  from: readonly ChangeState[];
+  /** The new state, from the locked row (tests and approvals keep or advance it; they never reopen a closed change). */
+  to: ChangeState | ((c: Change) => ChangeState);
+  kind: string;
+  payload: Record<string, unknown>;
+  set?: string; // extra SET clause
+  also?: (q: Store['query']) => Promise<void>;
+  time?: Date;
+}
+
+/**
+ * One state change: the row is locked (`SELECT … FOR UPDATE`), its state checked, updated and the event
+ * appended in the same transaction, so two steps on one change serialise and a closed change stays closed.
+ */
+async function step(gov: Gov, id: string, o: StepOptions): Promise<Change> {
+  try {
+    return await gov.store.transaction(async (q) => {
+      const r = (await q('SELECT * FROM changes WHERE id = $1 FOR UPDATE', [id]))[0];
+      if (!r) throw new PolicyError(`no change ${id}`);
+      const c = row(r);
+      const to = typeof o.to === 'function' ? o.to(c) : o.to;
+      if (!o.from.includes(c.state)) throw new PolicyError(`change ${id} is ${c.state}; it cannot become ${to} (it can become: ${NEXT[c.state].join(', ') || 'nothing'})`);
+      await q(`UPDATE changes SET state = $2${o.set ? `, ${o.set}` : ''} WHERE id = $1`, [id, to]);
+      await o.also?.(q);
+      await appendEventIn(q, gov.store.kind, { actor: o.actor, kind: o.kind, payload: { change: id, ...o.payload }, ...(o.time ? { time: o.time } : {}) });
+      return row((await q('SELECT * FROM changes WHERE id = $1', [id]))[0]!);
+    });
+  } catch (e) {
+    if (e instanceof PolicyError) return refuse(gov, o.action, id, o.actor, e.message);
+    throw e;
   }
 }
 
-/** Signs the approval payload with a private key file (`ssh-keygen -Y sign`). */
-export function signApproval(change: Pick<Change, 'id' | 'digest'>, keyFile: string): string {
-  return signPayload(approvalPayload(change), keyFile);
+const NEXT: Record<ChangeState, ChangeState[]> = {
+  proposed: ['tests_passed', 'approved', 'merged', 'rejected'],
+  tests_passed: ['approved', 'merged', 'rejected'],
+  approved: ['merged', 'rejected'],
+  merged: ['verified', 'rolled_back'],
+  verified: ['rolled_back'],
+  rejected: [],
+  rolled_back: [],
+};
+
+/** After tests or an approval: `approved` when the gate is met, else where the tests leave it (open changes only). */
+async function settle(gov: Gov, id: string): Promise<{ change: Change; gate: GateResult }> {
+  const g = await gate(gov, id);
+  const c = await getChange(gov.store, id);
+  const next: ChangeState = g.ok ? 'approved' : c.tests ? 'tests_passed' : 'proposed';
+  const r = (await gov.store.query("UPDATE changes SET state = $2 WHERE id = $1 AND state IN ('proposed', 'tests_passed', 'approved') RETURNING *", [id, next]))[0];
+  return { change: r ? row(r) : await getChange(gov.store, id), gate: g };
 }
 
-export function signPayload(payload: string, keyFile: string): string {
-  const dir = mkdtempSync(path.join(tmpdir(), 'dw-sign-'));
-  try {
-    const msg = path.join(dir, 'approval');
-    writeFileSync(msg, payload);
-    execFileSync('ssh-keygen', ['-Y', 'sign', '-f', keyFile, '-n', SIGNATURE_NAMESPACE, msg], { stdio: 'ignore' });
-    return readFileSync(`${msg}.sig`, 'utf8');
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+export async function recordTests(gov: Gov, id: string, actor: Actor, passed: boolean): Promise<Change> {
+  const c = await getChange(gov.store, id);
+  const proof = await prove(gov, c, 'tested', actor, { passed });
+  if (!passed) return step(gov, id, { action: 'tested', actor: actor.login, from: OPEN_STATES, to: 'rejected', kind: 'rejected', payload: { passed, reason: 'tests failed', signature: proof.signature } });
+  await step(gov, id, { action: 'tested', actor: actor.login, from: OPEN_STATES, to: (now) => (now.state === 'proposed' ? 'tests_passed' : now.state), set: 'tests = true', kind: 'tests_passed', payload: { passed, signature: proof.signature } });
+  return (await settle(gov, id)).change;
 }
 
-/** Records an approval after every check; moves the change to `approved` when the policy is met. */
-export async function approve(store: Store, config: Config, id: string, approver: string, signature: string, now: Date = new Date()): Promise<{ change: Change; gate: GateResult }> {
-  const c = await getChange(store, id);
-  if (c.state !== 'tests_passed' && c.state !== 'proposed') throw new PolicyError(`change ${id} is ${c.state}: approvals are taken while it is proposed or tested`);
-  if (approver === c.author) throw new PolicyError(`${approver} is the author of ${id} and cannot approve it`);
-  const roles = rolesOf(config, approver);
-  if (roles.length === 0) throw new PolicyError(`${approver} holds no role in the policy and cannot approve`);
-  if (!verifySignature(config, approver, approvalPayload(c), signature)) throw new PolicyError(`the signature is not ${approver}'s signature of change ${id} at digest ${c.digest.slice(0, 12)}…: approval refused`);
-  await store.query('INSERT INTO approvals (change_id, approver, roles, signature, time) VALUES ($1,$2,$3,$4,$5) ON CONFLICT (change_id, approver) DO UPDATE SET signature = EXCLUDED.signature, time = EXCLUDED.time, roles = EXCLUDED.roles', [id, approver, JSON.stringify(roles), signature, now.toISOString()]);
-  await appendEvent(store, { actor: approver, kind: 'approved', payload: { change: id, roles, digest: c.digest } });
-  const g = await gate(store, config, id);
-  if (g.ok && c.state === 'tests_passed') return { change: await transition(store, id, 'approved', approver), gate: g };
-  return { change: c, gate: g };
+/** Records a signed approval (valid at any state before merge); the change becomes `approved` once the gate is met. */
+export async function approve(gov: Gov, id: string, approver: Actor, now: Date = new Date()): Promise<{ change: Change; gate: GateResult }> {
+  const c = await getChange(gov.store, id);
+  if (!OPEN_STATES.includes(c.state)) return refuse(gov, 'approve', id, approver.login, `change ${id} is ${c.state}: approvals are taken until it is merged`);
+  if (approver.login === c.author) return refuse(gov, 'approve', id, approver.login, `${approver.login} is the author of ${id} and cannot approve it`);
+  const proof = await prove(gov, c, 'approve', approver);
+  await step(gov, id, {
+    action: 'approve',
+    actor: approver.login,
+    from: OPEN_STATES,
+    to: (now) => now.state,
+    kind: 'approved',
+    payload: { approver: approver.login, roles: proof.roles, signature: proof.signature },
+    also: async (q) => void (await q('INSERT INTO approvals (change_id, approver, roles, signature, time) VALUES ($1,$2,$3,$4,$5) ON CONFLICT (change_id, approver) DO UPDATE SET signature = EXCLUDED.signature, time = EXCLUDED.time, roles = EXCLUDED.roles', [id, approver.login, JSON.stringify(proof.roles), proof.signature, now.toISOString()])),
+    time: now,
+  });
+  return settle(gov, id);
 }
 
 export interface GateResult {
@@ -159,34 +253,153 @@ export interface GateResult {
   missing: string[];
 }
 
+/** A change as its signed events in the audit log tell it. */
+export interface SignedRecord {
+  proposal?: Pick<Change, 'id' | 'title' | 'class' | 'author' | 'digest' | 'commit' | 'impact'> & { automated: boolean };
+  problems: string[];
+  tests: boolean;
+  rejected: boolean;
+  approvers: string[];
+}
+
+const str = (v: unknown): string => (typeof v === 'string' ? v : '');
+
 /**
- * Is the policy met for this change? Every stored approval is re-verified (a row edited in the database does not
- * count), each approver counts once per role they hold, the author never counts.
+ * Rebuilds a change from the audit log: the chain must be intact, the proposal signed by its author for this
+ * repository and store, and only steps whose signatures verify against the trusted policy count (a forged or
+ * replayed event does not). A rejection counts whoever wrote it: refusing is the safe side.
  */
-export async function gate(store: Store, config: Config, id: string): Promise<GateResult> {
-  const c = await getChange(store, id);
-  const p = config.governance.policy[c.class];
-  const missing: string[] = [];
-  if (p.tests && !c.tests) missing.push('tests have not passed');
-  if (p.impactAssessment && !c.impact) missing.push('no impact assessment attached');
-  const valid = (await approvalsOf(store, id)).filter((a) => a.approver !== c.author && verifySignature(config, a.approver, approvalPayload(c), a.signature));
-  for (const req of p.approvals) {
-    const have = valid.filter((a) => rolesOf(config, a.approver).includes(req.role)).length;
-    if (have < req.count) missing.push(`${req.count - have} more approval${req.count - have > 1 ? 's' : ''} from ${req.role}`);
+export async function signedRecord(gov: Gov, id: string, entries?: AuditEntry[]): Promise<SignedRecord> {
+  const log = entries ?? (await readLog(gov.store));
+  const g = gov.policy.governance;
+  const out: SignedRecord = { problems: [], tests: false, rejected: false, approvers: [] };
+  const broken = verifyLog(log);
+  if (broken.length) out.problems.push(`the audit log is broken (${broken.length} problem(s); see depwarden audit-log verify)`);
+  const events = log.filter((e) => e.payload !== null && typeof e.payload === 'object' && (e.payload as { change?: unknown }).change === id);
+  const proposed = events.find((e) => e.kind === 'proposed');
+  if (!proposed) {
+    out.problems.push(`the audit log holds no proposal of ${id}`);
+    return out;
   }
-  return { ok: missing.length === 0 && c.state !== 'rejected', missing };
+  const p = proposed.payload as Record<string, unknown>;
+  const cls = str(p.class) as UpdateClass;
+  const pc = { id, title: str(p.title), class: cls, author: str(p.author), digest: str(p.digest), commit: str(p.commit), impact: p.impact === true, automated: p.automated === true && p.signature === undefined };
+  if (!(UPDATE_CLASSES as readonly string[]).includes(cls)) out.problems.push(`the proposal of ${id} names no valid class`);
+  if (p.repository !== gov.policy.repository || p.store !== gov.storeId) out.problems.push(`the proposal of ${id} was made for another repository or store`);
+  else if (!pc.automated && !verifyBy(g, pc.author, proposalPayload(gov, pc), str(p.signature))) out.problems.push(`the proposal of ${id} is not signed by ${pc.author} with a key the policy at ${gov.policy.ref} lists`);
+  out.proposal = pc;
+  const approvers = new Set<string>();
+  for (const e of events) {
+    const d = e.payload as Record<string, unknown>;
+    if (e.kind === 'rejected') out.rejected = true;
+    else if (e.kind === 'tests_passed') {
+      if (permitted(g, 'tested', cls, e.actor) && verifyBy(g, e.actor, actionPayload(gov, pc, 'tested', { passed: true }), str(d.signature))) out.tests = true;
+    } else if (e.kind === 'approved') {
+      const who = str(d.approver);
+      if (who && who !== pc.author && verifyBy(g, who, approvalPayload(gov, pc), str(d.signature))) approvers.add(who);
+    }
+  }
+  out.approvers = [...approvers].sort();
+  return out;
 }
 
-export async function reject(store: Store, id: string, actor: string, reason: string): Promise<Change> {
-  return transition(store, id, 'rejected', actor, { reason });
+/** Does the change's commit edit the governance policy (against where it branched from the trusted ref)? */
+async function editsPolicy(gov: Gov, commit: string): Promise<boolean> {
+  let base: string | undefined;
+  try {
+    base = execGit(gov.root, 'merge-base', commit, gov.policy.commit);
+  } catch {
+    base = gov.policy.commit;
+  }
+  if (base === commit) {
+    // Already part of the trusted ref: what it changed is against its first parent.
+    base = commitOf(gov.root, `${commit}^`) ?? commit;
+  }
+  try {
+    return canonical((await configAt(gov.root, commit)).governance) !== canonical((await configAt(gov.root, base)).governance);
+  } catch {
+    return true; // a policy that does not parse is a change to it
+  }
 }
 
-export async function merge(store: Store, config: Config, id: string, actor: string): Promise<Change> {
-  const g = await gate(store, config, id);
-  if (!g.ok) throw new PolicyError(`change ${id} cannot be merged: ${g.missing.join('; ')}`);
-  return transition(store, id, 'merged', actor);
+/**
+ * Is the policy met for this change? Decided from the signed record only (see `signedRecord`), under the policy
+ * read from the trusted ref; the stored row must agree with the signed proposal, and the commit must still have
+ * the signed digest. A change that edits the governance policy also needs the approvals of
+ * `governance.policyChangeClass` as the current policy names them.
+ */
+export async function gate(gov: Gov, id: string): Promise<GateResult> {
+  const c = await getChange(gov.store, id);
+  const r = await signedRecord(gov, id);
+  const missing = [...r.problems];
+  const p = r.proposal;
+  if (p) {
+    const differs = (['class', 'author', 'digest', 'commit', 'impact'] as const).filter((k) => c[k] !== p[k]);
+    if (differs.length) missing.push(`the stored change disagrees with its signed proposal (${differs.map((k) => `${k}: ${String(c[k]) || '(none)'} stored, ${String(p[k])} signed`).join('; ')})`);
+    if (!commitOf(gov.root, p.commit)) missing.push(`the change's commit ${p.commit.slice(0, 12)} is not in this repository`);
+    else if (contentDigest(gov.root, p.commit).digest !== p.digest) missing.push(`the dependency files of ${p.commit.slice(0, 12)} do not have the signed digest`);
+    const g = gov.policy.governance;
+    const policy = g.policy[p.class] ?? g.policy.major;
+    const reqs = new Map(policy.approvals.map((a) => [a.role, a.count]));
+    let tests = policy.tests;
+    let impact = policy.impactAssessment;
+    if (p.commit && commitOf(gov.root, p.commit) && (await editsPolicy(gov, p.commit))) {
+      const extra = g.policy[g.policyChangeClass];
+      for (const a of extra.approvals) reqs.set(a.role, Math.max(reqs.get(a.role) ?? 0, a.count));
+      tests ||= extra.tests;
+      impact ||= extra.impactAssessment;
+    }
+    if (tests && !r.tests) missing.push('tests have not passed');
+    if (impact && !p.impact) missing.push('no impact assessment attached');
+    for (const [role, count] of reqs) {
+      const have = r.approvers.filter((a) => rolesIn(g, a).includes(role)).length;
+      if (have < count) missing.push(`${count - have} more approval${count - have > 1 ? 's' : ''} from ${role}`);
+    }
+  }
+  if (r.rejected || c.state === 'rejected' || c.state === 'rolled_back') missing.push(`the change is ${c.state === 'rolled_back' ? 'rolled back' : 'rejected'}`);
+  return { ok: missing.length === 0, missing };
 }
 
-export async function verifyChange(store: Store, id: string, actor: string): Promise<Change> {
-  return transition(store, id, 'verified', actor);
+export async function reject(gov: Gov, id: string, actor: Actor, reason: string): Promise<Change> {
+  const c = await getChange(gov.store, id);
+  if (!reason.trim()) return refuse(gov, 'reject', id, actor.login, 'a rejection needs a reason');
+  const proof = await prove(gov, c, 'reject', actor, { reason });
+  return step(gov, id, { action: 'reject', actor: actor.login, from: OPEN_STATES, to: 'rejected', kind: 'rejected', payload: { reason, signature: proof.signature } });
+}
+
+/**
+ * Records that the change was merged elsewhere (on the forge, or by git): `into` (default: the trusted ref) must
+ * be a commit of this repository that contains the change — its commit is an ancestor, or (a squash) its
+ * dependency files have the change's digest — and the gate must be met. depwarden does not write to git here.
+ */
+export async function merge(gov: Gov, id: string, actor: Actor, into?: string): Promise<Change> {
+  const c = await getChange(gov.store, id);
+  // The gate first: once it passes, the row agrees with the signed proposal, so the digest below is the signed one.
+  const g = await gate(gov, id);
+  if (!g.ok) return refuse(gov, 'merge', id, actor.login, `change ${id} cannot be merged: ${g.missing.join('; ')}`);
+  const target = into ?? gov.policy.ref;
+  const mergeCommit = commitOf(gov.root, target);
+  if (!mergeCommit) return refuse(gov, 'merge', id, actor.login, `${target} is not a commit of this repository: give the merge commit (--into)`);
+  if (!isAncestor(gov.root, mergeCommit, commitOf(gov.root, gov.policy.ref) ?? gov.policy.commit)) return refuse(gov, 'merge', id, actor.login, `${target} (${mergeCommit.slice(0, 12)}) is not on the trusted ref ${gov.policy.ref}: a merge is recorded once it is there`);
+  if (!containsChange(gov.root, c, mergeCommit)) return refuse(gov, 'merge', id, actor.login, `${target} (${mergeCommit.slice(0, 12)}) does not contain change ${id} as approved: neither it nor a merged parent has the change's dependency files (${c.digest.slice(0, 19)}…); merge the change's branch as approved first`);
+  const proof = await prove(gov, c, 'merge', actor, { into: mergeCommit });
+  return step(gov, id, { action: 'merge', actor: actor.login, from: OPEN_STATES, to: 'merged', kind: 'merged', payload: { into: mergeCommit, signature: proof.signature } });
+}
+
+/**
+ * Does `mergeCommit` bring in exactly the approved content? Its dependency files have the change's digest
+ * (fast-forward, squash), or it merges a parent that descends from the change's commit and has that digest (a
+ * merge commit). A branch that grew after the approval has another digest and is not the approved change.
+ */
+function containsChange(root: string, c: Change, mergeCommit: string): boolean {
+  if (!c.commit) return false;
+  if (contentDigest(root, mergeCommit).digest === c.digest) return true;
+  const parents = (commitOf(root, mergeCommit) ? execGit(root, 'rev-list', '--parents', '-n', '1', mergeCommit) : '').split(' ').slice(1);
+  return parents.some((p) => isAncestor(root, c.commit, p) && contentDigest(root, p).digest === c.digest);
+}
+
+export async function verifyChange(gov: Gov, id: string, actor: Actor): Promise<Change> {
+  const c = await getChange(gov.store, id);
+  const proof = await prove(gov, c, 'verified', actor);
+  return step(gov, id, { action: 'verified', actor: actor.login, from: ['merged'], to: 'verified', kind: 'verified', payload: { signature: proof.signature } });
 }

@@ -1,44 +1,61 @@
-import type { Config } from '../config/schema.ts';
 import type { Finding } from '../model/finding.ts';
 import type { Store } from '../store/store.ts';
-import { appendEvent, canonical } from './audit-log.ts';
-import { type Change, getChange, PolicyError, rolesOf, verifySignature } from './changes.ts';
+import { appendEventIn } from './audit-log.ts';
+import { actionPayload, type Bound, type Change, getChange, OPEN_STATES, PolicyError, prove, refuse, signedRecord } from './changes.ts';
+import type { Actor, Gov } from './trust.ts';
 
 /**
- * The emergency lane: a security fix merged without the normal approvals, only when the policy allows it. The
- * bypass is an audit event, and a post-update review is opened with a deadline; until someone with the review
- * role signs it off, `changes list` and `check` report it once overdue.
+ * The emergency lane: a security fix merged without the normal approvals, only when the policy allows it and only
+ * by a member of `governance.emergency.mergeRoles` (SSH-signed). The bypass is an audit event, and a post-update
+ * review is opened with a deadline; until someone with the review role signs it off, `changes list` and `check`
+ * report it once overdue.
  */
-export function reviewPayload(change: Pick<Change, 'id' | 'digest'>): string {
-  return canonical({ change: change.id, decision: 'post-update-review', digest: change.digest });
+export function reviewPayload(gov: Gov, change: Bound): string {
+  return actionPayload(gov, change, 'review');
 }
 
-export async function emergencyMerge(store: Store, config: Config, id: string, actor: string, reason: string, now: Date = new Date()): Promise<Change> {
-  const e = config.governance.emergency;
-  const c = await getChange(store, id);
-  if (!e.allowed) throw new PolicyError('the policy does not allow emergency merges (governance.emergency.allowed: false)');
-  if (c.class !== 'security') throw new PolicyError(`change ${id} is a ${c.class} update: only security fixes may take the emergency lane`);
-  if (c.state !== 'proposed' && c.state !== 'tests_passed') throw new PolicyError(`change ${id} is ${c.state}: only an open change can be merged`);
-  if (!reason.trim()) throw new PolicyError('an emergency merge needs a reason');
+export async function emergencyMerge(gov: Gov, id: string, actor: Actor, reason: string, now: Date = new Date()): Promise<Change> {
+  const e = gov.policy.governance.emergency;
+  const c = await getChange(gov.store, id);
+  const no = (why: string) => refuse(gov, 'emergency-merge', id, actor.login, why);
+  if (!e.allowed) return no('the policy does not allow emergency merges (governance.emergency.allowed: false)');
+  // The class is the signed one, not the row's: a row edited to `security` does not open the lane.
+  const signed = await signedRecord(gov, id);
+  if (signed.problems.length) return no(`change ${id} cannot take the emergency lane: ${signed.problems.join('; ')}`);
+  if (signed.proposal!.class !== 'security' || c.class !== 'security') return no(`change ${id} is a ${signed.proposal!.class} update: only security fixes may take the emergency lane`);
+  if (!OPEN_STATES.includes(c.state)) return no(`change ${id} is ${c.state}: only an open change can be merged`);
+  if (!reason.trim()) return no('an emergency merge needs a reason');
+  const proof = await prove(gov, c, 'emergency-merge', actor, { reason });
   const due = new Date(now.getTime() + e.reviewDeadlineHours * 3600_000).toISOString();
-  await store.transaction(async (q) => {
-    await q('UPDATE changes SET state = $2 WHERE id = $1', [id, 'merged']);
-    await q('INSERT INTO reviews (change_id, role, due, reason) VALUES ($1, $2, $3, $4)', [id, e.reviewRole, due, reason]);
-  });
-  await appendEvent(store, { actor, kind: 'emergency_bypass', payload: { change: id, reason, reviewRole: e.reviewRole, reviewDue: due }, time: now });
-  return { ...c, state: 'merged' };
+  try {
+    return await gov.store.transaction(async (q) => {
+      const r = (await q<{ state: string }>('SELECT state FROM changes WHERE id = $1 FOR UPDATE', [id]))[0];
+      if (!r || !OPEN_STATES.includes(r.state as Change['state'])) throw new PolicyError(`change ${id} is ${r?.state ?? 'gone'}: only an open change can be merged`);
+      await q('UPDATE changes SET state = $2 WHERE id = $1', [id, 'merged']);
+      await q('INSERT INTO reviews (change_id, role, due, reason) VALUES ($1, $2, $3, $4)', [id, e.reviewRole, due, reason]);
+      await appendEventIn(q, gov.store.kind, { actor: actor.login, kind: 'emergency_bypass', payload: { change: id, reason, reviewRole: e.reviewRole, reviewDue: due, signature: proof.signature }, time: now });
+      return { ...c, state: 'merged' as const };
+    });
+  } catch (err) {
+    if (err instanceof PolicyError) return no(err.message);
+    throw err;
+  }
 }
 
-export async function signOffReview(store: Store, config: Config, id: string, reviewer: string, signature: string, now: Date = new Date()): Promise<void> {
-  const c = await getChange(store, id);
-  const r = (await store.query<{ role: string; signed_off_by: string | null }>('SELECT role, signed_off_by FROM reviews WHERE change_id = $1', [id]))[0];
-  if (!r) throw new PolicyError(`change ${id} owes no post-update review`);
-  if (r.signed_off_by) throw new PolicyError(`the review of ${id} was already signed off by ${r.signed_off_by}`);
-  if (!rolesOf(config, reviewer).includes(r.role)) throw new PolicyError(`${reviewer} does not hold the ${r.role} role the review needs`);
-  if (reviewer === c.author) throw new PolicyError(`${reviewer} is the author of ${id} and cannot review it`);
-  if (!verifySignature(config, reviewer, reviewPayload(c), signature)) throw new PolicyError(`the signature is not ${reviewer}'s review of change ${id}`);
-  await store.query('UPDATE reviews SET signed_off_by = $2, signed_off_at = $3 WHERE change_id = $1', [id, reviewer, now.toISOString()]);
-  await appendEvent(store, { actor: reviewer, kind: 'review_signed_off', payload: { change: id }, time: now });
+export async function signOffReview(gov: Gov, id: string, reviewer: Actor, now: Date = new Date()): Promise<void> {
+  const c = await getChange(gov.store, id);
+  const no = (why: string) => refuse(gov, 'review', id, reviewer.login, why);
+  const r = (await gov.store.query<{ role: string; signed_off_by: string | null }>('SELECT role, signed_off_by FROM reviews WHERE change_id = $1', [id]))[0];
+  if (!r) return no(`change ${id} owes no post-update review`);
+  if (r.signed_off_by) return no(`the review of ${id} was already signed off by ${r.signed_off_by}`);
+  if (reviewer.login === c.author) return no(`${reviewer.login} is the author of ${id} and cannot review it`);
+  const proof = await prove(gov, c, 'review', reviewer);
+  const done = await gov.store.transaction(async (q) => {
+    const rows = await q('UPDATE reviews SET signed_off_by = $2, signed_off_at = $3 WHERE change_id = $1 AND signed_off_by IS NULL RETURNING change_id', [id, reviewer.login, now.toISOString()]);
+    if (rows.length) await appendEventIn(q, gov.store.kind, { actor: reviewer.login, kind: 'review_signed_off', payload: { change: id, signature: proof.signature }, time: now });
+    return rows.length > 0;
+  });
+  if (!done) return no(`the review of ${id} was signed off meanwhile`);
 }
 
 export async function openReviews(store: Store): Promise<{ changeId: string; role: string; due: string; reason: string }[]> {

@@ -1,3 +1,4 @@
+import { CONFIG_FILES } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
 import { fetchBytes, redact } from '../http/client.ts';
 import { rolesOf } from './changes.ts';
@@ -5,7 +6,9 @@ import { rolesOf } from './changes.ts';
 /**
  * Approvals on GitHub: the pull request's approving reviews, each counted for the roles its author holds in the
  * policy (by login), evaluated against the change class's requirements and published back as a commit status
- * (`depwarden/approvals`) that a branch protection rule can require. The PR author's own review never counts.
+ * (`depwarden/approvals`) that a branch protection rule can require. The PR author's own review never counts; the
+ * roles are the caller's (read from the trusted ref), and a pull request that edits depwarden.yaml (or lists 100+
+ * files, which this one page cannot rule out) also needs the approvals of `governance.policyChangeClass`.
  */
 export interface GitHubTarget {
   api: string; // https://api.github.com, or a GitHub Enterprise / test stand-in base URL
@@ -32,7 +35,7 @@ async function api<T>(t: GitHubTarget, pathname: string, init?: { method: 'POST'
   return (await res.json()) as T;
 }
 
-export async function githubGate(config: Config, t: GitHubTarget, updateClass: 'patch' | 'minor' | 'major' | 'security', gates: { tests: boolean; impact: boolean }): Promise<GitHubGate> {
+export async function githubGate(config: Pick<Config, 'governance'>, t: GitHubTarget, updateClass: 'patch' | 'minor' | 'major' | 'security', gates: { tests: boolean; impact: boolean }): Promise<GitHubGate> {
   const pr = await api<{ user: { login: string }; head: { sha: string } }>(t, `/repos/${t.owner}/${t.repo}/pulls/${t.pull}`);
   const reviews = await api<{ user: { login: string } | null; state: string; commit_id?: string; submitted_at?: string }[]>(t, `/repos/${t.owner}/${t.repo}/pulls/${t.pull}/reviews?per_page=100`);
   // A reviewer's latest decisive review counts; approvals of an older commit do not.
@@ -46,13 +49,25 @@ export async function githubGate(config: Config, t: GitHubTarget, updateClass: '
     .map(([login]) => ({ login, roles: rolesOf(config, login) }))
     .filter((a) => a.roles.length > 0)
     .sort((a, b) => (a.login < b.login ? -1 : 1));
-  const p = config.governance.policy[updateClass];
+  const g = config.governance;
+  const p = g.policy[updateClass];
+  const reqs = new Map(p.approvals.map((a) => [a.role, a.count]));
+  let tests = p.tests;
+  let impact = p.impactAssessment;
+  // A pull request that edits depwarden.yaml changes the policy: it also needs what the current policy asks of that.
+  const files = await api<{ filename: string }[]>(t, `/repos/${t.owner}/${t.repo}/pulls/${t.pull}/files?per_page=100`);
+  if (files.length >= 100 || files.some((f) => CONFIG_FILES.includes(f.filename))) {
+    const extra = g.policy[g.policyChangeClass];
+    for (const a of extra.approvals) reqs.set(a.role, Math.max(reqs.get(a.role) ?? 0, a.count));
+    tests ||= extra.tests;
+    impact ||= extra.impactAssessment;
+  }
   const missing: string[] = [];
-  if (p.tests && !gates.tests) missing.push('tests have not passed');
-  if (p.impactAssessment && !gates.impact) missing.push('no impact assessment attached');
-  for (const req of p.approvals) {
-    const have = approvers.filter((a) => a.roles.includes(req.role)).length;
-    if (have < req.count) missing.push(`${req.count - have} more approval${req.count - have > 1 ? 's' : ''} from ${req.role}`);
+  if (tests && !gates.tests) missing.push('tests have not passed');
+  if (impact && !gates.impact) missing.push('no impact assessment attached');
+  for (const [role, count] of reqs) {
+    const have = approvers.filter((a) => a.roles.includes(role)).length;
+    if (have < count) missing.push(`${count - have} more approval${count - have > 1 ? 's' : ''} from ${role}`);
   }
   return { ok: missing.length === 0, missing, approvers, sha: pr.head.sha };
 }

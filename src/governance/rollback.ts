@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import type { Config } from '../config/schema.ts';
 import type { Service } from '../model/inventory.ts';
 import type { Store } from '../store/store.ts';
 import { writeFileInside } from '../edit/atomic-write.ts';
@@ -10,6 +9,7 @@ import { appendChangelog } from '../publish/changelog.ts';
 import { appendEvent, readableEntries, readLog } from './audit-log.ts';
 import { getChange, PolicyError, proposeChange, type UpdateClass } from './changes.ts';
 import { emergencyMerge } from './emergency.ts';
+import type { Actor, Gov } from './trust.ts';
 
 export interface KnownGood {
   service: string;
@@ -112,11 +112,12 @@ const gitOk = (root: string, ...args: string[]): string | undefined => {
  * is touched, and the commit is checked to contain every restored file.
  */
 export async function rollback(
-  store: Store,
-  config: Config,
+  gov: Gov,
   root: string,
-  opts: { service: string; reason: string; actor: string; healthCheckFailed?: boolean; badChange?: string; changelog?: string; now?: Date; onStep?: (step: RollbackStep) => void },
+  opts: { service: string; reason: string; actor: Actor; healthCheckFailed?: boolean; badChange?: string; changelog?: string; now?: Date; onStep?: (step: RollbackStep) => void },
 ): Promise<RollbackResult> {
+  const store = gov.store;
+  const actor = opts.actor.login;
   const now = opts.now ?? new Date();
   const step = opts.onStep ?? (() => {});
   const kg = await lastKnownGood(store, opts.service);
@@ -130,14 +131,14 @@ export async function rollback(
     const tip = gitOk(root, 'rev-parse', '--verify', '-q', `refs/heads/${pending.branch}`);
     if (tip && tip !== pending.from && pending.restored.every((f) => kg.files[f] && gitOk(root, 'rev-parse', `${tip}:${f}`) !== undefined && sha256(gitBytes(root, 'show', `${tip}:${f}`)) === kg.files[f])) {
       // Killed after its commit: finish that rollback rather than make another.
-      return finish(store, config, root, { ...pending, commit: tip, actor: opts.actor, now, resumed: true, step });
+      return finish(gov, root, { ...pending, commit: tip, actor: opts.actor, now, resumed: true, step });
     }
     // Killed before its commit: nothing of it survives but the branch; record that and start again.
     if (tip === pending.from) {
       if (gitOk(root, 'symbolic-ref', '-q', '--short', 'HEAD') === pending.branch) git(root, 'checkout', '-q', pending.fromRef);
       git(root, 'branch', '-q', '-D', pending.branch);
     }
-    await appendEvent(store, { actor: opts.actor, kind: 'rollback_abandoned', payload: { change: pending.change, service: opts.service, branch: pending.branch, reason: 'interrupted before its commit' }, time: now });
+    await appendEvent(store, { actor, kind: 'rollback_abandoned', payload: { change: pending.change, service: opts.service, branch: pending.branch, reason: 'interrupted before its commit' }, time: now });
   }
 
   // Plan first, write later: every file is checked (content at the known-good commit, the path guard) before a
@@ -177,7 +178,7 @@ export async function rollback(
     healthCheckFailed: Boolean(opts.healthCheckFailed),
     ...(opts.badChange ? { badChange: opts.badChange } : {}),
   };
-  await appendEvent(store, { actor: opts.actor, kind: 'rollback_started', payload: started, time: now });
+  await appendEvent(store, { actor, kind: 'rollback_started', payload: started, time: now });
   step('recorded');
   git(root, 'checkout', '-q', '-b', started.branch);
   step('branched');
@@ -195,22 +196,24 @@ export async function rollback(
     }
   }
   step('committed');
-  return finish(store, config, root, { ...started, commit, actor: opts.actor, now, resumed: false, step });
+  return finish(gov, root, { ...started, commit, actor: opts.actor, now, resumed: false, step });
 }
 
 /** The change request and the events after the commit; safe to run again for the same commit (resume). */
-async function finish(store: Store, config: Config, _root: string, r: StartedRollback & { commit: string; actor: string; now: Date; resumed: boolean; step: (s: RollbackStep) => void }): Promise<RollbackResult> {
+async function finish(gov: Gov, _root: string, r: StartedRollback & { commit: string; actor: Actor; now: Date; resumed: boolean; step: (s: RollbackStep) => void }): Promise<RollbackResult> {
+  const store = gov.store;
+  const actor = r.actor.login;
   const cls: UpdateClass = r.healthCheckFailed ? 'security' : 'patch';
   const existing = await getChange(store, r.change).catch(() => undefined);
-  if (!existing) await proposeChange(store, { id: r.change, title: `Roll ${r.service} back to ${r.to.slice(0, 12)}`, class: cls, author: r.actor, digest: r.commit, now: r.now });
-  await appendEvent(store, { actor: r.actor, kind: 'rollback_proposed', payload: { change: r.change, service: r.service, to: r.to, branch: r.branch, restored: r.restored, reason: r.reason, ...(r.resumed ? { resumed: true } : {}) }, time: r.now });
+  if (!existing) await proposeChange(gov, { id: r.change, title: `Roll ${r.service} back to ${r.to.slice(0, 12)}`, class: cls, author: r.actor, commit: r.commit, now: r.now });
+  await appendEvent(store, { actor, kind: 'rollback_proposed', payload: { change: r.change, service: r.service, to: r.to, branch: r.branch, restored: r.restored, reason: r.reason, ...(r.resumed ? { resumed: true } : {}) }, time: r.now });
   r.step('proposed');
-  if (r.healthCheckFailed && (await getChange(store, r.change)).state !== 'merged') await emergencyMerge(store, config, r.change, r.actor, `health check failed: ${r.reason}`, r.now);
+  if (r.healthCheckFailed && (await getChange(store, r.change)).state !== 'merged') await emergencyMerge(gov, r.change, r.actor, `health check failed: ${r.reason}`, r.now);
   if (r.badChange) {
     const bad = await getChange(store, r.badChange);
     if (bad.state === 'merged' || bad.state === 'verified') {
       await store.query('UPDATE changes SET state = $2 WHERE id = $1', [bad.id, 'rolled_back']);
-      await appendEvent(store, { actor: r.actor, kind: 'rolled_back', payload: { change: bad.id, by: r.change }, time: r.now });
+      await appendEvent(store, { actor, kind: 'rolled_back', payload: { change: bad.id, by: r.change }, time: r.now });
     }
   }
   return { nothingToRestore: false, resumed: r.resumed, branch: r.branch, commit: r.commit, changeId: r.change, restored: r.restored, emergency: r.healthCheckFailed, to: r.to };

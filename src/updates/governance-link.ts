@@ -1,4 +1,5 @@
 import { getChange, proposeChange, PolicyError } from '../governance/changes.ts';
+import { type Actor, type Gov, unprovenActor } from '../governance/trust.ts';
 import type { Store } from '../store/store.ts';
 import type { PlannedChange } from './plan.ts';
 
@@ -12,14 +13,15 @@ export async function openChangeCount(store: Store): Promise<number> {
 }
 
 /** The change id is the plan's slug plus the content digest: new content is a new change, a re-run is not. */
-export async function registerChange(store: Store, change: PlannedChange, digest: string, actor: string, now: Date): Promise<string> {
+export async function registerChange(gov: Gov, change: PlannedChange, digest: string, commit: string, actor: string | Actor, now: Date): Promise<string> {
   const id = `${change.slug}-${digest.slice(0, 10)}`;
   try {
-    await getChange(store, id);
+    await getChange(gov.store, id);
     return id;
   } catch (e) {
     if (!(e instanceof PolicyError)) throw e;
   }
-  await proposeChange(store, { id, title: change.title, class: change.class, author: actor, digest, impact: true, now });
+  // Without a key the bot's proposal is recorded as unproven; governance still binds it to the commit's digest.
+  await proposeChange(gov, { id, title: change.title, class: change.class, author: typeof actor === 'string' ? unprovenActor(actor) : actor, commit, impact: true, now, automated: typeof actor === 'string' });
   return id;
 }

@@ -36,7 +36,7 @@ export interface RunOptions {
   verify?: ApplyContext['verify'];
   github?: PrTarget & { remote: string; base: string };
   /** Registers the change with governance (the audit trail); returns the change id. */
-  register?: (change: PlannedChange, digest: string) => Promise<string>;
+  register?: (change: PlannedChange, digest: string, commit: string) => Promise<string>;
   author?: string;
   log: (line: string) => void;
   releaseNotes?: (change: PlannedChange) => Promise<Impact['releaseNotes']>;
@@ -149,7 +149,7 @@ async function publishChange(o: RunOptions, change: PlannedChange, base: string,
     mkdirSync(bodyDir, { recursive: true });
     out.bodyFile = path.posix.join(o.outDir.replace(/\\/g, '/'), `${change.slug}.md`);
     writeFileAtomic(path.join(o.root, out.bodyFile), new TextEncoder().encode(body));
-    if (o.register) out.changeId = await o.register(change, digest);
+    if (o.register) out.changeId = await o.register(change, digest, out.commit);
     if (o.mode === 'github' && o.github) {
       published = true;
       push(o.root, o.github.remote, change.branch);

@@ -145,7 +145,7 @@ describe('audit-log command (embedded PGlite)', () => {
     const { writeFileSync } = await import('node:fs');
     const repo = mkdtempSync(path.join(tmpdir(), 'dw-audit-cli-'));
     try {
-      for (const k of ['proposed', 'approved']) assert.equal((await runCli(['audit-log', 'record', k, '--actor', 'alice', '--payload', '{"change":"c1"}', '-C', repo])).code, 0);
+      for (const k of ['deployed', 'suppression_added']) assert.equal((await runCli(['audit-log', 'record', k, '--actor', 'alice', '--payload', '{"change":"c1"}', '-C', repo])).code, 0);
       assert.match((await runCli(['audit-log', 'head', repo])).stdout, /^\.depwarden\/audit-head: #2 [0-9a-f]{64}\n$/);
       const ok = await runCli(['audit-log', 'verify', repo]);
       assert.equal(ok.code, 0, ok.stdout);

@@ -15,6 +15,11 @@ async function repoWithUpdate(): Promise<{ repo: string; git: (...a: string[]) =
   git('init', '-q', '-b', 'main');
   git('config', 'user.email', 't@t');
   git('config', 'user.name', 't');
+  // The trusted policy (main's depwarden.yaml) lists alice's key: every rollback step is signed by her.
+  writeFileSync(path.join(repo, '.gitignore'), '.depwarden/state*\nkeys/\n');
+  mkdirSync(path.join(repo, 'keys'));
+  execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'alice', '-f', path.join(repo, 'keys', 'alice')]);
+  writeFileSync(path.join(repo, 'depwarden.yaml'), `governance:\n  roles:\n    developers:\n      - login: alice\n        key: "${readFileSync(path.join(repo, 'keys', 'alice.pub'), 'utf8').trim()}"\n`);
   mkdirSync(path.join(repo, 'api'));
   writeFileSync(path.join(repo, 'api', 'requirements.txt'), 'requests==2.31.0\n');
   writeFileSync(path.join(repo, 'api', 'Dockerfile'), 'FROM python:3.12-slim\n');
@@ -42,7 +47,7 @@ describe('rollback safety (issues 20.1, 20.11)', () => {
       t.git('add', 'api');
       t.git('commit', '-qm', 'a link');
       const head = t.git('rev-parse', 'HEAD');
-      const r = await t.run('rollback', 'api', '--actor', 'alice', '--reason', 'bad');
+      const r = await t.run('rollback', 'api', '--actor', 'alice', '--key', path.join(t.repo, 'keys', 'alice'), '--reason', 'bad');
       assert.notEqual(r.code, 0, r.stdout);
       assert.match(r.stderr, /api\/requirements\.txt is a symbolic link to .* outside the repository/);
       assert.doesNotMatch(r.stdout, /restores/);
@@ -59,11 +64,11 @@ describe('rollback safety (issues 20.1, 20.11)', () => {
   it('a second rollback has nothing to restore: says so, exit 0, no branch, commit or change', async () => {
     const t = await repoWithUpdate();
     try {
-      const first = await t.run('rollback', 'api', '--actor', 'alice', '--reason', 'bad');
+      const first = await t.run('rollback', 'api', '--actor', 'alice', '--key', path.join(t.repo, 'keys', 'alice'), '--reason', 'bad');
       assert.equal(first.code, 0, first.stderr);
       const head = t.git('rev-parse', 'HEAD');
       const events = (await t.kinds()).length;
-      const second = await t.run('rollback', 'api', '--actor', 'alice', '--reason', 'bad again');
+      const second = await t.run('rollback', 'api', '--actor', 'alice', '--key', path.join(t.repo, 'keys', 'alice'), '--reason', 'bad again');
       assert.equal(second.code, 0, second.stderr);
       assert.match(second.stdout, /^api: nothing to restore: the working tree already holds its last known good state \([0-9a-f]{12}\); no branch, commit or change made\n$/);
       assert.equal(t.git('rev-parse', 'HEAD'), head);
@@ -83,7 +88,7 @@ describe('rollback safety (issues 20.1, 20.11)', () => {
       const commit = t.git('rev-parse', 'HEAD');
       assert.match(t.git('log', '-1', '--format=%s'), /^revert\(deps\): roll api back/);
       assert.deepEqual((await t.kinds()).slice(-1), ['rollback_started']);
-      const r = await t.run('rollback', 'api', '--actor', 'alice', '--reason', 'again');
+      const r = await t.run('rollback', 'api', '--actor', 'alice', '--key', path.join(t.repo, 'keys', 'alice'), '--reason', 'again');
       assert.equal(r.code, 0, r.stderr);
       assert.match(r.stdout, /^finished the interrupted rollback: branch depwarden\/rollback-api-\S+ \([0-9a-f]{12}\) restores api\/requirements\.txt; change rollback-api-\S+ proposed/);
       assert.equal(t.git('rev-parse', 'HEAD'), commit);
@@ -103,7 +108,7 @@ describe('rollback safety (issues 20.1, 20.11)', () => {
       const killed = spawnSync(process.execPath, [WORKER, t.repo, 'api', 'branched'], { encoding: 'utf8' });
       assert.equal(killed.signal, 'SIGKILL', killed.stderr);
       assert.equal(rollbackBranches(t.git).length, 1);
-      const r = await t.run('rollback', 'api', '--actor', 'alice', '--reason', 'again');
+      const r = await t.run('rollback', 'api', '--actor', 'alice', '--key', path.join(t.repo, 'keys', 'alice'), '--reason', 'again');
       assert.equal(r.code, 0, r.stderr);
       assert.match(r.stdout, /^branch depwarden\/rollback-api-\S+ \([0-9a-f]{12}\) restores api\/requirements\.txt/);
       assert.equal(rollbackBranches(t.git).length, 1);

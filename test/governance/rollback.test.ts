@@ -14,14 +14,14 @@ describe('rollback end to end on a real git repository', () => {
     const repo = mkdtempSync(path.join(tmpdir(), 'dw-rollback-'));
     const git = (...a: string[]) => execFileSync('git', ['-C', repo, ...a], { encoding: 'utf8' }).trim();
     try {
-      git('init', '-q');
+      git('init', '-q', '-b', 'main');
       git('config', 'user.email', 't@t');
       git('config', 'user.name', 't');
       writeFileSync(path.join(repo, '.gitignore'), '.depwarden/state/\nkeys/\n');
       mkdirSync(path.join(repo, 'keys'));
-      for (const n of ['alice', 'bob']) execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', n, '-f', path.join(repo, 'keys', n)]);
+      for (const n of ['alice', 'bob', 'ci', 'sec']) execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', n, '-f', path.join(repo, 'keys', n)]);
       const pub = (n: string) => readFileSync(path.join(repo, 'keys', `${n}.pub`), 'utf8').trim();
-      writeFileSync(path.join(repo, 'depwarden.yaml'), `governance:\n  roles:\n    developers:\n      - login: alice\n        key: "${pub('alice')}"\n      - login: bob\n        key: "${pub('bob')}"\n`);
+      writeFileSync(path.join(repo, 'depwarden.yaml'), `governance:\n  roles:\n    developers:\n      - login: alice\n        key: "${pub('alice')}"\n      - login: bob\n        key: "${pub('bob')}"\n    ci:\n      - login: ci\n        key: "${pub('ci')}"\n    security:\n      - login: sec\n        key: "${pub('sec')}"\n`);
       mkdirSync(path.join(repo, 'api'));
       writeFileSync(path.join(repo, 'api', 'pyproject.toml'), '[project]\nname = "api"\nversion = "1"\ndependencies = ["requests==2.31.0"]\n');
       writeFileSync(path.join(repo, 'api', 'poetry.lock'), lockText('2.31.0', 'a'));
@@ -39,13 +39,15 @@ describe('rollback end to end on a real git repository', () => {
       writeFileSync(path.join(repo, 'api', 'Dockerfile'), `FROM python:3.12-slim@${HASH('2')}\n`);
       git('commit', '-qam', 'update requests and base image');
       const updateSha = git('rev-parse', 'HEAD');
-      await run('changes', 'propose', 'c1', '--title', 'requests 2.32.3', '--class', 'minor', '--author', 'alice', '--digest', updateSha);
-      await run('changes', 'tested', 'c1', '--actor', 'ci');
-      assert.equal((await run('approve', 'c1', '--as', 'bob', '--key', path.join(repo, 'keys', 'bob'))).code, 0);
-      assert.equal((await run('changes', 'merge', 'c1', '--actor', 'bob')).code, 0);
+      const key = (n: string) => ['--key', path.join(repo, 'keys', n)];
+      assert.equal((await run('changes', 'propose', 'c1', '--title', 'requests 2.32.3', '--class', 'minor', '--author', 'alice', '--commit', updateSha, ...key('alice'))).code, 0);
+      assert.equal((await run('changes', 'tested', 'c1', '--actor', 'ci', ...key('ci'))).code, 0);
+      assert.equal((await run('approve', 'c1', '--as', 'bob', ...key('bob'))).code, 0);
+      const merged = await run('changes', 'merge', 'c1', '--actor', 'bob', ...key('bob'));
+      assert.equal(merged.code, 0, merged.stderr);
 
       // Marked bad: roll back.
-      const r = await run('rollback', 'api', '--actor', 'alice', '--reason', '5xx after deploy', '--change', 'c1');
+      const r = await run('rollback', 'api', '--actor', 'alice', '--key', path.join(repo, 'keys', 'alice'), '--reason', '5xx after deploy', '--change', 'c1');
       assert.equal(r.code, 0, r.stderr);
       assert.match(r.stdout, /^branch depwarden\/rollback-api-\d{8}T\d{6}(-\d+)? \([0-9a-f]{12}\) restores api\/Dockerfile, api\/poetry\.lock, api\/pyproject\.toml; change rollback-api-\S+ proposed/);
       assert.deepEqual(readFileSync(path.join(repo, 'api', 'poetry.lock')), goodLock);
@@ -55,12 +57,17 @@ describe('rollback end to end on a real git repository', () => {
       assert.match((await run('changes', 'list')).stdout, /^c1\s+rolled_back/m);
       assert.match((await run('changes', 'list')).stdout, /^rollback-api-\S+\s+proposed\s+patch\s+alice\s+.*needs: tests have not passed; 1 more approval from developers/m);
       const kinds = (await runCli(['audit-log', 'export', repo])).stdout.trim().split('\n').map((l) => (JSON.parse(l) as { kind: string }).kind);
-      assert.deepEqual(kinds, ['known_good_recorded', 'proposed', 'tests_passed', 'approved', 'approved', 'merged', 'rollback_started', 'proposed', 'rollback_proposed', 'rolled_back']);
+      assert.deepEqual(kinds, ['known_good_recorded', 'proposed', 'tests_passed', 'approved', 'merged', 'rollback_started', 'proposed', 'rollback_proposed', 'rolled_back']);
       assert.equal((await runCli(['audit-log', 'verify', repo])).code, 0);
 
-      // A failed health check takes the emergency lane (after going back to the bad state on main).
+      // A failed health check takes the emergency lane (after going back to the bad state on main): only the
+      // security role may take it.
       git('checkout', '-q', '-');
-      const e = await run('rollback', 'api', '--actor', 'alice', '--reason', 'health check /ready failing', '--health-check-failed');
+      const dev = await run('rollback', 'api', '--actor', 'alice', '--key', path.join(repo, 'keys', 'alice'), '--reason', 'health check /ready failing', '--health-check-failed');
+      assert.equal(dev.code, 1);
+      assert.match(dev.stderr, /alice \(developers\) does not hold a role that may take the emergency lane \(security\)/);
+      git('checkout', '-q', 'main');
+      const e = await run('rollback', 'api', '--actor', 'sec', '--key', path.join(repo, 'keys', 'sec'), '--reason', 'health check /ready failing', '--health-check-failed');
       assert.equal(e.code, 0, e.stderr);
       assert.match(e.stdout, /merged through the emergency lane \(post-update review opened\)/);
     } finally {

@@ -11,7 +11,7 @@ describe('audit log rows edited outside depwarden (issue 20.12)', () => {
   it('a non-JSON payload is named: verify reports the entry as edited (exit 1), export refuses with a clear error (exit 2), no stack trace', async () => {
     const repo = mkdtempSync(path.join(tmpdir(), 'dw-badpayload-'));
     try {
-      for (const k of ['proposed', 'approved']) assert.equal((await runCli(['audit-log', 'record', k, '--actor', 'alice', '--payload', '{"change":"c1"}', '-C', repo])).code, 0);
+      for (const k of ['deployed', 'suppression_added']) assert.equal((await runCli(['audit-log', 'record', k, '--actor', 'alice', '--payload', '{"change":"c1"}', '-C', repo])).code, 0);
       const s = await openRepositoryStore(repo, {});
       await s.query(`UPDATE audit_log SET payload = '{not json' WHERE seq = 2`);
       await s.close();
@@ -48,7 +48,7 @@ describe('the governance store is created only by commands that write (issue 11.
     try {
       mkdirSync(path.join(repo, '.depwarden'));
       writeFileSync(path.join(repo, '.depwarden', '.gitignore'), 'cache/');
-      assert.equal((await runCli(['audit-log', 'record', 'proposed', '--actor', 'alice', '-C', repo])).code, 0);
+      assert.equal((await runCli(['audit-log', 'record', 'deployed', '--actor', 'alice', '-C', repo])).code, 0);
       assert.equal(readFileSync(path.join(repo, '.depwarden', '.gitignore'), 'utf8').split('\n').filter((l) => l && !l.startsWith('#')).join(','), 'cache/,state*');
       const loose: string[] = [];
       const walk = (p: string): void => {
@@ -71,7 +71,7 @@ describe('the governance store is created only by commands that write (issue 11.
     const outside = mkdtempSync(path.join(tmpdir(), 'dw-linkedstate-out-'));
     try {
       symlinkSync(outside, path.join(repo, '.depwarden'));
-      const r = await runCli(['audit-log', 'record', 'proposed', '--actor', 'alice', '-C', repo]);
+      const r = await runCli(['audit-log', 'record', 'deployed', '--actor', 'alice', '-C', repo]);
       assert.equal(r.code, 2, r.stderr);
       assert.match(r.stderr, /^depwarden: cannot use the governance store: \.depwarden\/\.gitignore: \.depwarden is a symbolic link to .*, outside the repository/);
       assert.deepEqual(readdirSync(outside), []);
@@ -83,9 +83,11 @@ describe('the governance store is created only by commands that write (issue 11.
 
   it('check does not start the store when nothing can be overdue (it returns while another process holds the store), and does when a review is open', async () => {
     const repo = mkdtempSync(path.join(tmpdir(), 'dw-checkstore-'));
+    // A depwarden.yaml makes the folder a repository to check (an empty folder is a usage error, issue 11.3).
+    writeFileSync(path.join(repo, 'depwarden.yaml'), 'failOn: high\n');
     const holder = { kill: () => {} } as { kill: () => void };
     try {
-      assert.equal((await runCli(['audit-log', 'record', 'proposed', '--actor', 'alice', '-C', repo])).code, 0);
+      assert.equal((await runCli(['audit-log', 'record', 'deployed', '--actor', 'alice', '-C', repo])).code, 0);
       const h = spawn(process.execPath, [path.join(import.meta.dirname, 'hold-worker.ts'), repo]);
       holder.kill = () => h.kill('SIGKILL');
       await new Promise<void>((resolve, reject) => {

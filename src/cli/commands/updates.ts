@@ -125,7 +125,7 @@ export const register: RegisterCommand = (program, ctx, result) => {
           relock: (dir, unit, inRange) => relockUnit(dir, unit, inRange, { config }),
           verify: (i) => verifyFindings(i, config),
           ...(github ? { github } : {}),
-          ...(store ? { register: (c, digest) => governance.registerChange(store, c, digest, o.actor, now) } : {}),
+          ...(store ? { register: async (c, digest, commit) => governance.registerChange(await (await import('../../governance/trust.ts')).openGov(store, root, o.base), c, digest, commit, o.actor, now) } : {}),
           author: o.actor,
           releaseNotes: (c) => releaseNotesFor(datasources, c),
           log: (line) => ctx.stderr(`${line}\n`),

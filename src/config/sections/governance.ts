@@ -34,12 +34,26 @@ export const governanceSection = z
     emergency: z
       .object({
         allowed: z.boolean().default(true).describe('Security fixes may be merged without the normal approvals.'),
+        mergeRoles: z.array(z.string()).default(['security']).describe('Roles whose members may take the emergency lane (SSH-signed).'),
         reviewRole: z.string().default('security').describe('Role that must sign off the post-update review.'),
         reviewDeadlineHours: z.number().int().min(1).default(48).describe('Hours after an emergency merge before its review is overdue.'),
       })
       .strict()
       .prefault({})
       .describe('The emergency lane for security fixes.'),
+    permissions: z
+      .object({
+        propose: z.array(z.string()).default([]).describe('Roles that may propose a change ([]: a member of any role).'),
+        tested: z.array(z.string()).default([]).describe('Roles that may record test results ([]: a member of any role).'),
+        merge: z.array(z.string()).default([]).describe('Roles that may record a merge ([]: a member of any role).'),
+        verified: z.array(z.string()).default([]).describe('Roles that may record the post-update verification ([]: a member of any role).'),
+        reject: z.array(z.string()).default([]).describe('Roles that may reject a change ([]: the roles whose approval that change\'s class needs).'),
+      })
+      .strict()
+      .prefault({})
+      .describe('Who may move a change from state to state. Every such step is SSH-signed by a key the trusted policy lists for the login.'),
+    policyChangeClass: z.enum(['patch', 'minor', 'major', 'security']).default('major').describe('A change that edits the governance policy also needs the approvals of this class (as the current, trusted policy names them).'),
+    trustedRef: z.string().min(1).optional().describe('Git ref the policy is read from (default: origin/HEAD, else main, else master). Read only from the default ref\'s own depwarden.yaml; `--trusted-ref` or DEPWARDEN_TRUSTED_REF override it.'),
   })
   .strict()
   .describe('Approvals by role, the emergency lane and the audit trail.');
