@@ -5,7 +5,10 @@ import type { Store } from './store.ts';
  * The tables of the governance store with their keys, parents before children (approvals and reviews refer to
  * changes). Every table the migrations create is here: `copyStore` refuses a source with a table it does not know.
  */
-const TABLES: { name: string; key: string }[] = [
+const TABLES: { name: string; key: string; identity?: boolean }[] = [
+  // The store's identity (which every governance signature covers) moves with its history: a migrated store is the
+  // same store. The target's own fresh identity is replaced, so it is not "history" for the emptiness check.
+  { name: 'store_meta', key: 'key', identity: true },
   { name: 'audit_log', key: 'seq' },
   { name: 'changes', key: 'id' },
   { name: 'approvals', key: 'change_id, approver' },
@@ -55,14 +58,15 @@ export async function copyStore(from: Store, to: Store): Promise<CopyReport> {
   const source = await readAll(from.query);
   await to.transaction(async (q) => {
     if (to.kind === 'postgres') await q("SELECT pg_advisory_xact_lock(hashtext('depwarden-audit-log'))");
-    for (const t of TABLES) {
+    for (const t of TABLES.filter((x) => !x.identity)) {
       const n = Number((await q<{ n: unknown }>(`SELECT count(*) AS n FROM ${t.name}`))[0]?.n ?? 0);
       if (n) throw new MigrateError(`the target store already holds history (${n} row(s) in ${t.name}): \`store migrate\` copies into an empty store only`);
     }
     for (const t of TABLES) {
       for (const row of source.rows.get(t.name)!) {
         const cols = Object.keys(row);
-        await q(`INSERT INTO ${t.name} (${cols.join(', ')}) VALUES (${cols.map((_, i) => `$${i + 1}`).join(', ')})`, cols.map((c) => row[c]));
+        const upsert = t.identity ? ` ON CONFLICT (${t.key}) DO UPDATE SET ${cols.filter((c) => c !== t.key).map((c) => `${c} = EXCLUDED.${c}`).join(', ')}` : '';
+        await q(`INSERT INTO ${t.name} (${cols.join(', ')}) VALUES (${cols.map((_, i) => `$${i + 1}`).join(', ')})${upsert}`, cols.map((c) => row[c]));
       }
     }
   });

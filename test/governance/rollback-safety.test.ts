@@ -94,7 +94,7 @@ describe('rollback safety (issues 20.1, 20.11)', () => {
       assert.equal(t.git('rev-parse', 'HEAD'), commit);
       assert.equal(rollbackBranches(t.git).length, 1);
       const id = /change (rollback-api-\S+)/.exec(r.stdout)![1]!;
-      assert.equal(JSON.parse((await t.run('changes', 'show', id)).stdout).digest, commit);
+      assert.equal(JSON.parse((await t.run('changes', 'show', id)).stdout).commit, commit);
       assert.deepEqual((await t.kinds()).slice(-3), ['rollback_started', 'proposed', 'rollback_proposed']);
       assert.equal((await runCli(['audit-log', 'verify', t.repo])).code, 0);
     } finally {

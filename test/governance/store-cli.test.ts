@@ -17,10 +17,10 @@ describe('audit log rows edited outside depwarden (issue 20.12)', () => {
       await s.close();
       const v = await runCli(['audit-log', 'verify', repo]);
       assert.equal(v.code, 1, v.stderr);
-      assert.match(v.stdout, /TAMPERED {2}entry 2 \(approved by alice\) was edited: its stored payload is not JSON/);
+      assert.match(v.stdout, /TAMPERED {2}entry 2 \(suppression_added by alice\) was edited: its stored payload is not JSON/);
       const x = await runCli(['audit-log', 'export', repo]);
       assert.equal(x.code, 2);
-      assert.match(x.stderr, /^depwarden: audit log entry 2 \(approved by alice\): its stored payload is not JSON .*run `depwarden audit-log verify`\n$/);
+      assert.match(x.stderr, /^depwarden: audit log entry 2 \(suppression_added by alice\): its stored payload is not JSON .*run `depwarden audit-log verify`\n$/);
       assert.doesNotMatch(v.stderr + x.stderr, /internal error|at .*\.ts:\d+/);
     } finally {
       rmSync(repo, { recursive: true, force: true });
