@@ -6,6 +6,7 @@ import { fileSpan } from '../model/source.ts';
 import type { Config } from '../config/schema.ts';
 import { printable } from '../report/printable.ts';
 import { finding, ruleContext, type Rule, type RuleContext } from './context.ts';
+import { lockPresenceRule } from './lock-presence.ts';
 
 /**
  * DW012: a dependency file of a tool depwarden does not read is reported, never counted as "locked" or as
@@ -56,8 +57,13 @@ function serviceAt(inv: Inventory, file: string): string | undefined {
 
 /** The audit's coverage findings, with one note saying the result excludes those files. */
 export function auditGaps(inv: Inventory, config: Config, note: (line: string) => void): Finding[] {
-  const out = coverageFindings(ruleContext(inv, config));
+  const ctx = ruleContext(inv, config);
+  const out = coverageFindings(ctx);
   const files = [...new Set(out.map((f) => f.location.file))].sort();
   if (files.length) note(`this audit excludes ${files.length} dependency file${files.length === 1 ? '' : 's'} depwarden could not read: ${files.map((f) => printable(f, { oneLine: true })).join(', ')}`);
-  return out;
+  // A manifest without a lock declares ranges, not versions: the audit cannot check its packages, and "no
+  // findings" over it would be a silent false negative. Its DW002 finding says so in the audit too.
+  const unlocked = lockPresenceRule(ctx);
+  if (unlocked.length) note(`this audit could not check the packages of ${unlocked.length} manifest${unlocked.length === 1 ? '' : 's'} without a lock: ${unlocked.map((f) => printable(f.location.file, { oneLine: true })).join(', ')}`);
+  return [...out, ...unlocked];
 }

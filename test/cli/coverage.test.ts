@@ -80,6 +80,18 @@ describe('coverage: locks and manifests we do not read are reported, never silen
     assert.equal(r.code, 1);
   });
 
+  it('audit over a manifest without a lock says its packages were not checked (DW002), not "no findings"', async () => {
+    const tmpd = tmp();
+    const repo = writeTree({ 'api/pyproject.toml': '[tool.poetry]\nname = "api"\nversion = "1"\n\n[tool.poetry.dependencies]\npython = "^3.12"\nrequests = "^2.28"\n' }, path.join(tmpd, 'repo'));
+    const db = path.join(tmpd, 'db');
+    writeDb(db, [toAdvisory({ id: 'PYSEC-0000-1', modified: '2024-01-01T00:00:00Z', affected: [{ package: { ecosystem: 'PyPI', name: 'requests' }, ranges: [{ type: 'ECOSYSTEM', events: [{ introduced: '0' }] }] }] })], { source: 'test', builtAt: '2024-01-01T00:00:00Z', watermark: {}, invalid: [] });
+    const r = await runCli(['audit', repo, '--db', db, '--format', 'json']);
+    const doc = JSON.parse(r.stdout) as JsonFindings;
+    assert.deepEqual(doc.findings.map((f) => `${f.ruleId} ${f.file}`), ['DW002 api/pyproject.toml']);
+    assert.match(r.stderr, /this audit could not check the packages of 1 manifest without a lock: api\/pyproject\.toml/);
+    assert.equal(r.code, 1);
+  });
+
   it('sbom marks CycloneDX (JSON, XML) and SPDX documents incomplete, stays schema-valid, and exits 1', async () => {
     const d = writeTree({ 'pyproject.toml': UV_PYPROJECT, 'uv.lock': UV_LOCK }, tmp());
     const cdx = await runCli(['sbom', d, '-f', 'cyclonedx-json'], { env: { SOURCE_DATE_EPOCH: '1700000000' } });
