@@ -4,7 +4,7 @@
 // --package-lock-only` against the live registry, commits on branches). Renovate 44 runs its lookup on the same
 // copy with its default grouping (`config:recommended`); each update in its report names the branch it would
 // open, so the distinct branch names are its pull requests.
-// Run: node bench/update-success.ts [--case <substring>]   (results in bench/out/update-success/)
+// Run: node bench/update-success.ts [--case <substring>] [--ecosystem npm|poetry]   (results in bench/out/update-success/)
 import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -20,6 +20,7 @@ const REGISTRY = process.env.DEPWARDEN_NPM_REGISTRY ?? 'https://registry.npmjs.o
 const TIMEOUT_MS = 10 * 60_000;
 const args = process.argv.slice(2);
 const only = args.includes('--case') ? args[args.indexOf('--case') + 1] : undefined;
+const ecosystems = args.includes('--ecosystem') ? args[args.indexOf('--ecosystem') + 1] : 'all';
 
 /**
  * Renovate as a new repository gets it: `config:recommended` (monorepo and recommended groups, one branch per
@@ -128,8 +129,8 @@ async function depwardenOn(repo: string, tmp: string, slug: string): Promise<Dep
 
 // ---------------------------------------------------------------------------------------------------------
 
-const projects = projectsWith('package.json', 'package-lock.json', ['npm', 'monorepo']).filter((p) => !only || p.includes(only));
-const poetryProjects = projectsWith('pyproject.toml', 'poetry.lock', ['poetry', 'monorepo']).filter((p) => !only || p.includes(only));
+const projects = projectsWith('package.json', 'package-lock.json', ['npm', 'monorepo']).filter((p) => ecosystems !== 'poetry' && (!only || p.includes(only)));
+const poetryProjects = projectsWith('pyproject.toml', 'poetry.lock', ['poetry', 'monorepo']).filter((p) => ecosystems !== 'npm' && (!only || p.includes(only)));
 mkdirSync(OUT, { recursive: true });
 if (!peerBin('renovate')) {
   console.error(`renovate ${PEERS.renovate.version} could not be installed into ${peerDir('renovate')}`);
@@ -215,6 +216,6 @@ if (poetryRows.length) {
 }
 
 // One results file per --case filter, so several filtered runs can go side by side.
-const RESULTS = path.join(OUT, only ? `results-${only.replace(/[^A-Za-z0-9._-]+/g, '_')}.json` : 'results.json');
+const RESULTS = path.join(OUT, only || ecosystems !== 'all' ? `results-${(only ?? ecosystems).replace(/[^A-Za-z0-9._-]+/g, '_')}.json` : 'results.json');
 writeFileSync(RESULTS, `${JSON.stringify({ date: new Date().toISOString(), registry: REGISTRY, renovate: PEERS.renovate.version, config: RENOVATE_CONFIG, rows, poetry: poetryRows }, null, 2)}\n`);
 console.log(`\nwritten: ${path.relative(REPO, RESULTS)} (+ per-project output, Renovate reports and relock logs)`);
