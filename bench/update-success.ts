@@ -4,7 +4,8 @@
 // --package-lock-only` against the live registry, commits on branches). Renovate 44 runs its lookup on the same
 // copy with its default grouping (`config:recommended`); each update in its report names the branch it would
 // open, so the distinct branch names are its pull requests.
-// Run: node bench/update-success.ts [--case <substring>] [--ecosystem npm|poetry]   (results in bench/out/update-success/)
+// Run: node bench/update-success.ts [--case <substring>] [--ecosystem npm|poetry]
+//      (BENCH_JOBS=n projects at a time, default 2; results in bench/out/update-success/)
 import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -20,7 +21,7 @@ const REGISTRY = process.env.DEPWARDEN_NPM_REGISTRY ?? 'https://registry.npmjs.o
 const TIMEOUT_MS = 10 * 60_000;
 const args = process.argv.slice(2);
 const only = args.includes('--case') ? args[args.indexOf('--case') + 1] : undefined;
-const ecosystems = args.includes('--ecosystem') ? args[args.indexOf('--ecosystem') + 1] : 'all';
+const ecosystems = (args.includes('--ecosystem') ? args[args.indexOf('--ecosystem') + 1] : undefined) ?? 'all';
 
 /**
  * Renovate as a new repository gets it: `config:recommended` (monorepo and recommended groups, one branch per
@@ -144,22 +145,30 @@ interface Row {
   renovate: RenovateSide;
 }
 const rows: Row[] = [];
-for (const p of projects) {
+async function oneProject(p: string): Promise<void> {
   const slug = p.replace(/\//g, '__');
   const tmp = mkdtempSync(path.join(tmpdir(), 'dw-upd-'));
   try {
     // Two copies: Renovate's local platform must not see our branches or PR bodies, nor we its cache.
     gitRepoOf(path.join(CORPUS, p), path.join(tmp, 'dw'));
     gitRepoOf(path.join(CORPUS, p), path.join(tmp, 'rn'));
-    process.stdout.write(`${p}: `);
     const [d, r] = await Promise.all([depwardenOn(path.join(tmp, 'dw'), tmp, slug), renovateOn(path.join(tmp, 'rn'), tmp, slug)]);
     const o = d.output;
-    console.log(`depwarden ${Math.round(d.ms / 1000)} s, ${o.changes.length} changes (${o.changes.filter((c) => c.status === 'committed').length} committed, ${o.changes.filter((c) => c.status === 'failed').length} failed); Renovate ${Math.round(r.ms / 1000)} s, ${r.ok ? `${r.branches.length} branches` : r.error}`);
+    console.log(`${p}: depwarden ${Math.round(d.ms / 1000)} s, ${o.changes.length} changes (${o.changes.filter((c) => c.status === 'committed').length} committed, ${o.changes.filter((c) => c.status === 'failed').length} failed); Renovate ${Math.round(r.ms / 1000)} s, ${r.ok ? `${r.branches.length} branches` : r.error}`);
     rows.push({ project: p, depwarden: d, renovate: r });
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }
 }
+// BENCH_JOBS projects at a time (default 2): the runs wait on the registry and npm far more than on the CPU,
+// and one after the other the seven projects take about 25 minutes.
+const queue = [...projects];
+await Promise.all(
+  Array.from({ length: Math.max(1, Number(process.env.BENCH_JOBS ?? 2)) }, async () => {
+    for (let p = queue.shift(); p !== undefined; p = queue.shift()) await oneProject(p);
+  }),
+);
+rows.sort((a, b) => (a.project < b.project ? -1 : 1));
 
 // ---------------------------------------------------------------------------------------------------------
 

@@ -7,6 +7,7 @@ import { collectCandidates } from '../../src/updates/candidates.ts';
 import { computeOutdated, type ReleaseLookup } from '../../src/updates/lookup.ts';
 import { planUpdates } from '../../src/updates/plan.ts';
 import { writeTree } from '../helpers/temp-tree.ts';
+import { parsePackument } from '../../src/datasources/npm.ts';
 
 /**
  * Found by bench/update-success.ts on the corpus's OpenHands frontend (issue 12, item 6): react-router and
@@ -67,5 +68,20 @@ describe('lockstep families with exact peers', () => {
     const plan = await planOf(reg);
     assert.equal(plan.changes.some((c) => c.updates.some((u) => u.candidate.name.includes('react-router'))), false);
     assert.match(plan.deferred.map((d) => d.reason).join('\n'), /peer requirement not met/);
+  });
+
+  it('the source repository comes from the latest version when the packument has no top-level repository', () => {
+    // The registry reachable from the benchmark machine serves packuments with only _id, name, dist-tags,
+    // versions and time: without this, no npm family was ever found by its source repository there.
+    const doc = {
+      name: '@react-router/node',
+      'dist-tags': { latest: '8.5.1' },
+      versions: {
+        '7.9.3': { repository: { type: 'git', url: 'git+https://github.com/old/place.git' } },
+        '8.5.1': { repository: { type: 'git', url: 'https://github.com/remix-run/react-router', directory: 'packages/react-router-node' } },
+      },
+      time: {},
+    };
+    assert.equal(parsePackument(doc, 'https://registry.npmjs.org/').sourceUrl, 'https://github.com/remix-run/react-router');
   });
 });
