@@ -46,10 +46,10 @@ interface Child {
 }
 
 /** A child process, asynchronously, so Renovate's lookup and our run of the same project overlap. */
-function run(cmd: string, argv: string[], env: NodeJS.ProcessEnv, cwd: string): Promise<Child> {
+function run(cmd: string, argv: string[], env: NodeJS.ProcessEnv, cwd: string, timeout = TIMEOUT_MS): Promise<Child> {
   return new Promise((resolve) => {
     const t0 = Date.now();
-    const p = spawn(cmd, argv, { cwd, env: { ...process.env, ...env }, timeout: TIMEOUT_MS });
+    const p = spawn(cmd, argv, { cwd, env: { ...process.env, ...env }, timeout });
     let stdout = '';
     let stderr = '';
     p.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -209,9 +209,13 @@ const poetryRows: { project: string; planned: number; unreachable: string[] }[] 
 for (const p of poetryProjects) {
   const tmp = mkdtempSync(path.join(tmpdir(), 'dw-upd-'));
   try {
-    gitRepoOf(path.join(CORPUS, p), path.join(tmp, 'dw'));
+    // The Poetry project alone (pyproject.toml + poetry.lock): a monorepo's root would also bring its images
+    // and actions, whose lookups say nothing about Poetry.
+    mkdirSync(path.join(tmp, 'src'));
+    for (const f of ['pyproject.toml', 'poetry.lock']) cpSync(path.join(CORPUS, p, f), path.join(tmp, 'src', f));
+    gitRepoOf(path.join(tmp, 'src'), path.join(tmp, 'dw'));
     mkdirSync(path.join(tmp, 'home'));
-    const t = await run(NODE, [path.join(REPO, 'bin', 'depwarden.js'), 'update', '.', '--dry-run', '--force'], { DEPWARDEN_HOME: path.join(tmp, 'home') }, path.join(tmp, 'dw'));
+    const t = await run(NODE, [path.join(REPO, 'bin', 'depwarden.js'), 'update', '.', '--dry-run', '--force'], { DEPWARDEN_HOME: path.join(tmp, 'home') }, path.join(tmp, 'dw'), 120_000);
     const o = parseUpdateOutput(t.stdout);
     poetryRows.push({ project: p, planned: Number(/(\d+) change\(s\) planned/.exec(o.summary ?? '')?.[1] ?? 0), unreachable: o.notes.filter((n) => n.startsWith('UNREACHABLE')) });
   } finally {
