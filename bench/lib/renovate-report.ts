@@ -13,6 +13,9 @@ export interface RenovateUpdate {
   /** A lock-only change inside the declared range (rangeStrategy update-lockfile). */
   isLockfileUpdate?: boolean;
   releaseTimestamp?: string;
+  /** The branch (= pull request) Renovate would open for this update, after its grouping rules. */
+  branchName?: string;
+  groupName?: string;
 }
 
 export interface RenovateRow {
@@ -107,6 +110,8 @@ export function parseRenovateReport(text: string): RenovateReport {
               ...(u.bucket ? { bucket: u.bucket } : {}),
               ...(u.isLockfileUpdate ? { isLockfileUpdate: true } : {}),
               ...(u.releaseTimestamp ? { releaseTimestamp: u.releaseTimestamp } : {}),
+              ...(u.branchName ? { branchName: u.branchName } : {}),
+              ...(u.groupName ? { groupName: u.groupName } : {}),
             })),
           });
         }

@@ -44,7 +44,7 @@ export function packumentUrl(registry: string, name: string): string {
 interface Packument {
   name?: string;
   'dist-tags'?: Record<string, string>;
-  versions?: Record<string, { deprecated?: string | boolean; peerDependencies?: Record<string, unknown>; dist?: { tarball?: string; integrity?: string; shasum?: string } }>;
+  versions?: Record<string, { deprecated?: string | boolean; peerDependencies?: Record<string, unknown>; dist?: { tarball?: string; integrity?: string; shasum?: string }; repository?: Packument['repository'] }>;
   time?: Record<string, string>;
   repository?: string | { type?: string; url?: string; directory?: string };
   homepage?: string;
@@ -98,7 +98,9 @@ export function parsePackument(doc: Packument, registry: string): PackageRelease
     });
   }
   releases.sort((a, b) => semver.compare(a.version, b.version));
-  const sourceUrl = repositoryUrl(doc.repository);
+  // Some registries (mirrors) serve no top-level `repository`: the latest version's own field says the same.
+  const latest = doc['dist-tags']?.latest;
+  const sourceUrl = repositoryUrl(doc.repository ?? (latest ? doc.versions?.[latest]?.repository : undefined));
   return {
     datasource: 'npm',
     name: doc.name ?? '',

@@ -1,6 +1,6 @@
 import type { UpdatesConfig } from '../config/sections/updates.ts';
 import type { PackageReleases } from '../model/update.ts';
-import { satisfies } from '../versioning/constraint.ts';
+import { classifyUpdate, compareIn, satisfies } from '../versioning/constraint.ts';
 import type { Candidate } from './candidates.ts';
 import type { PlannedUpdate } from './plan.ts';
 import { familiesOf, familyLabel } from './presets.ts';
@@ -95,6 +95,8 @@ export function linkUpdates(slots: Map<string, Slot>, cfg: UpdatesConfig, releas
     for (const [k, us] of byFamily) {
       if (us.length < 2) continue;
       const label = familyLabel(k.split('\0')[3]!);
+      const aligned = alignFamily(us, releases, k.split('\0')[2] === 'major');
+      if (aligned) for (const u of us) note(u, aligned);
       for (const u of us.slice(1)) uf.union(us[0]!.candidate.key, u.candidate.key);
       for (const u of us) note(u, `${u.candidate.displayName} is released with ${us.filter((x) => x !== u).map((x) => x.candidate.displayName).join(', ')} (${label})`);
     }
@@ -169,6 +171,45 @@ export function linkUpdates(slots: Map<string, Slot>, cfg: UpdatesConfig, releas
     into.together = [...new Set([...(into.together ?? []), ...members.flatMap((m) => why.get(m.candidate.key) ?? [])])].sort();
     if (into.kind !== 'other' && !into.group && into.updates.length > 1) into.title = titleOf(into.updates, into.kind === 'security' ? into.title : undefined);
   }
+}
+
+/**
+ * A family released in lockstep with exact peer ranges (react-router and @react-router/*: `react-router@8.5.1`)
+ * whose members' newest versions differ (not every package is published at every version) cannot relock at
+ * those versions. Such a family moves to the newest version every member was released at, never beyond what
+ * the policy allowed each member, never into another bucket (a major stays a major), and only when the members'
+ * peer ranges agree there. Returns the rationale line, or undefined when nothing changed (no conflict, or no
+ * such version: then the peer check holds the family back with the reason, as before).
+ */
+function alignFamily(us: PlannedUpdate[], releases: Map<string, PackageReleases> | undefined, major: boolean): string | undefined {
+  if (us.some((u) => u.candidate.ecosystem !== 'npm' || !u.candidate.current)) return undefined;
+  if (new Set(us.map((u) => u.to)).size < 2) return undefined;
+  const conflictAt = (to: (u: PlannedUpdate) => string): boolean =>
+    us.some((a) =>
+      Object.entries(peersAt(releases, a.candidate, to(a))).some(([q, range]) => {
+        const b = us.find((x) => x.candidate.name === q);
+        return b !== undefined && !okPeer(range, to(b));
+      }),
+    );
+  if (!conflictAt((u) => u.to)) return undefined;
+  const usable = (u: PlannedUpdate): Set<string> =>
+    new Set(
+      (releases?.get(u.candidate.key)?.releases ?? [])
+        .filter((r) => !r.yanked && !r.deprecated && !r.version.includes('-'))
+        .map((r) => r.version)
+        .filter((v) => compareIn('npm', v, u.to) <= 0 && (classifyUpdate('npm', u.candidate.current!, v) === 'major') === major && compareIn('npm', v, u.candidate.current!) > 0),
+    );
+  const sets = us.map(usable);
+  const common = [...sets[0]!].filter((v) => sets.every((s) => s.has(v))).sort((a, b) => compareIn('npm', b, a));
+  const v = common.find((x) => !conflictAt(() => x));
+  if (!v) return undefined;
+  const was = us.map((u) => `${u.candidate.displayName} ${u.to}`).join(', ');
+  for (const u of us) {
+    const t = classifyUpdate('npm', u.candidate.current!, v);
+    u.to = v;
+    if (t === 'major' || t === 'minor' || t === 'patch' || t === 'prerelease') u.updateType = t;
+  }
+  return `${v} is the newest version ${us.map((u) => u.candidate.displayName).sort().join(', ')} were all released at; their exact peer ranges need one version (newest each: ${was})`;
 }
 
 function kindOf(u: PlannedUpdate, slots: Map<string, Slot>, where: Map<string, string>): Slot['kind'] {
