@@ -1,6 +1,7 @@
 import { chmodSync, closeSync, existsSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { resolveInside } from '../edit/paths.ts';
+import { processAlive as alive } from '../util/process-alive.ts';
 
 /**
  * One SQL dialect, PostgreSQL: the embedded default is PGlite (Postgres compiled to WASM, in process, data in a
@@ -204,15 +205,6 @@ function ownerOnly(p: string): void {
     chmodSync(p, 0o700);
     for (const e of readdirSync(p)) ownerOnly(path.join(p, e));
   } else chmodSync(p, 0o600);
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 function readOwner(file: string): number {

@@ -2,6 +2,7 @@ import { closeSync, openSync, readFileSync, statSync, unlinkSync, writeSync } fr
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { UserError } from '../cli/context.ts';
+import { processAlive as alive } from '../util/process-alive.ts';
 
 /**
  * The writers' lock of an advisory database: `<dir>/LOCK`, created with O_EXCL, holding {pid, host, since}.
@@ -22,15 +23,6 @@ interface Holder {
 
 const sleeper = new Int32Array(new SharedArrayBuffer(4));
 const sleep = (ms: number): void => void Atomics.wait(sleeper, 0, 0, ms);
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 function readHolder(file: string): { holder?: Holder; text: string; mtimeMs: number } | undefined {
   try {
