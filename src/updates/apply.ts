@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../config/schema.ts';
 import { exactPin, rewriteConstraint } from '../edit/constraint-rewrite.ts';
@@ -7,7 +7,7 @@ import { editAction } from '../edit/action-edit.ts';
 import { editDependency } from '../edit/dependency-edit.ts';
 import { editImage } from '../edit/image-edit.ts';
 import { buildInventory } from '../inventory/build.ts';
-import { writeFileAtomic } from '../edit/atomic-write.ts';
+import { writeFileInside } from '../edit/atomic-write.ts';
 import { RelockError } from '../relock/run-tool.ts';
 import { requirementsHashEdits } from '../relock/requirements-hashes.ts';
 import { explainRelockFailure } from './relock-failure.ts';
@@ -36,8 +36,8 @@ export interface ApplyContext {
    * packages whose manifest constraint already admits the new version: the lock must move them explicitly.
    */
   relock: (root: string, unit: ManifestUnit, inRange: { name: string; version: string }[]) => Promise<void>;
-  /** Where the full output of a failed relock is written (`abs`) and how it is named in the one-line error (`shown`). */
-  logFile?: { abs: string; shown: string };
+  /** Where the full output of a failed relock is written (`file` inside `root`, through the path guard) and how it is named in the one-line error (`shown`). */
+  logFile?: { root: string; file: string; shown: string };
   /** Findings of the analyses the update must not make worse (check's foundation rules + conflicts). */
   verify?: (inv: Inventory) => Promise<Finding[]>;
 }
@@ -93,8 +93,7 @@ function relockFailure(unit: ManifestUnit, e: Error, log: ApplyContext['logFile'
   let where = '';
   if (log && output) {
     try {
-      mkdirSync(path.dirname(log.abs), { recursive: true });
-      writeFileAtomic(log.abs, new TextEncoder().encode(`${e.message.split('\n')[0]}\n\n${output}\n`));
+      writeFileInside(log.root, log.file, new TextEncoder().encode(`${e.message.split('\n')[0]}\n\n${output}\n`));
       where = `; full ${tool} output: ${log.shown}`;
     } catch {
       // The one line still says what failed; a log that cannot be written is not a second failure.

@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../config/schema.ts';
 import type { Inventory } from '../model/inventory.ts';
@@ -8,7 +7,7 @@ import { appendChangelog } from '../publish/changelog.ts';
 import { branchCommit, git, headCommit, openWorktree, push, setBranch, treeOf } from '../publish/git.ts';
 import { openOrUpdatePr, type PrResult, type PrTarget } from '../publish/github-pr.ts';
 import { changelogEntry, commitMessage, renderPrBody, reviewersFor, type Impact } from '../publish/pr-body.ts';
-import { writeFileAtomic } from '../edit/atomic-write.ts';
+import { writeFileInside } from '../edit/atomic-write.ts';
 import { type ApplyContext, applyChange } from './apply.ts';
 import { type Candidate, collectCandidates } from './candidates.ts';
 import { effectivePolicy } from './policy.ts';
@@ -120,7 +119,7 @@ async function publishChange(o: RunOptions, change: PlannedChange, base: string,
   let published = false;
   try {
     const log = path.posix.join(o.outDir.replace(/\\/g, '/'), `${change.slug}.relock.log`);
-    const applied = await applyChange(wt.root, change, { config: o.config, releases: outdated.releases, relock: o.relock, logFile: { abs: path.join(o.root, log), shown: log }, ...(o.verify ? { verify: o.verify } : {}) });
+    const applied = await applyChange(wt.root, change, { config: o.config, releases: outdated.releases, relock: o.relock, logFile: { root: o.root, file: log, shown: log }, ...(o.verify ? { verify: o.verify } : {}) });
     const impact: Impact = {
       services: [...new Set(change.updates.map((u) => u.candidate.service))].sort(),
       lockDiffs: applied.lockDiffs,
@@ -145,10 +144,9 @@ async function publishChange(o: RunOptions, change: PlannedChange, base: string,
       out.commit = commit;
     }
     const digest = createHash('sha256').update(tree).update(change.slug).digest('hex');
-    const bodyDir = path.join(o.root, o.outDir);
-    mkdirSync(bodyDir, { recursive: true });
     out.bodyFile = path.posix.join(o.outDir.replace(/\\/g, '/'), `${change.slug}.md`);
-    writeFileAtomic(path.join(o.root, out.bodyFile), new TextEncoder().encode(body));
+    // Through the path guard: a committed symlink on the way (e.g. .depwarden/updates → elsewhere) is refused.
+    writeFileInside(o.root, out.bodyFile, new TextEncoder().encode(body));
     if (o.register) out.changeId = await o.register(change, digest, out.commit);
     if (o.mode === 'github' && o.github) {
       published = true;
