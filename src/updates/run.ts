@@ -59,12 +59,19 @@ export interface RunResult {
 }
 
 export async function runUpdate(o: RunOptions): Promise<RunResult> {
-  // `--only X` asks the registries only about what change X can contain.
-  const candidates = o.only?.length ? candidatesFor(o.only, collectCandidates(o.inv), o.config) : collectCandidates(o.inv);
-  const outdated = await computeOutdated(candidates, o.lookup, o.config.updates, o.now);
-  const spanKey = (e: OutdatedEntry): string => `${e.span.file}:${e.span.start ?? e.span.line}`;
-  const entries = new Map(outdated.entries.map((e) => [spanKey(e), e]));
-  const plan = planUpdates({ candidates, entries, security: o.security, config: o.config, now: o.now, openChanges: o.openChanges, releases: outdated.releases, inventory: o.inv, ...(o.force ? { force: true } : {}) });
+  const all = collectCandidates(o.inv);
+  const planFor = async (candidates: Candidate[]) => {
+    const outdated = await computeOutdated(candidates, o.lookup, o.config.updates, o.now);
+    const spanKey = (e: OutdatedEntry): string => `${e.span.file}:${e.span.start ?? e.span.line}`;
+    const entries = new Map(outdated.entries.map((e) => [spanKey(e), e]));
+    return { outdated, plan: planUpdates({ candidates, entries, security: o.security, config: o.config, now: o.now, openChanges: o.openChanges, releases: outdated.releases, inventory: o.inv, ...(o.force ? { force: true } : {}) }) };
+  };
+  // `--only X` asks the registries only about the services change X can belong to (grouping, peer links and
+  // families stay within a service, so X is planned as in the full run); a slug that subset does not produce (a
+  // family or group the name rules cannot foresee) falls back to the full lookup rather than "nothing to update".
+  const first = o.only?.length ? candidatesFor(o.only, all, o.config) : all;
+  let { outdated, plan } = await planFor(first);
+  if (o.only?.length && first.length < all.length && o.only.some((x) => !plan.changes.some((c) => c.slug === x))) ({ outdated, plan } = await planFor(all));
   const selected = o.only?.length ? plan.changes.filter((c) => o.only!.includes(c.slug)) : plan.changes;
   const outcomes: ChangeOutcome[] = [];
   if (o.mode === 'dry-run') {
@@ -91,7 +98,7 @@ const slug = (s: string): string =>
  * A superset, since versions are not known before the lookup: the plan then keeps the exact slugs.
  */
 export function candidatesFor(slugs: string[], candidates: Candidate[], config: Config): Candidate[] {
-  return candidates.filter((c) => {
+  const named = candidates.filter((c) => {
     const n = slug(c.name);
     const s = slug(c.service);
     // Any rule with a group that matches the candidate whatever its update type.
@@ -110,6 +117,8 @@ export function candidatesFor(slugs: string[], candidates: Candidate[], config: 
         groups.has(x),
     );
   });
+  const services = new Set(named.map((c) => c.service));
+  return candidates.filter((c) => services.has(c.service));
 }
 
 async function publishChange(o: RunOptions, change: PlannedChange, base: string, outdated: OutdatedReport): Promise<ChangeOutcome> {

@@ -49,12 +49,19 @@ describe('update --only', () => {
     assert.deepEqual(beta.asked, ['bbb', 'shared']);
     assert.deepEqual(beta.r.outcomes.map((o) => o.slug), ['beta-non-major']);
 
+    // The whole service of the named change: its grouping and peer links are planned as in the full run.
     const major = await run(['major-aaa-2.0.0-alpha']);
-    assert.deepEqual(major.asked, ['aaa']);
+    assert.deepEqual(major.asked, ['aaa', 'shared']);
     assert.deepEqual(major.r.outcomes.map((o) => o.slug), ['major-aaa-2.0.0-alpha']);
 
     const group = await run(['group-gamma-libs']);
     assert.deepEqual(group.asked, ['ccc']);
     assert.deepEqual(group.r.outcomes.map((o) => o.slug), ['group-gamma-libs']);
+  });
+
+  it('a slug the name rules cannot foresee falls back to the full lookup instead of "nothing to update"', async () => {
+    const r = await run(['family-nobody-can-guess']);
+    assert.deepEqual(r.asked, ['aaa', 'bbb', 'ccc', 'shared']);
+    assert.deepEqual(r.r.outcomes, []);
   });
 });
