@@ -4,6 +4,7 @@ import { isMap, isSeq, LineCounter, parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { UserError } from '../cli/context.ts';
 import type { Config } from './schema.ts';
+import { realPathInside } from '../util/inside.ts';
 
 export const CONFIG_FILES = ['depwarden.yaml', 'depwarden.yml', '.depwarden.yaml', '.depwarden.yml'];
 
@@ -40,19 +41,11 @@ function isDanglingLink(abs: string): boolean {
  * error messages — the keys of some other file on the machine.
  */
 function readConfigText(root: string, name: string): string {
-  const abs = path.join(root, name);
-  let real: string;
-  let realRoot: string;
+  const where = realPathInside(root, name);
+  if ('problem' in where && where.problem === 'dangling') throw new UserError(`${name} is a symlink to a file that does not exist; not read`);
+  if ('problem' in where) throw new UserError(`${name} is a symlink to a file outside the repository; not read (replace it by the file itself)`);
   try {
-    real = realpathSync(abs);
-    realRoot = realpathSync(root);
-  } catch {
-    throw new UserError(`${name} is a symlink to a file that does not exist; not read`);
-  }
-  const rel = path.relative(realRoot, real);
-  if (rel.startsWith('..') || path.isAbsolute(rel)) throw new UserError(`${name} is a symlink to a file outside the repository; not read (replace it by the file itself)`);
-  try {
-    return readFileSync(real, 'utf8');
+    return readFileSync(where.real, 'utf8');
   } catch (e) {
     throw new UserError(`cannot read ${name}: ${e instanceof Error && 'code' in e ? String(e.code) : 'error'}`);
   }

@@ -7,6 +7,7 @@ import { classify } from '../formats/registry.ts';
 import type { Finding } from '../model/finding.ts';
 import { unreadKind } from './coverage.ts';
 import { FOUNDATION_RULES } from '../rules/catalog.ts';
+import { isInside } from '../util/inside.ts';
 
 const DW013_HINT = FOUNDATION_RULES.find((r) => r.id === 'DW013')!.hint;
 
@@ -157,8 +158,7 @@ export async function walkRepository(root: string, opts: WalkOptions = {}): Prom
         } catch {
           target = undefined;
         }
-        const relTarget = target === undefined ? undefined : path.relative(realRoot, target);
-        const inside = relTarget !== undefined && !relTarget.startsWith('..') && !path.isAbsolute(relTarget);
+        const inside = target !== undefined && isInside(realRoot, target);
         let isFile = false;
         if (target !== undefined && inside) {
           try {

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { EditError } from './edit-error.ts';
+import { isInside } from '../util/inside.ts';
 
 /**
  * The one guard every writer of ours goes through (edits, relock outputs, rollback, the changelog): the absolute
@@ -30,8 +31,7 @@ export function resolveInside(root: string, file: string): string {
       } catch {
         to = fs.readlinkSync(cur);
       }
-      const rel = path.relative(realRoot, to);
-      const outside = rel.startsWith('..') || path.isAbsolute(rel);
+      const outside = !isInside(realRoot, to);
       throw new EditError(`${file}: ${shown} is a symbolic link${outside ? ` to ${to}, outside the repository` : ''}; depwarden does not write through symbolic links`);
     }
     if (i < parts.length - 1 && !st.isDirectory()) throw new EditError(`${file}: ${shown} is not a directory`);

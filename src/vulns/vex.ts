@@ -1,10 +1,11 @@
-import { lstatSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { lstatSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { PackageURL } from 'packageurl-js';
 import { LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
 import type { Finding } from '../model/finding.ts';
 import { UserError } from '../cli/context.ts';
+import { realPathInside } from '../util/inside.ts';
 import type { VulnMatch } from './audit.ts';
 
 /**
@@ -50,15 +51,10 @@ export function loadTriage(root: string): TriageEntry[] {
   } catch {
     return [];
   }
-  let real: string;
-  try {
-    real = realpathSync(file);
-  } catch {
-    throw new UserError(`${VEX_FILE} is a link to nothing: fix or remove it`);
-  }
-  const realRoot = realpathSync(root);
-  const rel = path.relative(realRoot, real);
-  if (rel.startsWith('..') || path.isAbsolute(rel)) throw new UserError(`${VEX_FILE} is a link to ${real}, outside the repository: not read (keep triage decisions in the repository, where they are reviewed)`);
+  const where = realPathInside(root, VEX_FILE);
+  if ('problem' in where && where.problem === 'dangling') throw new UserError(`${VEX_FILE} is a link to nothing: fix or remove it`);
+  if ('problem' in where) throw new UserError(`${VEX_FILE} is a link to ${where.real}, outside the repository: not read (keep triage decisions in the repository, where they are reviewed)`);
+  const real = where.real;
   const st = statSync(real);
   if (!st.isFile()) throw new UserError(`${VEX_FILE} is not a regular file`);
   if (st.size > MAX_VEX_BYTES) throw new UserError(`${VEX_FILE} is ${st.size} bytes, more than the ${MAX_VEX_BYTES}-byte limit for a triage file`);
