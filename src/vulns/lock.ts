@@ -22,7 +22,8 @@ interface Holder {
 }
 
 const sleeper = new Int32Array(new SharedArrayBuffer(4));
-const sleep = (ms: number): void => void Atomics.wait(sleeper, 0, 0, ms);
+/** Blocks this thread: the database's readers and writers are synchronous. */
+export const sleepSync = (ms: number): void => void Atomics.wait(sleeper, 0, 0, ms);
 
 function readHolder(file: string): { holder?: Holder; text: string; mtimeMs: number } | undefined {
   try {
@@ -78,7 +79,7 @@ export function withDbLock<T>(dir: string, fn: () => T, timeoutMs = 10 * 60_000)
       const who = h?.holder ? `process ${h.holder.pid} on ${h.holder.host} since ${h.holder.since}` : 'another process';
       throw new UserError(`the advisory database at ${dir} is locked by ${who}; waited ${Math.round(timeoutMs / 1000)} s. If no depwarden is running there, remove ${file}`);
     }
-    sleep(wait);
+    sleepSync(wait);
     wait = Math.min(wait * 2, 200);
   }
   try {

@@ -2,7 +2,7 @@ import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, rea
 import path from 'node:path';
 import { UserError } from '../cli/context.ts';
 import { depwardenHome } from '../util/home.ts';
-import { withDbLock } from './lock.ts';
+import { sleepSync, withDbLock } from './lock.ts';
 import type { Advisory } from './osv-record.ts';
 
 /**
@@ -83,7 +83,6 @@ export function byEcosystem(advisories: Iterable<Advisory>): Map<string, Map<str
   return out;
 }
 
-const sleeper = new Int32Array(new SharedArrayBuffer(4));
 const GEN_NAME = /^gen-[A-Za-z0-9-]+$/;
 
 type Index = Record<string, Record<string, [number, number]>>;
@@ -107,7 +106,7 @@ export class AdvisoryDb {
   static open(dir: string): AdvisoryDb | undefined {
     let lastError = '';
     for (let attempt = 0; attempt < 8; attempt++) {
-      if (attempt) Atomics.wait(sleeper, 0, 0, 5 << attempt);
+      if (attempt) sleepSync(5 << attempt);
       let name: string;
       try {
         name = readFileSync(path.join(dir, 'CURRENT'), 'utf8').trim();
