@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -9,6 +8,7 @@ import type { Command } from 'commander';
 import pg from 'pg';
 import { EXIT } from '../../src/cli/context.ts';
 import { buildProgram } from '../../src/cli/main.ts';
+import { closedPort } from '../helpers/closed-port.ts';
 import { type CliRun, runCli } from '../helpers/run-cli.ts';
 import { writeTree } from '../helpers/temp-tree.ts';
 
@@ -18,15 +18,6 @@ import { writeTree } from '../helpers/temp-tree.ts';
  * Every command of the program is swept (enumerated from buildProgram, so a new command is swept too).
  */
 const PG = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-
-/** A port nothing listens on: bound, then released (fetch refuses "bad ports" such as 1 outright). */
-async function closedPort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
-  const port = (s.address() as { port: number }).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
 
 interface Leaf {
   names: string[];

@@ -6,6 +6,7 @@ import { UnreachableError } from '../../src/http/breaker.ts';
 import { HttpError, sendWithRetries } from '../../src/http/client.ts';
 import { HttpSession } from '../../src/http/session.ts';
 import { loadConfig } from '../../src/config/load.ts';
+import { closedPort } from '../helpers/closed-port.ts';
 import { runCli } from '../helpers/run-cli.ts';
 import { writeTree } from '../helpers/temp-tree.ts';
 
@@ -13,14 +14,6 @@ import { writeTree } from '../helpers/temp-tree.ts';
  * Issues 11.9 and 20.10: deadlines (connect, first byte, total), retries only for transient failures, and a
  * per-host circuit breaker so that an unreachable or hung registry costs one deadline, not one per lookup.
  */
-async function closedPort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
-  const port = (s.address() as { port: number }).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
-
 /** Accepts connections and never answers; counts them. */
 async function hungServer(): Promise<{ url: string; connections: () => number; close: () => Promise<void> }> {
   const sockets = new Set<Socket>();
