@@ -2,6 +2,7 @@ import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { CONFIG_FILES } from '../config/load.ts';
 import { uncoveredFiles } from '../discover/coverage.ts';
+import { walkEnters } from '../discover/walk.ts';
 import type { Inventory } from '../model/inventory.ts';
 import { printable } from '../report/printable.ts';
 import { UserError } from './context.ts';
@@ -33,10 +34,14 @@ function markerOf(dir: string): string | undefined {
   return undefined;
 }
 
-/** The nearest folder from `dir` upwards that is a repository root (see repoPath), else `dir` itself. */
+/**
+ * The nearest folder from `dir` upwards that is a repository root (see repoPath), else `dir` itself. A root whose
+ * walk would not enter `dir` (ignored by its .gitignore, or under node_modules and the like) does not contain it:
+ * then `dir` is its own repository, so a scratch clone inside another checkout is scanned as itself.
+ */
 export function findRepositoryRoot(dir: string): string {
   for (let d = dir; ; ) {
-    if (markerOf(d)) return d;
+    if (markerOf(d)) return d === dir || walkEnters(d, path.relative(d, dir)) ? d : dir;
     const up = path.dirname(d);
     if (up === d) return dir;
     d = up;

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { readdir, readFile, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import ignore, { type Ignore } from 'ignore';
@@ -72,6 +73,31 @@ function skipped(file: string, message: string): Finding {
     location: { file, line: 1, column: 1 },
     subject: file,
   };
+}
+
+/**
+ * Whether the walk of `root` would enter the folder `rel` (repository-relative): no installed-dependency
+ * folder on the way and no .gitignore on the way that ignores it, by the walk's own rules. A folder the
+ * repository ignores (build output, a scratch clone) is not part of that repository.
+ */
+export function walkEnters(root: string, rel: string): boolean {
+  const parts = rel.split(/[\\/]/).filter(Boolean);
+  const rules: { base: string; ig: Ignore }[] = [];
+  for (let i = 0; i < parts.length; i++) {
+    const base = parts.slice(0, i).join('/');
+    try {
+      rules.push({ base, ig: ignore().add(readFileSync(path.join(root, base, '.gitignore'), 'utf8')) });
+    } catch {
+      /* no (readable) .gitignore here: it ignores nothing */
+    }
+    const here = parts.slice(0, i + 1).join('/');
+    if (SKIP_DIRS.has(parts[i]!)) return false;
+    for (const r of rules) {
+      const sub = r.base ? here.slice(r.base.length + 1) : here;
+      if (sub && r.ig.ignores(`${sub}/`)) return false;
+    }
+  }
+  return true;
 }
 
 /**

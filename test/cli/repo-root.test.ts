@@ -79,4 +79,14 @@ describe('an empty or wrong directory never passes; the root is found from a sub
     assert.deepEqual((JSON.parse(r2.stdout) as { findings: { file: string }[] }).findings.map((f) => f.file), ['Dockerfile']);
     assert.doesNotMatch(r2.stderr, /using the repository/);
   });
+
+  it('a folder the enclosing repository ignores (a scratch clone under out/, or node_modules) is scanned as itself', async () => {
+    const d = writeTree({ '.gitignore': 'out/\n', 'svc/Dockerfile': 'FROM python:3.12-slim\n', 'out/clone/api/Dockerfile': 'FROM node:22\n', 'node_modules/pkg/Dockerfile': 'FROM node:20\n' }, tmp());
+    mkdirSync(path.join(d, '.git'));
+    const r = await runCli(['check', path.join(d, 'out', 'clone'), '--format', 'json']);
+    assert.deepEqual((JSON.parse(r.stdout) as { findings: { file: string }[] }).findings.map((f) => f.file), ['api/Dockerfile']);
+    assert.doesNotMatch(r.stderr, /using the repository/);
+    const n = await runCli(['check', path.join(d, 'node_modules', 'pkg'), '--format', 'json']);
+    assert.deepEqual((JSON.parse(n.stdout) as { findings: { file: string }[] }).findings.map((f) => f.file), ['Dockerfile']);
+  });
 });
