@@ -1,0 +1,4 @@
+import type { ServeFeature } from './feature.ts';
+
+/** Every capability that runs inside `depwarden serve`; adding one is one line here (see feature.ts). */
+export const FEATURES: ServeFeature[] = [];
