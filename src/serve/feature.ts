@@ -24,6 +24,10 @@ export interface RegisteredRepo {
   /** Absolute path of the working tree the analyses read (a local path, or the clone in the data dir). */
   root: string;
   branch: string | null;
+  /** The git remote it was cloned from (credentials stripped), when registered by URL or found in the checkout. */
+  remote: string | null;
+  /** Name of the environment variable holding this repository's webhook secret (the secret itself is never stored). */
+  webhookSecretEnv: string | null;
 }
 
 export interface RequestContext {
