@@ -11,6 +11,7 @@ import { writeFileInside } from '../edit/atomic-write.ts';
 import { RelockError } from '../relock/run-tool.ts';
 import { requirementsHashEdits } from '../relock/requirements-hashes.ts';
 import { explainRelockFailure } from './relock-failure.ts';
+import type { RelockOutcome } from './relock-unit.ts';
 import { isPeer } from './outdated.ts';
 import { compareIn, satisfies } from '../versioning/constraint.ts';
 import type { Finding } from '../model/finding.ts';
@@ -35,7 +36,7 @@ export interface ApplyContext {
    * Relock a manifest unit in place (src/relock); injected so planning tests need no Poetry. `inRange` names the
    * packages whose manifest constraint already admits the new version: the lock must move them explicitly.
    */
-  relock: (root: string, unit: ManifestUnit, inRange: { name: string; version: string }[]) => Promise<void>;
+  relock: (root: string, unit: ManifestUnit, inRange: { name: string; version: string }[], moved: string[]) => Promise<RelockOutcome | void>;
   /** Where the full output of a failed relock is written (`file` inside `root`, through the path guard) and how it is named in the one-line error (`shown`). */
   logFile?: { root: string; file: string; shown: string };
   /** Findings of the analyses the update must not make worse (check's foundation rules + conflicts). */
@@ -167,11 +168,15 @@ export async function applyChange(root: string, change: PlannedChange, ctx: Appl
   const edits: TextEdit[] = [];
   const units = new Map<string, ManifestUnit>();
   const inRange = new Map<string, { name: string; version: string }[]>();
+  // Installed names of every package the change moves, per manifest: what npm re-resolves when it cannot update the lock in place.
+  const moved = new Map<string, string[]>();
+  const move = (manifest: string, name: string): void => void moved.set(manifest, [...(moved.get(manifest) ?? []), name]);
   for (const u of change.updates) {
     if (u.candidate.transitive) {
       // Only the lock moves: the relock is told to update this one package within the declared ranges.
       const unit = u.candidate.unit!;
       units.set(unit.manifest, unit);
+      move(unit.manifest, u.candidate.displayName);
       inRange.set(unit.manifest, [...(inRange.get(unit.manifest) ?? []), { name: u.candidate.displayName, version: u.to }]);
       continue;
     }
@@ -181,13 +186,15 @@ export async function applyChange(root: string, change: PlannedChange, ctx: Appl
     edits.push(...e);
     if (c.unit?.lock && c.unit.lock !== c.file) {
       units.set(c.unit.manifest, c.unit);
+      if (c.dependency && c.dependency.group !== 'engines') move(c.unit.manifest, c.alias ?? c.dependency.name);
       if (c.target === 'dependency' && e.length === 0) inRange.set(c.unit.manifest, [...(inRange.get(c.unit.manifest) ?? []), { name: c.alias ?? c.dependency!.name, version: u.to }]);
     }
   }
   applyEdits(root, edits);
   for (const unit of [...units.values()].sort((a, b) => (a.manifest < b.manifest ? -1 : 1))) {
     try {
-      await ctx.relock(root, unit, inRange.get(unit.manifest) ?? []);
+      const r = await ctx.relock(root, unit, inRange.get(unit.manifest) ?? [], [...new Set(moved.get(unit.manifest) ?? [])].sort());
+      if (r?.refreshed) change.rationale.push(`npm could not update ${unit.lock} in place (ERESOLVE: packages the lock shares as peers would have had to move), so the lock entries of the packages this change moves and of everything they depend on (${r.refreshed.length} packages) were re-resolved; the rest of the lock is kept. The lock diff below lists every version that moved.`);
     } catch (e) {
       throw new UpdateFailed(`relock of ${unit.manifest} failed: ${relockFailure(unit, e as Error, ctx.logFile)}`);
     }
@@ -212,7 +219,7 @@ export async function applyChange(root: string, change: PlannedChange, ctx: Appl
     }
     for (const unit of [...new Map(stuck.map(({ u }) => [u.candidate.unit!.manifest, u.candidate.unit!])).values()]) {
       try {
-        await ctx.relock(root, unit, []);
+        await ctx.relock(root, unit, [], []);
       } catch (e) {
         throw new UpdateFailed(`relock of ${unit.manifest} with the forced ${stuck.map(({ u }) => u.candidate.displayName).join(', ')} failed: ${relockFailure(unit, e as Error, ctx.logFile)}`);
       }

@@ -208,6 +208,11 @@ export function collectCandidates(inv: Inventory): Candidate[] {
         const current = lockedVersion(inv, unit, d) ?? exactVersion(d);
         push({ key: `${d.span.file}:${d.span.start ?? d.span.line}`, service: s.name, file: d.span.file, target: 'dependency', ecosystem: 'npm', name: d.name, displayName: `${d.name} (${d.group})`, declared: d.constraint, ...(current ? { current } : {}), dev: false, dependency: d, unit });
       }
+      // `engines`: the runtime's range, looked up as the npm package of the same name (`node` mirrors Node.js
+      // releases). Never a locked version: a `node` package in the lock is an install, not the runtime.
+      for (const d of parsed.engineRanges ?? []) {
+        push({ key: `${d.span.file}:${d.span.start ?? d.span.line}`, service: s.name, file: d.span.file, target: 'dependency', ecosystem: 'npm', name: d.name, displayName: `${d.name} (engines)`, declared: d.constraint, dev: false, dependency: d, unit });
+      }
     }
     for (const img of s.images) pushImage(push, s.name, img);
   }
