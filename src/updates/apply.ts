@@ -13,7 +13,7 @@ import { requirementsHashEdits } from '../relock/requirements-hashes.ts';
 import { explainRelockFailure } from './relock-failure.ts';
 import type { RelockOutcome } from './relock-unit.ts';
 import { isPeer } from './outdated.ts';
-import { compareIn, satisfies } from '../versioning/constraint.ts';
+import { classifyUpdate, compareIn, satisfies } from '../versioning/constraint.ts';
 import type { Finding } from '../model/finding.ts';
 import type { Inventory, ManifestUnit } from '../model/inventory.ts';
 import type { PackageReleases, TextEdit } from '../model/update.ts';
@@ -84,6 +84,32 @@ function editsFor(root: string, inv: Inventory, ctx: ApplyContext, u: PlannedUpd
   // A range that already admits the new version: only the lock moves (the relock below is told so).
   if (next === undefined) return [];
   return editDependency(c.dependency!, next, text);
+}
+
+/**
+ * A security fix of a package pinned only in a compiled requirements lock: pip-compile cannot run here, so the pin
+ * moves in place (with the registry's sha256 of every file of the new release when the file is hashed), as
+ * `pip-compile --upgrade-package` would write it. The packages that require it (`# via`) are named in the PR body
+ * with the command that re-checks their ranges in CI.
+ */
+function compiledPinEdits(root: string, inv: Inventory, ctx: ApplyContext, u: PlannedUpdate, change: PlannedChange): TextEdit[] {
+  const unit = u.candidate.unit!;
+  const lock = inv.files.get(unit.lock!);
+  if (lock?.kind !== 'requirements') return [];
+  const dep = lock.requirements.find((r) => r.normalizedName === u.candidate.name && r.constraint.trim().replace(/^===?\s*/, '') === u.candidate.current);
+  if (!dep) throw new UpdateFailed(`${unit.lock}: ${u.candidate.displayName} is no longer pinned at ${u.candidate.current ?? '?'}; re-run the plan`);
+  const text = readFileSync(path.join(root, unit.lock!), 'utf8');
+  let edits: TextEdit[];
+  if (dep.hashes?.length) {
+    const files = ctx.releases.get(u.candidate.key)?.releases.find((r) => r.version === u.to)?.files ?? [];
+    if (!files.length) throw new UpdateFailed(`${unit.lock}: the index gave no files for ${u.candidate.displayName} ${u.to}, so its hashes cannot be written`);
+    edits = requirementsHashEdits(text, lock, [{ name: dep.name, version: u.to, files }]);
+  } else edits = editDependency(dep, exactPin('pep440', u.to), text);
+  const via = (dep.via ?? []).filter((v) => !v.startsWith('-r'));
+  change.rationale.push(
+    `${dep.name} is pinned only in ${unit.lock} (compiled from ${unit.manifest}${via.length ? `; required by ${via.join(', ')}` : ''}): its pin moves to ${u.to}${dep.hashes?.length ? ' with the sha256 of every file the index publishes for it' : ''}. pip-compile did not run, so the ranges of the packages that require it were not re-resolved: run \`pip-compile --upgrade-package ${dep.name}==${u.to}${dep.hashes?.length ? ' --generate-hashes' : ''} ${unit.manifest}\` in CI to confirm.`,
+  );
+  return edits;
 }
 
 /** One line (the cause and what grouping would fix it); the tool's full output goes to the log file. */
@@ -172,6 +198,10 @@ export async function applyChange(root: string, change: PlannedChange, ctx: Appl
   const moved = new Map<string, string[]>();
   const move = (manifest: string, name: string): void => void moved.set(manifest, [...(moved.get(manifest) ?? []), name]);
   for (const u of change.updates) {
+    if (u.candidate.transitive && before.files.get(u.candidate.unit!.lock!)?.kind === 'requirements') {
+      edits.push(...compiledPinEdits(root, before, ctx, u, change));
+      continue;
+    }
     if (u.candidate.transitive) {
       // Only the lock moves: the relock is told to update this one package within the declared ranges.
       const unit = u.candidate.unit!;
@@ -240,6 +270,11 @@ export async function applyChange(root: string, change: PlannedChange, ctx: Appl
     const m = after.files.get(unit.manifest);
     const direct = new Set(m && (m.kind === 'pyproject' || m.kind === 'package-json') ? m.dependencies.map((d) => d.normalizedName) : []);
     lockDiffs.push(diffLock(unit.lock!, pkgs(a), pkgs(b), direct));
+  }
+  for (const u of change.updates) {
+    // A compiled requirements lock edited in place: its one moved pin is the lock diff.
+    if (!u.candidate.transitive || before.files.get(u.candidate.unit!.lock!)?.kind !== 'requirements') continue;
+    lockDiffs.push({ file: u.candidate.unit!.lock!, changes: [{ name: u.candidate.displayName, ...(u.candidate.current ? { from: u.candidate.current } : {}), to: u.to, kind: u.candidate.current ? classifyUpdate('PyPI', u.candidate.current, u.to) : 'changed', direct: false }] });
   }
   let verification: ApplyResult['verification'];
   if (ctx.verify && cfg.verify) {

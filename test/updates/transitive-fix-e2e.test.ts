@@ -56,6 +56,9 @@ describe('transitive security fixes by lock-only updates', { timeout: 300_000 },
     await run('poetry', ['lock', '--no-update'], { cwd: path.join(repo, 'agent'), env: poetryEnv });
     assert.equal(JSON.parse(readFileSync(path.join(repo, 'web/package-lock.json'), 'utf8')).packages['node_modules/tiny-dep'].version, '1.0.0');
     assert.match(readFileSync(path.join(repo, 'agent/poetry.lock'), 'utf8'), /name = "pkg-b"\nversion = "1\.0\.0"/);
+    // A pip-compile service: pkg-b is pinned (with its hash) only in the compiled lock, required by pkg-a.
+    const pin = (name: string, version: string, via: string): string => `${name}==${version} \\\n    --hash=${index.pyFiles(name, version)[0]!.hashes[0]}\n    # via ${via}\n`;
+    writeTree({ 'tools/requirements.in': 'pkg-a==1.0.0\n', 'tools/requirements.txt': `--index-url ${index.simpleUrl}\n\n${pin('pkg-a', '1.0.0', '-r requirements.in')}${pin('pkg-b', '1.0.0', 'pkg-a')}` }, repo);
     git(repo, 'init', '-q', '-b', 'main');
     git(repo, 'add', '-A');
     git(repo, '-c', 'user.name=t', '-c', 'user.email=t@t', 'commit', '-q', '-m', 'fleet');
@@ -84,8 +87,13 @@ describe('transitive security fixes by lock-only updates', { timeout: 300_000 },
     assert.equal(lock.packages['node_modules/held-dep']!.version, '1.0.0', 'nothing else moved');
 
     const pyFiles = git(repo, 'diff', '--name-only', 'main..depwarden/security-pkg-b-1.0.1').split('\n').sort();
-    assert.deepEqual(pyFiles, ['agent/poetry.lock', 'docs/dependency-changelog.md']);
+    assert.deepEqual(pyFiles, ['agent/poetry.lock', 'docs/dependency-changelog.md', 'tools/requirements.txt'], 'the same fix in the Poetry lock and in the compiled requirements, manifests untouched');
     assert.match(git(repo, 'show', 'depwarden/security-pkg-b-1.0.1:agent/poetry.lock'), /name = "pkg-b"\nversion = "1\.0\.1"/);
+    // The compiled lock: the new pin with the served hash of 1.0.1, its `# via` and everything else as it was.
+    const compiled = git(repo, 'show', 'depwarden/security-pkg-b-1.0.1:tools/requirements.txt');
+    assert.equal(compiled, git(repo, 'show', 'main:tools/requirements.txt').replace('pkg-b==1.0.0', 'pkg-b==1.0.1').replace(index.pyFiles('pkg-b', '1.0.0')[0]!.hashes[0]!, index.pyFiles('pkg-b', '1.0.1')[0]!.hashes[0]!));
+    const pyBody = readFileSync(path.join(repo, '.depwarden/updates/security-pkg-b-1.0.1.md'), 'utf8');
+    assert.match(pyBody, /pkg-b is pinned only in tools\/requirements\.txt \(compiled from tools\/requirements\.in; required by pkg-a\): its pin moves to 1\.0\.1 with the sha256 of every file the index publishes for it\. pip-compile did not run, .*`pip-compile --upgrade-package pkg-b==1\.0\.1 --generate-hashes tools\/requirements\.in`/);
 
     const body = readFileSync(path.join(repo, '.depwarden/updates/security-tiny-dep-1.0.1.md'), 'utf8');
     assert.match(body, /Transitive: tiny-dep 1\.0\.0 -> 1\.0\.1 in web\/package-lock\.json — no manifest declares it, so only the lock moves \(`npm update <pkg> --package-lock-only`\), within the declared ranges\./);
