@@ -19,6 +19,7 @@ import type { Inventory, ManifestUnit } from '../model/inventory.ts';
 import type { PackageReleases, TextEdit } from '../model/update.ts';
 import { severityRank } from '../model/finding.ts';
 import { collectCandidates, type Candidate } from './candidates.ts';
+import { holdersOf, smallestFixingBump } from './direct-bump.ts';
 import { diffLock, type LockDiff } from './lock-diff.ts';
 import { relockedFromElsewhere } from './relock-index.ts';
 import type { PlannedChange, PlannedUpdate } from './plan.ts';
@@ -31,6 +32,8 @@ import type { PlannedChange, PlannedUpdate } from './plan.ts';
 export interface ApplyContext {
   config: Config;
   releases: Map<string, PackageReleases>;
+  /** Asks the registry about a candidate the run did not look up (`update --only`): a direct dependency to bump for a transitive fix. */
+  lookup?: (c: Candidate) => Promise<PackageReleases>;
   env?: NodeJS.ProcessEnv;
   /**
    * Relock a manifest unit in place (src/relock); injected so planning tests need no Poetry. `inRange` names the
@@ -110,6 +113,56 @@ function compiledPinEdits(root: string, inv: Inventory, ctx: ApplyContext, u: Pl
     `${dep.name} is pinned only in ${unit.lock} (compiled from ${unit.manifest}${via.length ? `; required by ${via.join(', ')}` : ''}): its pin moves to ${u.to}${dep.hashes?.length ? ' with the sha256 of every file the index publishes for it' : ''}. pip-compile did not run, so the ranges of the packages that require it were not re-resolved: run \`pip-compile --upgrade-package ${dep.name}==${u.to}${dep.hashes?.length ? ' --generate-hashes' : ''} ${unit.manifest}\` in CI to confirm.`,
   );
   return edits;
+}
+
+/**
+ * `transitiveFix: bump` (npm): each direct dependency whose requirement holds a stuck fix back moves to its
+ * smallest release that admits the fix; the manifests are edited and relocked once more. Returns whether anything
+ * moved; what cannot be reached this way is left stuck for the override fallback.
+ */
+async function bumpHolders(root: string, change: PlannedChange, before: Inventory, after: Inventory, fresh: Map<string, Candidate>, ctx: ApplyContext, edits: TextEdit[]): Promise<boolean> {
+  const bumps = new Map<string, { c: Candidate; to: string; why: string }>();
+  for (const { u } of stuckTransitive(change, after)) {
+    const unit = u.candidate.unit!;
+    if (unit.ecosystem !== 'npm') continue;
+    const lock = after.files.get(unit.lock!);
+    if (lock?.kind !== 'package-lock') continue;
+    for (const { pkg, range } of holdersOf(lock.packages, u.candidate.name, u.to)) {
+      const c = [...fresh.values()].find((x) => !x.transitive && x.unit?.manifest === unit.manifest && x.target === 'dependency' && x.dependency?.group !== 'peer' && x.dependency?.group !== 'engines' && pkg.path === `node_modules/${x.alias ?? x.name}`);
+      let rel = c && ctx.releases.get(c.key);
+      if (c && !rel && ctx.lookup) {
+        // A lookup that fails leaves the override fallback, and the PR body says why the bump was not made.
+        rel = await ctx.lookup(c).catch((e: unknown) => void change.rationale.push(`No direct-dependency bump for ${u.candidate.displayName}: the lookup of ${c.displayName} failed (${e instanceof Error ? e.message.split('\n')[0] : String(e)}).`));
+        if (rel) ctx.releases.set(c.key, rel);
+      }
+      const step = c && rel && c.current ? smallestFixingBump(rel, c.current, u.candidate.name, u.to) : undefined;
+      if (!c || !step) continue;
+      const prev = bumps.get(c.key);
+      if (prev && compareIn('npm', prev.to, step.version) >= 0) continue;
+      bumps.set(c.key, { c, to: step.version, why: `${pkg.name} ${pkg.version} requires ${u.candidate.displayName}@${range}; ${pkg.name} ${step.version} ${step.range ? `requires ${step.range}` : `no longer requires ${u.candidate.displayName}`}` });
+    }
+  }
+  if (!bumps.size) return false;
+  const units = new Map<string, ManifestUnit>();
+  for (const { c, to, why } of bumps.values()) {
+    const updateType = classifyUpdate('npm', c.current!, to);
+    const type: PlannedUpdate['updateType'] = updateType === 'major' || updateType === 'minor' || updateType === 'prerelease' ? updateType : 'patch';
+    const u: PlannedUpdate = { candidate: c, entry: { service: c.service, file: c.file, target: 'dependency', ecosystem: 'npm', name: c.displayName, declared: c.declared, current: c.current!, span: c.dependency!.span }, to, updateType: type };
+    const e = editsFor(root, before, ctx, u, c);
+    applyEdits(root, e);
+    edits.push(...e);
+    units.set(c.unit!.manifest, c.unit!);
+    change.updates.push(u);
+    change.rationale.push(`Transitive fix by the smallest direct-dependency bump (updates.transitiveFix: bump): ${why}, so ${c.displayName} moves ${c.current} -> ${to}${type === 'major' ? ' (a major update of a direct dependency: review it for breaking changes)' : ''}.`);
+  }
+  for (const unit of units.values()) {
+    try {
+      await ctx.relock(root, unit, [], [...bumps.values()].filter((b) => b.c.unit!.manifest === unit.manifest).map((b) => b.c.alias ?? b.c.name).sort());
+    } catch (e) {
+      throw new UpdateFailed(`relock of ${unit.manifest} with the bumped ${[...bumps.values()].map((b) => `${b.c.displayName} ${b.to}`).join(', ')} failed: ${relockFailure(unit, e as Error, ctx.logFile)}`);
+    }
+  }
+  return true;
 }
 
 /** One line (the cause and what grouping would fix it); the tool's full output goes to the log file. */
@@ -232,9 +285,14 @@ export async function applyChange(root: string, change: PlannedChange, ctx: Appl
   let after = await buildInventory(root, ctx.config);
   const parseErrors = after.findings.filter((f) => f.ruleId === 'DW000');
   if (parseErrors.length > before.findings.filter((f) => f.ruleId === 'DW000').length) throw new UpdateFailed(`the edited files no longer parse: ${parseErrors.map((f) => `${f.location.file}:${f.location.line} ${f.message}`).join('; ')}`);
+  const mode = cfg.transitiveFix ?? 'override';
+  if (mode === 'bump' && stuckTransitive(change, after).length) {
+    const bumped = await bumpHolders(root, change, before, after, fresh, ctx, edits);
+    if (bumped) after = await buildInventory(root, ctx.config);
+  }
   const stuck = stuckTransitive(change, after);
   const forced: string[] = [];
-  if (stuck.length && (cfg.transitiveFix ?? 'override') === 'override') {
+  if (stuck.length && mode !== 'lock-only') {
     // The ranges forbid the fix: the policy's fallback forces it (an npm `overrides` entry, a Poetry constraint)
     // and the PR body says so.
     for (const { u } of stuck) {
@@ -245,7 +303,7 @@ export async function applyChange(root: string, change: PlannedChange, ctx: Appl
       applyEdits(root, [e]);
       edits.push(e);
       forced.push(u.candidate.displayName);
-      change.rationale.push(`Transitive fix forced: the declared ranges keep ${u.candidate.displayName} below ${u.to} (${stuckWhy(u, after)}), so the policy (updates.transitiveFix: override) adds ${unit.ecosystem === 'npm' ? `an \`overrides\` entry "${u.candidate.displayName}": "${range}" to ${unit.manifest}` : `the constraint ${u.candidate.displayName} = "${range}" to ${unit.manifest}`}; remove it once the packages that require it allow ${u.to}.`);
+      change.rationale.push(`Transitive fix forced: the declared ranges keep ${u.candidate.displayName} below ${u.to} (${stuckWhy(u, after)}), so the policy (updates.transitiveFix: ${mode}${mode === 'bump' ? ', and no version of a direct dependency that holds it back admits the fix' : ''}) adds ${unit.ecosystem === 'npm' ? `an \`overrides\` entry "${u.candidate.displayName}": "${range}" to ${unit.manifest}` : `the constraint ${u.candidate.displayName} = "${range}" to ${unit.manifest}`}; remove it once the packages that require it allow ${u.to}.`);
     }
     for (const unit of [...new Map(stuck.map(({ u }) => [u.candidate.unit!.manifest, u.candidate.unit!])).values()]) {
       try {

@@ -148,7 +148,7 @@ async function publishChange(o: RunOptions, change: PlannedChange, base: string,
   let published = false;
   try {
     const log = path.posix.join(o.outDir.replace(/\\/g, '/'), `${change.slug}.relock.log`);
-    const applied = await applyChange(wt.root, change, { config: o.config, releases: outdated.releases, relock: o.relock, logFile: { root: o.root, file: log, shown: log }, ...(o.verify ? { verify: o.verify } : {}) });
+    const applied = await applyChange(wt.root, change, { config: o.config, releases: outdated.releases, lookup: async (c) => { const rel = await o.lookup.releases(c); o.lookup.vet?.(c, rel); return rel; }, relock: o.relock, logFile: { root: o.root, file: log, shown: log }, ...(o.verify ? { verify: o.verify } : {}) });
     const impact: Impact = {
       services: [...new Set(change.updates.map((u) => u.candidate.service))].sort(),
       lockDiffs: applied.lockDiffs,

@@ -41,6 +41,9 @@ describe('transitive security fixes by lock-only updates', { timeout: 300_000 },
         { name: 'held-dep', version: '1.0.0' },
         { name: 'held-dep', version: '1.1.0' },
         { name: 'tiny-lib', version: '1.0.0', dependencies: { 'tiny-dep': '^1.0.0', 'held-dep': '~1.0.0' } },
+        // The smallest release of the direct dependency that admits the fix (transitiveFix: bump), and a later one.
+        { name: 'tiny-lib', version: '1.1.0', dependencies: { 'tiny-dep': '^1.0.0', 'held-dep': '^1.1.0' } },
+        { name: 'tiny-lib', version: '2.0.0', dependencies: { 'tiny-dep': '^1.0.0', 'held-dep': '^1.1.0' } },
       ],
     });
     repo = mkdtempSync(path.join(tmpdir(), 'dw-transitive-repo-'));
@@ -111,5 +114,20 @@ describe('transitive security fixes by lock-only updates', { timeout: 300_000 },
     const r = await runCli(['update', repo, '--only', 'security-held-dep-1.1.0'], { env: env() });
     assert.equal(r.code, 1, r.stderr + r.stdout);
     assert.match(r.stdout, /error: held-dep stays at 1\.0\.0 in web\/package-lock\.json: the declared ranges forbid 1\.1\.0 \(tiny-lib 1\.0\.0 requires held-dep@~1\.0\.0\); fix: bump the direct dependency that requires it, or an `overrides` entry "held-dep": "\^1\.1\.0" in package\.json/);
+  });
+
+  it('with transitiveFix: bump the direct dependency that holds the fix back moves to its smallest release that admits it, no override', async () => {
+    writeTree({ 'depwarden.yaml': `updates:\n  minimumReleaseAgeDays: 0\n  transitiveFix: bump\n  registries:\n    npm: ${index.npmUrl}\n  cache:\n    maxAgeMinutes: 0\n` }, repo);
+    git(repo, '-c', 'user.name=t', '-c', 'user.email=t@t', 'commit', '-qam', 'bump');
+    const r = await runCli(['update', repo, '--only', 'security-held-dep-1.1.0'], { env: env() });
+    assert.equal(r.code, 0, r.stderr + r.stdout);
+    const held = 'depwarden/security-held-dep-1.1.0';
+    const manifest = JSON.parse(git(repo, 'show', `${held}:web/package.json`)) as { dependencies: Record<string, string>; overrides?: unknown };
+    assert.deepEqual(manifest.dependencies, { 'tiny-lib': '1.1.0' }, `tiny-lib 1.1.0, not the newest 2.0.0\n${r.stdout}\n${r.stderr}\n${readFileSync(path.join(repo, '.depwarden/updates/security-held-dep-1.1.0.md'), 'utf8')}`);
+    assert.equal(manifest.overrides, undefined);
+    const lock = JSON.parse(git(repo, 'show', `${held}:web/package-lock.json`)) as { packages: Record<string, { version: string }> };
+    assert.equal(lock.packages['node_modules/held-dep']!.version, '1.1.0');
+    assert.equal(lock.packages['node_modules/tiny-lib']!.version, '1.1.0');
+    assert.match(readFileSync(path.join(repo, '.depwarden/updates/security-held-dep-1.1.0.md'), 'utf8'), /Transitive fix by the smallest direct-dependency bump \(updates\.transitiveFix: bump\): tiny-lib 1\.0\.0 requires held-dep@~1\.0\.0; tiny-lib 1\.1\.0 requires \^1\.1\.0, so tiny-lib moves 1\.0\.0 -> 1\.1\.0\./);
   });
 });
