@@ -8,6 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import { runCli } from '../helpers/run-cli.ts';
 import { startPackageIndex, type PackageIndex } from '../helpers/package-index.ts';
 import { writeTree } from '../helpers/temp-tree.ts';
+import { needTool } from '../helpers/system-tool.ts';
 
 /**
  * Issue 12, item 4: a vulnerable package only a lock names is fixed in the emergency lane by a lock-only update
@@ -20,7 +21,7 @@ const run = promisify(execFile);
 const osv = (id: string, ecosystem: string, name: string, fixed: string): string =>
   JSON.stringify({ id, modified: '2026-11-01T00:00:00Z', summary: `${name} is vulnerable`, affected: [{ package: { ecosystem, name }, ranges: [{ type: 'ECOSYSTEM', events: [{ introduced: '0' }, { fixed }] }] }], severity: [{ type: 'CVSS_V3', score: 'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H' }] });
 
-describe('transitive security fixes by lock-only updates', { timeout: 300_000 }, () => {
+describe('transitive security fixes by lock-only updates', { timeout: 300_000, skip: needTool('poetry', 'apt-get install python3-poetry') }, () => {
   let index: PackageIndex;
   let repo: string;
   const home = mkdtempSync(path.join(tmpdir(), 'dw-transitive-home-'));
