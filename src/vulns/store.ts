@@ -1,4 +1,5 @@
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { UserError } from '../cli/context.ts';
 import { depwardenHome } from '../util/home.ts';
@@ -69,18 +70,123 @@ function project(a: Advisory, ecosystem: string): Advisory {
   return a.affected.every((x) => x.ecosystem === ecosystem) ? a : { ...a, affected: a.affected.filter((x) => x.ecosystem === ecosystem) };
 }
 
-/** Advisories by ecosystem and id (newest `modified` wins), each reduced to that ecosystem. */
-export function byEcosystem(advisories: Iterable<Advisory>): Map<string, Map<string, Advisory>> {
-  const out = new Map<string, Map<string, Advisory>>();
-  for (const a of advisories) {
+/**
+ * One advisory of one ecosystem as a writer holds it: what merging and writing need, and where its JSON line (reduced
+ * to that ecosystem) can be read. Not the parsed object, and not even the text: a 200,000-advisory import held as
+ * objects was ~5x larger than its export and spent half its time in the garbage collector; its lines are kept in a
+ * spill file (new records) or read back from the live generation (records already stored) when written.
+ */
+export interface StoredRecord {
+  id: string;
+  modified: string;
+  /** The affected package names, each a group of records.jsonl. */
+  names: string[];
+  json(): string;
+}
+
+/** Reads a byte range of an open file as UTF-8. */
+function readRange(fd: number, at: number, len: number, what: string): string {
+  const buf = Buffer.allocUnsafe(len);
+  let got = 0;
+  while (got < len) {
+    const n = readSync(fd, buf, got, len - got, at + got);
+    if (n === 0) throw new UserError(`${what} is shorter than its index`);
+    got += n;
+  }
+  return buf.toString('utf8');
+}
+
+/** An unlinked temporary file holding the JSON lines of records being imported, written in large blocks. */
+class Spill {
+  readonly #fd: number;
+  #pending: string[] = [];
+  #pendingBytes = 0;
+  #size = 0;
+  #flushed = 0;
+
+  constructor() {
+    const dir = mkdtempSync(path.join(tmpdir(), 'depwarden-import-'));
+    const file = path.join(dir, 'records.jsonl');
+    this.#fd = openSync(file, 'w+', 0o600);
+    // Unlinked at once: nothing is left behind, whatever happens to the process.
+    rmSync(dir, { recursive: true, force: true });
+  }
+
+  add(text: string): [number, number] {
+    const len = Buffer.byteLength(text);
+    const at = this.#size;
+    this.#size += len;
+    this.#pending.push(text);
+    this.#pendingBytes += len;
+    if (this.#pendingBytes >= 1 << 20) this.#flush();
+    return [at, len];
+  }
+
+  #flush(): void {
+    if (!this.#pending.length) return;
+    writeSync(this.#fd, this.#pending.join(''), this.#flushed);
+    this.#flushed = this.#size;
+    this.#pending = [];
+    this.#pendingBytes = 0;
+  }
+
+  read(at: number, len: number): string {
+    this.#flush();
+    return readRange(this.#fd, at, len, 'the import spill file');
+  }
+
+  close(): void {
+    closeSync(this.#fd);
+  }
+}
+
+function recordOfLine(line: string, read: () => string): StoredRecord {
+  const a = JSON.parse(line) as Advisory;
+  return { id: a.id, modified: a.modified, names: [...new Set(a.affected.map((x) => x.name))], json: read };
+}
+
+/** Advisories added one at a time, by ecosystem and id (newest `modified` wins), each reduced to that ecosystem. */
+export class RecordSet {
+  readonly #byEco = new Map<string, Map<string, StoredRecord>>();
+  #spill: Spill | undefined;
+  /** Advisories added, and those that name no ecosystem at all. */
+  added = 0;
+  withoutEcosystem = 0;
+
+  static of(advisories: Iterable<Advisory>): RecordSet {
+    const set = new RecordSet();
+    for (const a of advisories) set.add(a);
+    return set;
+  }
+
+  add(a: Advisory): void {
+    this.added++;
+    if (a.affected.length === 0) this.withoutEcosystem++;
     for (const eco of new Set(a.affected.map((x) => x.ecosystem))) {
-      let m = out.get(eco);
-      if (!m) out.set(eco, (m = new Map()));
+      let m = this.#byEco.get(eco);
+      if (!m) this.#byEco.set(eco, (m = new Map()));
       const prev = m.get(a.id);
-      if (!prev || compareModified(prev.modified, a.modified) <= 0) m.set(a.id, project(a, eco));
+      if (prev && compareModified(prev.modified, a.modified) > 0) continue;
+      const p = project(a, eco);
+      const spill = (this.#spill ??= new Spill());
+      const [at, len] = spill.add(JSON.stringify(p));
+      m.set(a.id, { id: p.id, modified: p.modified, names: [...new Set(p.affected.map((x) => x.name))], json: () => spill.read(at, len) });
     }
   }
-  return out;
+
+  ecosystems(): string[] {
+    return [...this.#byEco.keys()].sort();
+  }
+
+  get(ecosystem: string): Map<string, StoredRecord> | undefined {
+    return this.#byEco.get(ecosystem);
+  }
+
+  /** Releases the spill file; the records can no longer be written after this. */
+  close(): void {
+    this.#spill?.close();
+    this.#spill = undefined;
+  }
 }
 
 const GEN_NAME = /^gen-[A-Za-z0-9-]+$/;
@@ -145,6 +251,15 @@ export class AdvisoryDb {
   }
 
   #read(at: [number, number]): Advisory[] {
+    return this.#lines(at).map((l) => JSON.parse(l) as Advisory);
+  }
+
+  #range(at: number, len: number): string {
+    if (this.#fd === undefined) throw new Error('advisory database is closed');
+    return readRange(this.#fd, at, len, `advisory database at ${this.dir}: records.jsonl`);
+  }
+
+  #lines(at: [number, number]): string[] {
     if (this.#fd === undefined) throw new Error('advisory database is closed');
     const buf = Buffer.alloc(at[1]);
     let got = 0;
@@ -153,11 +268,7 @@ export class AdvisoryDb {
       if (n === 0) throw new UserError(`advisory database at ${this.dir} is damaged: records.jsonl is shorter than its index`);
       got += n;
     }
-    return buf
-      .toString('utf8')
-      .split('\n')
-      .filter(Boolean)
-      .map((l) => JSON.parse(l) as Advisory);
+    return buf.toString('utf8').split('\n').filter(Boolean);
   }
 
   lookup(ecosystem: string, name: string): Advisory[] {
@@ -184,6 +295,28 @@ export class AdvisoryDb {
     return out;
   }
 
+  /** Every record by ecosystem and id, as stored lines (what a writer merges into; no object per advisory kept). */
+  records(): Map<string, Map<string, StoredRecord>> {
+    const out = new Map<string, Map<string, StoredRecord>>();
+    for (const eco of Object.keys(this.#index).sort()) {
+      const m = new Map<string, StoredRecord>();
+      for (const name of Object.keys(this.#index[eco]!).sort()) {
+        const [at] = this.#index[eco]![name]!;
+        let off = at;
+        // Each line is read back from this generation when the next one is written (it stays open until then).
+        for (const line of this.#lines(this.#index[eco]![name]!)) {
+          const lineAt = off;
+          const len = Buffer.byteLength(line);
+          off += len + 1;
+          const r = recordOfLine(line, () => this.#range(lineAt, len));
+          if (!m.has(r.id)) m.set(r.id, r);
+        }
+      }
+      out.set(eco, m);
+    }
+    return out;
+  }
+
   /** Every advisory, de-duplicated by id (records of several ecosystems appear once per ecosystem, reduced). */
   all(): Advisory[] {
     return [...this.byEcosystem().values()].flatMap((m) => [...m.values()]);
@@ -200,8 +333,10 @@ export type ChangeMode = 'merge' | 'replace';
 /** What one import or sync brings for one ecosystem. */
 export interface EcosystemChange {
   ecosystem: string;
-  /** Advisories of this ecosystem (other ecosystems' affected entries are dropped). */
-  advisories: Advisory[];
+  /** Advisories of this ecosystem (other ecosystems' affected entries are dropped)... */
+  advisories?: Advisory[];
+  /** ...or the same already held as records (a RecordSet's ecosystem: large imports and syncs). */
+  records?: Map<string, StoredRecord>;
   /**
    * merge: per advisory id, a copy replaces the database's only when its `modified` is newer; nothing is removed.
    * replace: the ecosystem becomes exactly this copy, only when the copy's newest `modified` is not older than
@@ -233,7 +368,7 @@ export interface CommitResult {
   outcomes: ChangeOutcome[];
 }
 
-function newestOf(list: Iterable<Advisory>): string {
+function newestOf(list: Iterable<{ modified: string }>): string {
   let n = '';
   for (const a of list) if (!n || compareModified(a.modified, n) > 0) n = a.modified;
   return n;
@@ -269,74 +404,92 @@ export function commitChanges(
   return withDbLock(
     dir,
     () => {
-      let cur: AdvisoryDb | undefined;
+      // Record sets made here from plain advisories (small changes) are released when the commit ends.
+      const owned: RecordSet[] = [];
       try {
-        cur = AdvisoryDb.open(dir);
-      } catch (e) {
-        // Damaged, or written in a format this depwarden does not read: rebuild from what still opens.
-        if (!(e instanceof UserError)) throw e;
-        cur = latestIntact(dir);
-        opts.log?.(`${e.message.split(';')[0]}; rebuilding from ${cur ? path.basename(cur.dir) : 'nothing'}`);
+        return commitLocked(dir, changes, opts, owned);
+      } finally {
+        for (const set of owned) set.close();
       }
-      const data = cur?.byEcosystem() ?? new Map<string, Map<string, Advisory>>();
-      const ecoMeta: Record<string, EcosystemMeta> = structuredClone(cur?.meta.ecosystems ?? {});
-      for (const [eco, w] of Object.entries(cur?.meta.watermark ?? {})) if (ecoMeta[eco] && !ecoMeta[eco].watermark) ecoMeta[eco].watermark = w;
-      for (const e of Object.values(ecoMeta)) e.source ??= cur?.meta.source;
-      const outcomes: ChangeOutcome[] = [];
-      let changed = false;
-      for (const ch of changes) {
-        const incoming = byEcosystem(ch.advisories).get(ch.ecosystem) ?? new Map<string, Advisory>();
-        const old = data.get(ch.ecosystem) ?? new Map<string, Advisory>();
-        const prevNewest = ecoMeta[ch.ecosystem]?.lastModified || newestOf(old.values());
-        const o: ChangeOutcome = { ecosystem: ch.ecosystem, mode: ch.mode, result: 'unchanged', added: 0, updated: 0, kept: 0, removed: 0, newest: newestOf(incoming.values()), ...(old.size ? { previousNewest: prevNewest } : {}) };
-        if (ch.mode === 'replace' && old.size && incoming.size && compareModified(o.newest, prevNewest) < 0) {
-          outcomes.push({ ...o, result: 'refused' });
-          continue;
-        }
-        const next = ch.mode === 'replace' ? new Map<string, Advisory>() : new Map(old);
-        for (const [id, a] of incoming) {
-          const prev = old.get(id);
-          if (!prev) o.added++;
-          else if (compareModified(a.modified, prev.modified) > 0) o.updated++;
-          else if (ch.mode === 'merge') {
-            if (compareModified(a.modified, prev.modified) < 0) o.kept++;
-            continue;
-          } else if (JSON.stringify(a) !== JSON.stringify(prev)) o.updated++;
-          next.set(id, a);
-        }
-        if (ch.mode === 'replace') for (const id of old.keys()) if (!incoming.has(id)) o.removed++;
-        const dataChanged = o.added + o.updated + o.removed > 0;
-        o.result = !dataChanged ? 'unchanged' : !old.size ? 'new' : ch.mode === 'replace' ? 'replaced' : 'merged';
-        const m: EcosystemMeta = { ...(ecoMeta[ch.ecosystem] ?? { advisories: 0, packages: 0, lastModified: '' }) };
-        if (dataChanged) {
-          data.set(ch.ecosystem, next);
-          m.updatedAt = opts.now.toISOString();
-          changed = true;
-          // A merge adds to what a sync source delivered, and its watermark stays true for that source; a
-          // replace makes the ecosystem the new source's copy.
-          if (ch.mode === 'replace' || !m.source) {
-            m.source = ch.source;
-            delete m.watermark;
-          }
-        }
-        if (ch.watermark !== undefined && (m.watermark !== ch.watermark || m.source !== ch.source)) {
-          m.watermark = ch.watermark;
-          m.source = ch.source;
-          changed = true;
-        }
-        ecoMeta[ch.ecosystem] = m;
-        outcomes.push(o);
-      }
-      if (!changed || (opts.allOrNothing && outcomes.some((o) => o.result === 'refused'))) {
-        cur?.close();
-        return { dir: cur?.dir, written: false, outcomes };
-      }
-      const gen = writeGeneration(dir, data, ecoMeta, { source: opts.source, builtAt: opts.now.toISOString(), invalid: opts.invalid }, cur ? path.basename(cur.dir) : undefined);
-      cur?.close();
-      return { dir: gen, written: true, outcomes };
     },
     opts.lockTimeoutMs,
   );
+}
+
+function commitLocked(dir: string, changes: EcosystemChange[], opts: Parameters<typeof commitChanges>[2], owned: RecordSet[]): CommitResult {
+  let cur: AdvisoryDb | undefined;
+  try {
+    cur = AdvisoryDb.open(dir);
+  } catch (e) {
+    // Damaged, or written in a format this depwarden does not read: rebuild from what still opens.
+    if (!(e instanceof UserError)) throw e;
+    cur = latestIntact(dir);
+    opts.log?.(`${e.message.split(';')[0]}; rebuilding from ${cur ? path.basename(cur.dir) : 'nothing'}`);
+  }
+  // The records read from the live generation are read again while the next one is written: it stays open until then.
+  try {
+    const data = cur?.records() ?? new Map<string, Map<string, StoredRecord>>();
+    const ecoMeta: Record<string, EcosystemMeta> = structuredClone(cur?.meta.ecosystems ?? {});
+    for (const [eco, w] of Object.entries(cur?.meta.watermark ?? {})) if (ecoMeta[eco] && !ecoMeta[eco].watermark) ecoMeta[eco].watermark = w;
+    for (const e of Object.values(ecoMeta)) e.source ??= cur?.meta.source;
+    const outcomes: ChangeOutcome[] = [];
+    let changed = false;
+    for (const ch of changes) {
+      let incoming = ch.records;
+      if (!incoming) {
+        const set = RecordSet.of(ch.advisories ?? []);
+        owned.push(set);
+        incoming = set.get(ch.ecosystem) ?? new Map<string, StoredRecord>();
+      }
+      const old = data.get(ch.ecosystem) ?? new Map<string, StoredRecord>();
+      const prevNewest = ecoMeta[ch.ecosystem]?.lastModified || newestOf(old.values());
+      const o: ChangeOutcome = { ecosystem: ch.ecosystem, mode: ch.mode, result: 'unchanged', added: 0, updated: 0, kept: 0, removed: 0, newest: newestOf(incoming.values()), ...(old.size ? { previousNewest: prevNewest } : {}) };
+      if (ch.mode === 'replace' && old.size && incoming.size && compareModified(o.newest, prevNewest) < 0) {
+        outcomes.push({ ...o, result: 'refused' });
+        continue;
+      }
+      const next = ch.mode === 'replace' ? new Map<string, StoredRecord>() : new Map(old);
+      for (const [id, a] of incoming) {
+        const prev = old.get(id);
+        if (!prev) o.added++;
+        else if (compareModified(a.modified, prev.modified) > 0) o.updated++;
+        else if (ch.mode === 'merge') {
+          if (compareModified(a.modified, prev.modified) < 0) o.kept++;
+          continue;
+        } else if (a.json() !== prev.json()) o.updated++;
+        next.set(id, a);
+      }
+      if (ch.mode === 'replace') for (const id of old.keys()) if (!incoming.has(id)) o.removed++;
+      const dataChanged = o.added + o.updated + o.removed > 0;
+      o.result = !dataChanged ? 'unchanged' : !old.size ? 'new' : ch.mode === 'replace' ? 'replaced' : 'merged';
+      const m: EcosystemMeta = { ...(ecoMeta[ch.ecosystem] ?? { advisories: 0, packages: 0, lastModified: '' }) };
+      if (dataChanged) {
+        data.set(ch.ecosystem, next);
+        m.updatedAt = opts.now.toISOString();
+        changed = true;
+        // A merge adds to what a sync source delivered, and its watermark stays true for that source; a
+        // replace makes the ecosystem the new source's copy.
+        if (ch.mode === 'replace' || !m.source) {
+          m.source = ch.source;
+          delete m.watermark;
+        }
+      }
+      if (ch.watermark !== undefined && (m.watermark !== ch.watermark || m.source !== ch.source)) {
+        m.watermark = ch.watermark;
+        m.source = ch.source;
+        changed = true;
+      }
+      ecoMeta[ch.ecosystem] = m;
+      outcomes.push(o);
+    }
+    if (!changed || (opts.allOrNothing && outcomes.some((o) => o.result === 'refused'))) {
+      return { dir: cur?.dir, written: false, outcomes };
+    }
+    const gen = writeGeneration(dir, data, ecoMeta, { source: opts.source, builtAt: opts.now.toISOString(), invalid: opts.invalid }, cur ? path.basename(cur.dir) : undefined);
+    return { dir: gen, written: true, outcomes };
+  } finally {
+    cur?.close();
+  }
 }
 
 /**
@@ -345,19 +498,24 @@ export function commitChanges(
  */
 export function writeDb(dir: string, advisories: Advisory[], meta: { source: string; builtAt: string; watermark: Record<string, string>; invalid: DbMeta['invalid'] }): string {
   mkdirSync(dir, { recursive: true });
-  const data = byEcosystem(advisories);
+  const set = RecordSet.of(advisories);
+  const data = new Map(set.ecosystems().map((e) => [e, set.get(e)!]));
   const ecoMeta: Record<string, EcosystemMeta> = {};
   for (const eco of data.keys()) ecoMeta[eco] = { advisories: 0, packages: 0, lastModified: '', source: meta.source, updatedAt: meta.builtAt, ...(meta.watermark[eco] ? { watermark: meta.watermark[eco] } : {}) };
-  return withDbLock(dir, () => {
-    const current = existsSync(path.join(dir, 'CURRENT')) ? readFileSync(path.join(dir, 'CURRENT'), 'utf8').trim() : undefined;
-    return writeGeneration(dir, data, ecoMeta, meta, current);
-  });
+  try {
+    return withDbLock(dir, () => {
+      const current = existsSync(path.join(dir, 'CURRENT')) ? readFileSync(path.join(dir, 'CURRENT'), 'utf8').trim() : undefined;
+      return writeGeneration(dir, data, ecoMeta, meta, current);
+    });
+  } finally {
+    set.close();
+  }
 }
 
 let generationSeq = 0;
 
 /** Writes a generation, swaps CURRENT to it, prunes. Call with the writer lock held. */
-function writeGeneration(dir: string, data: Map<string, Map<string, Advisory>>, ecoMeta: Record<string, EcosystemMeta>, meta: { source: string; builtAt: string; invalid: DbMeta['invalid'] }, previous: string | undefined): string {
+function writeGeneration(dir: string, data: Map<string, Map<string, StoredRecord>>, ecoMeta: Record<string, EcosystemMeta>, meta: { source: string; builtAt: string; invalid: DbMeta['invalid'] }, previous: string | undefined): string {
   const gen = `gen-${Date.now().toString(36)}-${process.pid}-${(generationSeq++).toString(36)}`;
   const tmp = path.join(dir, `${gen}.tmp`);
   rmSync(tmp, { recursive: true, force: true });
@@ -370,10 +528,10 @@ function writeGeneration(dir: string, data: Map<string, Map<string, Advisory>>, 
   let offset = 0;
   try {
     for (const eco of [...data.keys()].sort()) {
-      const byName = new Map<string, Advisory[]>();
+      const byName = new Map<string, StoredRecord[]>();
       for (const a of data.get(eco)!.values()) {
         ids.add(a.id);
-        for (const name of new Set(a.affected.map((x) => x.name))) {
+        for (const name of a.names) {
           let l = byName.get(name);
           if (!l) byName.set(name, (l = []));
           l.push(a);
@@ -384,7 +542,7 @@ function writeGeneration(dir: string, data: Map<string, Map<string, Advisory>>, 
       ecosystems[eco] = e;
       for (const name of [...byName.keys()].sort()) {
         const list = byName.get(name)!.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-        const text = `${list.map((a) => JSON.stringify(a)).join('\n')}\n`;
+        const text = `${list.map((a) => a.json()).join('\n')}\n`;
         const len = Buffer.byteLength(text);
         (index[eco] ??= {})[name] = [offset, len];
         offset += len;

@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { fetchBytes, type FetchOptions } from '../http/client.ts';
 import { readDirectory, readRecord, readZip } from './import.ts';
 import type { Advisory } from './osv-record.ts';
-import { AdvisoryDb, byEcosystem, commitChanges, compareModified, type DbMeta, type EcosystemChange } from './store.ts';
+import { AdvisoryDb, commitChanges, compareModified, type DbMeta, type EcosystemChange, RecordSet } from './store.ts';
 
 export const DEFAULT_OSV_BASE = 'https://osv-vulnerabilities.storage.googleapis.com';
 
@@ -56,12 +56,12 @@ export async function syncDb(opts: SyncOptions): Promise<SyncReport> {
     const dir = fileURLToPath(baseUrl);
     const hasExports = opts.ecosystems.some((e) => existsSync(`${dir}/${e}/all.zip`));
     if (!hasExports && existsSync(dir) && statSync(dir).isDirectory()) {
-      const r = readDirectory(dir);
-      const groups = byEcosystem(r.advisories);
+      const groups = new RecordSet();
+      const r = readDirectory(dir, (a) => groups.add(a));
       const wanted = opts.ecosystems.filter((e) => groups.get(e)?.size);
       if (!wanted.length) throw new Error(`${base} holds no readable advisory of ${opts.ecosystems.join(', ')}${r.invalid[0] ? ` (${r.invalid[0].where}: ${r.invalid[0].reason})` : ''}`);
-      const c = commitChanges(opts.dbDir, wanted.map((e) => ({ ecosystem: e, advisories: [...groups.get(e)!.values()], mode: 'merge', source: base })), { now, source: base, invalid: r.invalid, log });
-      return { mode: Object.fromEntries(wanted.map((e) => [e, 'full'])), advisories: r.advisories.length, invalid: r.invalid.length, dir: c.dir, written: c.written };
+      const c = commitChanges(opts.dbDir, wanted.map((e) => ({ ecosystem: e, records: groups.get(e)!, mode: 'merge', source: base })), { now, source: base, invalid: r.invalid, log });
+      return { mode: Object.fromEntries(wanted.map((e) => [e, 'full'])), advisories: r.count, invalid: r.invalid.length, dir: c.dir, written: c.written };
     }
   }
 
@@ -98,11 +98,12 @@ export async function syncDb(opts: SyncOptions): Promise<SyncReport> {
       log(`${eco}: ${changed.length} changed advisories fetched`);
     } else {
       const zip = await fetchBytes(`${base}/${eco}/all.zip`, { ...http, onProgress: (n, t) => opts.progress?.(`${eco}/all.zip`, n, t) });
-      const r = readZip(zip, `${eco}/all.zip`);
-      const mine = byEcosystem(r.advisories).get(eco);
+      const set = new RecordSet();
+      const r = readZip(zip, `${eco}/all.zip`, undefined, (a) => set.add(a));
+      const mine = set.get(eco);
       if (!mine?.size) throw new Error(`${base}/${eco}/all.zip holds no readable ${eco} advisory${r.invalid[0] ? ` (${r.invalid[0].reason})` : ''}`);
       invalid.push(...r.invalid);
-      changes.push({ ecosystem: eco, advisories: [...mine.values()], mode: 'replace', source: base, watermark: newest });
+      changes.push({ ecosystem: eco, records: mine, mode: 'replace', source: base, watermark: newest });
       count += mine.size;
       mode[eco] = 'full';
       log(`${eco}: ${mine.size} advisories downloaded${r.invalid.length ? `, ${r.invalid.length} unreadable` : ''}`);
