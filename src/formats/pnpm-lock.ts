@@ -13,6 +13,8 @@ const SECTIONS = ['dependencies', 'devDependencies', 'optionalDependencies'] as 
  * version without its peer suffix.
  */
 export function splitPnpmKey(key: string): { name: string; version: string } | undefined {
+  const v5 = /^\/((?:@[^/]+\/)?[^/@]+)\/([^/_(]+)(?:_.*)?$/.exec(key);
+  if (v5) return { name: v5[1]!, version: v5[2]! };
   let k = key.startsWith('/') ? key.slice(1) : key;
   const paren = k.indexOf('(');
   if (paren > 0) k = k.slice(0, paren);
@@ -69,7 +71,11 @@ export function parsePnpmLock(file: string, text: string): ParseResult<PnpmLockD
       findings.push(parseFinding(file, span.line, span.column, `${graphSection}[${JSON.stringify(key)}] is not a package entry`));
       continue;
     }
-    const id = `${name}@${version}`;
+    const res = isObj(m.resolution) ? m.resolution : {};
+    const source = sourceOf(res, version);
+    // A local folder or git checkout has no registry version: the manifest's (if the lock names it) or none.
+    const pkgVersion = source?.type === 'git' || source?.type === 'directory' ? (str(m.version) ?? '') : version;
+    const id = `${name}@${version}`; // the key's version: two local folders of one name stay apart
     keyToId.set(key, id);
     const edges = edgesOf(e);
     const known = byId.get(id);
@@ -78,15 +84,13 @@ export function parsePnpmLock(file: string, text: string): ParseResult<PnpmLockD
       for (const x of edges) if (!known.dependencies.some((d) => d.name === x.name && d.constraint === x.constraint)) known.dependencies.push(x);
       continue;
     }
-    const res = isObj(m.resolution) ? m.resolution : {};
     const integrity = str(res.integrity);
     const tarball = str(res.tarball);
-    const source = sourceOf(res, version);
     const pkg: LockedPackage = {
       ecosystem: 'npm',
       name,
       normalizedName: name,
-      version: source?.type === 'git' || source?.type === 'directory' ? (str(m.version) ?? '') : version,
+      version: pkgVersion,
       hashes: sriToHashes(integrity),
       groups: [],
       dev: false,
@@ -105,7 +109,8 @@ export function parsePnpmLock(file: string, text: string): ParseResult<PnpmLockD
   for (const p of packages) {
     for (const e of p.dependencies) {
       const id = targetKey(e.name, e.constraint).map((k) => keyToId.get(k)).find((x) => x !== undefined);
-      if (id) e.target = id;
+      const t = id ? byId.get(id) : undefined;
+      if (t) e.target = `${t.normalizedName}@${t.version}`;
       e.constraint = e.constraint.replace(/\(.*$/, '');
     }
   }
@@ -141,9 +146,10 @@ function edgesOf(e: Obj): LockedEdge[] {
 /** The snapshot key an importer's or package's reference points at: `1.2.3(peer@1)` under its name, or an alias `real@1.2.3`. */
 function targetKey(name: string, ref: string): string[] {
   if (ref.startsWith('link:') || ref.startsWith('workspace:')) return [];
-  const alias = ref.indexOf('@', 1) > 0 && !/^[0-9]/.test(ref) ? ref : undefined;
-  const k = alias ?? `${name}@${ref}`;
-  return [k, `/${k}`, `/${name}/${ref}`, ref];
+  const bare = ref.replace(/\(.*$/, '');
+  const alias = bare.indexOf('@', 1) > 0 && !/^[0-9]/.test(bare) ? ref : undefined;
+  const k = `${name}@${ref}`;
+  return [...(alias ? [alias, `/${alias}`] : []), k, `/${k}`, `/${name}/${ref}`, ref];
 }
 
 /** Scopes from the importers: reached from dependencies → prod, only from optionalDependencies → optional, only from devDependencies → dev. */

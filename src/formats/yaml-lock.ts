@@ -28,7 +28,8 @@ export function parseYamlLock(file: string, text: string): { doc: Obj } | { find
 export function entryOffsets(text: string, sections: ReadonlySet<string>): Map<string, Map<string, number>> {
   const out = new Map<string, Map<string, number>>();
   let current: Map<string, number> | undefined;
-  const re = /^(?:([^\s#'"][^:]*|'[^']*'|"(?:[^"\\]|\\.)*"):(?:[ \t].*)?|  ([^\s#'"][^:]*?|'(?:[^']|'')*'|"(?:[^"\\]|\\.)*"):(?:[ \t].*)?)$/gm;
+  // Plain keys may hold colons (`file:packages/x:`): a key ends at the first colon followed by a blank or the line end.
+  const re = /^(?:([^\s#'"-].*?|'[^']*'|"(?:[^"\\]|\\.)*"):(?:[ \t].*)?|  ([^\s#'"-].*?|'(?:[^']|'')*'|"(?:[^"\\]|\\.)*"):(?:[ \t].*)?)$/gm;
   for (const m of text.matchAll(re)) {
     if (m[1] !== undefined) {
       const key = unquote(m[1]);
