@@ -1,5 +1,5 @@
 import type { LockedEdge, LockedPackage, PackageSource } from '../model/dependency.ts';
-import type { ParseResult, UvLockData, UvProject, UvRequirement } from '../model/files.ts';
+import type { ParseResult, PyprojectData, UvLockData, UvProject, UvRequirement } from '../model/files.ts';
 import type { Finding } from '../model/finding.ts';
 import { normalizePypiName } from '../util/names.ts';
 import { parseFinding } from './parse-finding.ts';
@@ -105,6 +105,21 @@ function resolveTargets(packages: LockedPackage[]): void {
       const t = pinned !== undefined ? cands.find((c) => c.version === pinned) : cands.length === 1 ? cands[0] : undefined;
       if (t) e.target = `${t.normalizedName}@${t.version}`;
     }
+  }
+}
+
+/**
+ * A member's dependency on another member of its uv workspace is the repository's own code (the root's
+ * `[tool.uv.sources] x = { workspace = true }` applies to every member): it gets that member's folder as its source.
+ */
+export function markWorkspaceMembers(pyproject: PyprojectData, lock: UvLockData): void {
+  const lockDir = lock.file.includes('/') ? lock.file.slice(0, lock.file.lastIndexOf('/')) : '.';
+  for (const d of pyproject.dependencies) {
+    if (d.source && !(d.source.type === 'directory' && d.source.path.startsWith('workspace:'))) continue;
+    const member = lock.projects.find((p) => p.normalizedName === d.normalizedName);
+    if (!member) continue;
+    d.source = { type: 'directory', path: member.path === '.' ? lockDir : `${lockDir === '.' ? '' : `${lockDir}/`}${member.path}`, develop: true };
+    if (!d.constraint) d.constraintSyntax = 'none';
   }
 }
 

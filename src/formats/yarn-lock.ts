@@ -336,6 +336,25 @@ function berrySource(p: { protocol: string; rest: string }): PackageSource | und
 
 // ---------------------------------------------------------------------------------------------------- scopes
 
+/**
+ * Berry applies package.json `resolutions` when it resolves, but keeps each dependent's own range in its entry
+ * (`trim: "npm:0.0.1"` while only `trim@npm:1.0.1` is locked): such edges resolve to the forced version.
+ */
+function applyResolutions(lock: YarnLockData, manifests: PackageJsonData[]): void {
+  if (lock.flavor !== 'berry') return;
+  const forced = new Map<string, string>();
+  for (const m of manifests) for (const o of m.overrides ?? []) if (o.group === 'resolutions') forced.set(o.name, o.constraint);
+  if (forced.size === 0) return;
+  for (const p of lock.packages) {
+    for (const e of p.dependencies) {
+      const range = e.target === undefined ? forced.get(e.name) : undefined;
+      const i = range === undefined ? undefined : descriptorOf(lock, e.name, range);
+      const t = i === undefined ? undefined : lock.packages[i];
+      if (t) e.target = `${t.normalizedName}@${t.version}`;
+    }
+  }
+}
+
 /** The descriptor a declaration or an edge names in this lock (berry prefixes bare ranges with `npm:`). */
 function descriptorOf(lock: YarnLockData, name: string, range: string): number | undefined {
   const d = lock.descriptors;
@@ -351,6 +370,8 @@ function descriptorOf(lock: YarnLockData, name: string, range: string): number |
  */
 export function assignYarnScopes(lock: YarnLockData, manifests: PackageJsonData[]): void {
   if (manifests.length === 0) return;
+  applyResolutions(lock, manifests);
+  const byId = new Map(lock.packages.map((p, i) => [`${p.normalizedName}@${p.version}`, i]));
   const reach = new Map<number, Set<string>>();
   const visit = (start: number | undefined, scope: string): void => {
     const stack = start === undefined ? [] : [start];
@@ -362,7 +383,7 @@ export function assignYarnScopes(lock: YarnLockData, manifests: PackageJsonData[
       reach.set(i, s);
       for (const e of lock.packages[i]!.dependencies) {
         if (e.kind === 'peer' || e.kind === 'peerOptional') continue;
-        const t = descriptorOf(lock, e.name, e.constraint);
+        const t = e.target !== undefined ? byId.get(e.target) : descriptorOf(lock, e.name, e.constraint);
         if (t !== undefined) stack.push(t);
       }
     }

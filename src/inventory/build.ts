@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { Config } from '../config/schema.ts';
 import { walkRepository } from '../discover/walk.ts';
 import { assignLockGroups } from '../formats/lock-groups.ts';
+import { markWorkspaceMembers } from '../formats/uv-lock.ts';
 import { assignYarnScopes } from '../formats/yarn-lock.ts';
 import type { Dependency, LockedPackage } from '../model/dependency.ts';
 import { isLockData, isLockKind, type ImageRef, type PackageJsonData, type ParsedData, type RequirementsData } from '../model/files.ts';
@@ -29,6 +30,7 @@ export async function buildInventory(rootArg: string, config: Config): Promise<I
       const l = u.lock ? parsed.get(u.lock) : undefined;
       // Locks written by Poetry 1.5-1.8 carry no groups: derive them from the manifest so dev scopes are right.
       if (l?.kind === 'poetry-lock') assignLockGroups(l, m?.kind === 'pyproject' ? m : undefined);
+      if (l?.kind === 'uv-lock' && m?.kind === 'pyproject') markWorkspaceMembers(m, l);
     }
     const manifests = new Set(units.map((u) => u.manifest));
     const locks = new Set(units.flatMap((u) => (u.lock ? [u.lock] : [])));
