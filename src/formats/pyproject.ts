@@ -193,6 +193,7 @@ export function parsePyproject(file: string, text: string): ParseResult<Pyprojec
       ...(packageMode !== undefined ? { packageMode } : {}),
       hasPoetrySection: poetry !== undefined,
       ...(uv ? { hasUvSection: true } : {}),
+      ...(Array.isArray(project?.dynamic) ? { dynamic: project.dynamic.filter((x): x is string => typeof x === 'string') } : {}),
       hasProjectSection: project !== undefined,
       dependencies: deps,
       sources,

@@ -30,6 +30,8 @@ export interface PyprojectData {
   packageMode?: boolean;
   hasPoetrySection: boolean;
   hasProjectSection: boolean;
+  /** PEP 621 `dynamic`: fields a build backend computes ("dependencies", "optional-dependencies", ...), not declared here. */
+  dynamic?: string[];
   /** The file has a `[tool.uv]` table (sources, indexes, workspace, legacy dev-dependencies). */
   hasUvSection?: boolean;
   /** Every declared dependency from Poetry tables, PEP 621 and PEP 735 (the `python` pseudo-dependency excluded). */

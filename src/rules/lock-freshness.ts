@@ -172,8 +172,13 @@ function uvProject(ctx: RuleContext, m: PyprojectData, l: UvLockData): Finding[]
     if (!m.projectName && m.dependencies.length === 0) return [];
     return stale(ctx, l.file, m.file, [`${m.file} (${m.projectName ?? 'its project'}) is not a project of the lock`], 'Run `uv lock` and commit uv.lock.');
   }
+  // Fields the build backend computes (PEP 621 `dynamic`) are not in the pyproject: uv asked the backend, so can we not.
+  const dynamicMain = m.dynamic?.includes('dependencies') === true;
+  const dynamicExtras = m.dynamic?.includes('optional-dependencies') === true;
+  const checked = (group: string): boolean => !(group === 'main' && dynamicMain) && !(group.startsWith('optional:') && dynamicExtras);
   const locked = new Map<string, UvRequirement[]>();
   const add = (group: string, r: UvRequirement): void => {
+    if (!checked(group)) return;
     const k = `${group}\0${r.normalizedName}`;
     locked.set(k, [...(locked.get(k) ?? []), r]);
   };

@@ -89,6 +89,24 @@ describe('uv.lock', () => {
   });
 });
 
+it('uv.lock: dependencies a build backend computes (PEP 621 dynamic) are not compared; dependency groups still are', async () => {
+  const { lockFreshnessRule } = await import('../../src/rules/lock-freshness.ts');
+  const { ruleContext } = await import('../../src/rules/context.ts');
+  const { configSchema } = await import('../../src/config/schema.ts');
+  const text = read('uv/pydantic-ai/pyproject.toml');
+  const run = (t: string) => {
+    const m = parsePyproject('pyproject.toml', t).data!;
+    const l = parseUvLock('uv.lock', read('uv/pydantic-ai/uv.lock')).data!;
+    const inv = { root: '/x', services: [{ name: 's', root: '.', origin: 'discovered', files: [], units: [{ ecosystem: 'PyPI', manifest: 'pyproject.toml', lock: 'uv.lock' }], dockerfiles: [], compose: [], dependencies: [], locked: [], images: [] }], files: new Map<string, never>([['pyproject.toml', m as never], ['uv.lock', l as never]]), allFiles: new Set<string>(), kinds: new Map(), actions: [], findings: [] };
+    return lockFreshnessRule(ruleContext(inv as never, configSchema.parse({})));
+  };
+  assert.match(text, /dynamic = \["version", "dependencies", "optional-dependencies"\]/);
+  assert.deepEqual(run(text), []);
+  const f = run(text.replace(/^\[dependency-groups\]\n/m, '[dependency-groups]\nextra-tools = ["left-pad-py>=1"]\n'));
+  assert.equal(f.length, 1);
+  assert.match(f[0]!.detail!, /left-pad-py \(group extra-tools\): in pyproject\.toml but not in the lock/);
+});
+
 describe('pnpm-lock.yaml', () => {
   it('splits peer-suffixed keys of 5.x, 6.0 and 9.0', () => {
     assert.deepEqual(splitPnpmKey('/@babel/core@7.24.0(supports-color@8.1.1)'), { name: '@babel/core', version: '7.24.0' });
