@@ -3,6 +3,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
+import fc from 'fast-check';
 import { readSbom } from '../../src/sbom/read.ts';
 import { toAdvisory } from '../../src/vulns/osv-record.ts';
 import { writeDb } from '../../src/vulns/store.ts';
@@ -71,6 +72,28 @@ describe('audit --sbom', () => {
       const file = path.join(out, readdirSync(out).find((f) => f.startsWith('repository'))!);
       const got = JSON.parse((await runCli(['audit', proj, '--sbom', file, '--db', db, '--format', 'json', '--fail-on', 'critical'], { env })).stdout) as Out;
       assert.deepEqual(got.findings.filter((f) => f.ruleId === 'DW201').map((f) => `${f.subject} ${f.message}`).sort(), want, format);
+    }
+  });
+
+  it('mutated real SBOMs never crash the reader: packages, a DW000, or the one "not an SBOM" error', () => {
+    for (const f of ['bom.json', 'bom.xml']) {
+      const seed = readFileSync(path.join(INPUTS, 'cern-lhc-vdm-editor', f), 'utf8');
+      const mutation = fc.oneof(
+        fc.nat(seed.length).map((n) => seed.slice(0, n)),
+        fc.tuple(fc.nat(seed.length), fc.string({ minLength: 1, maxLength: 20 })).map(([at, junk]) => seed.slice(0, at) + junk + seed.slice(at + 1)),
+        fc.tuple(fc.nat(seed.length), fc.nat(seed.length), fc.nat(seed.length)).map(([a, b, c]) => seed.slice(0, c) + seed.slice(Math.min(a, b), Math.max(a, b)) + seed.slice(c)),
+      );
+      fc.assert(
+        fc.property(mutation, (t) => {
+          try {
+            const r = readSbom(f, t);
+            for (const x of r.findings) assert.ok(x.location.line >= 1 && x.location.line <= t.split('\n').length + 1);
+          } catch (e) {
+            assert.match((e as Error).message, /is neither a CycloneDX nor an SPDX document|is not a CycloneDX XML document/);
+          }
+        }),
+        { numRuns: 120, seed: 3 },
+      );
     }
   });
 
