@@ -3,7 +3,7 @@
 // step between `npm ci` and `npx depwarden`. Started by an older Node, it re-runs itself on the pinned Node 24
 // from node_modules (the `node` devDependency), or says plainly what is missing.
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import module from 'node:module';
 import { fileURLToPath } from 'node:url';
 
@@ -19,5 +19,21 @@ if (major < 22 || (major === 22 && minor < 18)) {
 }
 // Cache compiled code (and stripped TypeScript) on disk: start-up is a large part of a scan of a small repo.
 module.enableCompileCache?.();
+// Installed as a package (`npm install -g depwarden-<v>.tgz`), the source sits under node_modules, where Node
+// refuses to strip types. Our own files (and only those) are stripped by the same built-in stripper through a
+// load hook, so the installed tool is the source too, with no build step.
+const here = fileURLToPath(import.meta.url);
+if (/[\\/]node_modules[\\/]/.test(here) && module.registerHooks && module.stripTypeScriptTypes) {
+  const src = new URL('../src/', import.meta.url).href;
+  // Only the stripper's own "experimental" notice is dropped: it is about this launcher, not the user's files.
+  const emit = process.emitWarning.bind(process);
+  process.emitWarning = (w, ...rest) => (/stripTypeScriptTypes/.test(String(w?.message ?? w)) ? undefined : emit(w, ...rest));
+  module.registerHooks({
+    load(url, context, nextLoad) {
+      if (url.startsWith(src) && url.endsWith('.ts')) return { format: 'module', source: module.stripTypeScriptTypes(readFileSync(fileURLToPath(url), 'utf8')), shortCircuit: true };
+      return nextLoad(url, context);
+    },
+  });
+}
 const { main } = await import('../src/cli/main.ts');
 process.exitCode = await main(process.argv);

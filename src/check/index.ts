@@ -24,6 +24,7 @@ export async function collectCheckFindings(inv: Inventory, config: Config, ce: C
   add((await import('../conflicts/index.ts')).analyzeConflicts(inv, config));
   add(await vulnerabilityFindings(inv, config, ce));
   add(await overdueReviews(inv, ce));
+  add((await import('../licenses/policy.ts')).licenseFindings(inv, config, ce.now));
   return out;
 }
 

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { conflictsSection } from './sections/conflicts.ts';
 import { governanceSection } from './sections/governance.ts';
 import { httpSection } from './sections/http.ts';
+import { licensesSection } from './sections/licenses.ts';
 import { failOnSection, ignoreSection, rulesSection, servicesSection } from './sections/rules.ts';
 import { sbomSection } from './sections/sbom.ts';
 import { updatesSection } from './sections/updates.ts';
@@ -25,6 +26,7 @@ export const configSchema = z
     updates: updatesSection.prefault({}),
     governance: governanceSection.prefault({}),
     http: httpSection.prefault({}),
+    licenses: licensesSection.prefault({}),
   })
   .strict()
   .describe('depwarden.yaml: the dependency protocol of this repository.');

@@ -21,8 +21,12 @@ export function lockConsistency(inv: Inventory): Finding[] {
       if (seen.has(lock)) continue;
       seen.add(lock);
       const pkgs = s.locked.filter((p) => p.span.file === lock);
-      if (!lock.endsWith('poetry.lock') && !/package-lock\.json$|npm-shrinkwrap\.json$/.test(lock)) continue;
       const data = inv.files.get(lock);
+      if (data?.kind === 'uv-lock' || data?.kind === 'pnpm-lock' || data?.kind === 'yarn-lock') {
+        out.push(...resolvedEdges(pkgs, s.name, RELOCK_HINT[data.kind]));
+        continue;
+      }
+      if (!lock.endsWith('poetry.lock') && !/package-lock\.json$|npm-shrinkwrap\.json$/.test(lock)) continue;
       const envs = linuxEnvironments(targetPythons(data?.kind === 'poetry-lock' ? data.pythonVersions : undefined));
       out.push(...(lock.endsWith('poetry.lock') ? poetryEdges(pkgs, s.name, envs, data?.kind === 'poetry-lock' ? data.lockVersion : '') : npmEdges(pkgs, s.name)));
     }
@@ -93,6 +97,34 @@ function poetryEdges(pkgs: LockedPackage[], service: string, envs: MarkerEnv[], 
         message: `${p.name} ${p.version} requires ${e.name} ${relevant.map((x) => x.constraint).join(' or ')}, but the lock has ${locked.map((t) => t.version).join(', ')}`,
         hint: 'Relock; if the relock fails, the constraint set has no solution.',
         detail: `because ${p.name} ${p.version} depends on ${e.name} ${e.constraint}${e.markers ? ` (when ${e.markers})` : ''} and ${p.span.file} locks ${e.name} ${locked.map((t) => t.version).join(', ')}, installing ${p.span.file} gives ${p.name} a ${e.name} it does not accept.`,
+        location: p.span,
+        service,
+        subject: `${p.name}@${p.version}`,
+      });
+    }
+  }
+  return out;
+}
+
+const RELOCK_HINT = { 'uv-lock': 'Run `uv lock` and commit uv.lock.', 'pnpm-lock': 'Run `pnpm install --lockfile-only` and commit pnpm-lock.yaml.', 'yarn-lock': 'Run `yarn install` and commit yarn.lock.' };
+
+/**
+ * uv, pnpm and Yarn write the package each edge resolves to (a version, a snapshot key, a descriptor): the check
+ * is that it is in the lock. An edge that resolves to nothing (not optional, not a peer, not a workspace link) is
+ * a lock that cannot install — a hand edit or a merge that dropped entries.
+ */
+function resolvedEdges(pkgs: LockedPackage[], service: string, hint: string): Finding[] {
+  const out: Finding[] = [];
+  for (const p of pkgs) {
+    if (p.link) continue;
+    for (const e of p.dependencies) {
+      if (e.target !== undefined || e.optional || e.kind === 'optional' || e.kind === 'peer' || e.kind === 'peerOptional') continue;
+      if (/^(link:|workspace:|portal:|file:)/.test(e.constraint)) continue;
+      out.push({
+        ruleId: 'DW102',
+        severity: 'high',
+        message: `${p.name} ${p.version} requires ${e.name}${e.constraint ? ` ${e.constraint}` : ''}, which the lock does not resolve`,
+        hint,
         location: p.span,
         service,
         subject: `${p.name}@${p.version}`,

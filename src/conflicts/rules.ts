@@ -13,8 +13,8 @@ export const CONFLICT_RULES: RuleInfo[] = [
     id: 'DW102',
     title: 'Required dependency missing from the lock',
     defaultSeverity: 'high',
-    description: 'An npm package requires a dependency (not optional, not an optional peer) that no node_modules folder on its resolution path provides.',
-    hint: 'Run `npm install --package-lock-only` and commit the lock.',
+    description: 'A locked package requires a dependency (not optional, not a peer) that the lock does not provide: for package-lock, no node_modules folder on its resolution path; for uv.lock, pnpm-lock.yaml and yarn.lock, the entry the edge names is missing.',
+    hint: 'Relock with the tool that wrote the lock (`npm install --package-lock-only`, `uv lock`, `pnpm install --lockfile-only`, `yarn install`) and commit it.',
   },
   {
     id: 'DW103',

@@ -13,14 +13,9 @@ export interface UnreadKind {
 }
 
 const BY_NAME: Record<string, UnreadKind> = {
-  'uv.lock': { ecosystem: 'PyPI', role: 'lock', tool: 'uv' },
   'pdm.lock': { ecosystem: 'PyPI', role: 'lock', tool: 'PDM' },
-  'Pipfile.lock': { ecosystem: 'PyPI', role: 'lock', tool: 'Pipenv' },
-  Pipfile: { ecosystem: 'PyPI', role: 'manifest', tool: 'Pipenv' },
   'setup.py': { ecosystem: 'PyPI', role: 'manifest', tool: 'setuptools' },
   'environment.yml': { ecosystem: 'conda', role: 'manifest', tool: 'conda' },
-  'pnpm-lock.yaml': { ecosystem: 'npm', role: 'lock', tool: 'pnpm' },
-  'yarn.lock': { ecosystem: 'npm', role: 'lock', tool: 'Yarn' },
   'bun.lock': { ecosystem: 'npm', role: 'lock', tool: 'Bun' },
   'bun.lockb': { ecosystem: 'npm', role: 'lock', tool: 'Bun' },
   'deno.lock': { ecosystem: 'npm', role: 'lock', tool: 'Deno' },

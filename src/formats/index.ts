@@ -4,10 +4,14 @@ import { parseDockerfile } from './dockerfile.ts';
 import { parseWorkflow } from './gha-workflow.ts';
 import { parsePackageJson } from './package-json.ts';
 import { parsePackageLock } from './package-lock.ts';
+import { parsePipfile, parsePipfileLock } from './pipfile.ts';
+import { parsePnpmLock } from './pnpm-lock.ts';
 import { errorMessage, parseFinding } from './parse-finding.ts';
 import { parsePoetryLock } from './poetry-lock.ts';
 import { parsePyproject } from './pyproject.ts';
 import { parseRequirements } from './requirements.ts';
+import { parseUvLock } from './uv-lock.ts';
+import { parseYarnLock } from './yarn-lock.ts';
 
 export { classify } from './registry.ts';
 
@@ -38,6 +42,16 @@ export function parseFile(kind: FormatKind, file: string, text: string, ctx: Par
         return parsePackageJson(file, text);
       case 'package-lock':
         return parsePackageLock(file, text);
+      case 'uv-lock':
+        return parseUvLock(file, text);
+      case 'pnpm-lock':
+        return parsePnpmLock(file, text);
+      case 'yarn-lock':
+        return parseYarnLock(file, text);
+      case 'pipfile':
+        return parsePipfile(file, text);
+      case 'pipfile-lock':
+        return parsePipfileLock(file, text);
       case 'dockerfile':
         return parseDockerfile(file, text, ctx.buildArgs);
       case 'compose':

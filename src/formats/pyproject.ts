@@ -82,6 +82,23 @@ export function parsePyproject(file: string, text: string): ParseResult<Pyprojec
     }
   }
 
+  // uv's legacy `[tool.uv] dev-dependencies` (before PEP 735): one group, "dev".
+  const uv = isTable(tool.uv) ? tool.uv : undefined;
+  if (uv && Array.isArray(uv['dev-dependencies'])) {
+    const at = loc.key(['tool', 'uv'], 'dev-dependencies')?.valueAt;
+    const literals = at !== undefined ? loc.arrayStrings(at) : [];
+    let li = 0;
+    for (const item of uv['dev-dependencies']) {
+      if (typeof item !== 'string') continue;
+      const lit = literals[li++];
+      const span = lit ? idx.span(lit.start, lit.end) : headerSpan(['tool', 'uv']);
+      const dep = pep508Dependency(item, { group: 'dev', dev: true, optional: false, span, ...(lit ? { idx, textStart: lit.start } : {}) });
+      if (dep) deps.push(dep);
+      else findings.push(parseFinding(file, span.line, span.column, `not a PEP 508 requirement: ${JSON.stringify(item)}`));
+    }
+  }
+  if (uv && isTable(uv.sources)) applyUvSources(deps, uv.sources);
+
   let requiresPython = str(project?.['requires-python']);
   const groups: { name: string; optional: boolean }[] = [];
   if (poetry) {
@@ -141,6 +158,17 @@ export function parsePyproject(file: string, text: string): ParseResult<Pyprojec
     });
   }
 
+  // uv indexes ([[tool.uv.index]]): `explicit` ones serve only the packages pinned to them, as Poetry's explicit sources.
+  if (uv && Array.isArray(uv.index)) {
+    const heads = [...text.matchAll(/^[ \t]*\[\[\s*tool\s*\.\s*uv\s*\.\s*index\s*\]\]/gm)].map((m) => m.index);
+    uv.index.forEach((s, i) => {
+      if (!isTable(s) || typeof s.url !== 'string') return;
+      const at = heads[i] ?? 0;
+      const priority = s.explicit === true ? 'explicit' : s.default === true ? 'default' : 'primary';
+      sources.push({ name: str(s.name) ?? s.url, url: s.url, priority, span: idx.span(at, at) });
+    });
+  }
+
   const extras: Record<string, string[]> = {};
   if (poetry && isTable(poetry.extras)) {
     for (const [k, v] of Object.entries(poetry.extras)) if (Array.isArray(v)) extras[k] = v.filter((x): x is string => typeof x === 'string');
@@ -164,6 +192,8 @@ export function parsePyproject(file: string, text: string): ParseResult<Pyprojec
       ...(requiresPython ? { requiresPython } : {}),
       ...(packageMode !== undefined ? { packageMode } : {}),
       hasPoetrySection: poetry !== undefined,
+      ...(uv ? { hasUvSection: true } : {}),
+      ...(Array.isArray(project?.dynamic) ? { dynamic: project.dynamic.filter((x): x is string => typeof x === 'string') } : {}),
       hasProjectSection: project !== undefined,
       dependencies: deps,
       sources,
@@ -199,4 +229,38 @@ function poetryDependency(name: string, spec: unknown, group: string, dev: boole
     ...(source ? { source } : {}),
     ...(str(spec.source) ? { sourceName: str(spec.source)! } : {}),
   };
+}
+
+/**
+ * `[tool.uv.sources]`: where uv takes a declared package from — git, a path (editable or not), a URL, a named
+ * index, or a workspace member. Applied to every declaration of that name (main, extras, groups).
+ */
+function applyUvSources(deps: Dependency[], sources: Record<string, unknown>): void {
+  const byName = new Map<string, Record<string, unknown>>();
+  for (const [name, spec] of Object.entries(sources)) {
+    // A list of sources split by markers: the first one stands for the package.
+    const s = Array.isArray(spec) ? spec.find(isTable) : spec;
+    if (isTable(s)) byName.set(normalizePypiName(name), s);
+  }
+  for (const d of deps) {
+    const s = byName.get(d.normalizedName);
+    if (!s) continue;
+    let source: PackageSource | undefined;
+    if (str(s.git)) {
+      const ref = str(s.rev) ?? str(s.tag) ?? str(s.branch);
+      source = { type: 'git', url: str(s.git)!, ...(ref ? { reference: ref } : {}), ...(str(s.subdirectory) ? { subdirectory: str(s.subdirectory)! } : {}) };
+    } else if (str(s.path)) {
+      const p = str(s.path)!;
+      source = /\.(whl|tar\.gz|zip|tgz)$/.test(p) ? { type: 'file', path: p } : { type: 'directory', path: p, ...(s.editable === true ? { develop: true } : {}) };
+    } else if (str(s.url)) source = { type: 'url', url: str(s.url)! };
+    else if (s.workspace === true) source = { type: 'directory', path: `workspace:${d.name}`, develop: true };
+    else if (str(s.index)) {
+      d.sourceName = str(s.index)!;
+      continue;
+    }
+    if (source) {
+      d.source = source;
+      if (source.type !== 'registry') d.constraintSyntax = d.constraint ? d.constraintSyntax : 'none';
+    }
+  }
 }

@@ -16,6 +16,11 @@ export function classify(relPath: string): FormatKind | undefined {
   if (base === 'poetry.lock') return 'poetry-lock';
   if (base === 'package.json') return 'package-json';
   if (base === 'package-lock.json' || base === 'npm-shrinkwrap.json') return 'package-lock';
+  if (base === 'uv.lock') return 'uv-lock';
+  if (base === 'pnpm-lock.yaml') return 'pnpm-lock';
+  if (base === 'yarn.lock') return 'yarn-lock';
+  if (base === 'Pipfile') return 'pipfile';
+  if (base === 'Pipfile.lock') return 'pipfile-lock';
   if (/\.github\/workflows$/.test(dir) && /\.ya?ml$/i.test(base)) return 'gha-workflow';
   if (COMPOSE.test(base)) return 'compose';
   if (DOCKERFILE.test(base) || /\.(docker|container)file$/i.test(base)) return 'dockerfile';

@@ -2,8 +2,10 @@ import path from 'node:path';
 import type { Config } from '../config/schema.ts';
 import { walkRepository } from '../discover/walk.ts';
 import { assignLockGroups } from '../formats/lock-groups.ts';
+import { markWorkspaceMembers } from '../formats/uv-lock.ts';
+import { assignYarnScopes } from '../formats/yarn-lock.ts';
 import type { Dependency, LockedPackage } from '../model/dependency.ts';
-import type { ImageRef, ParsedData, RequirementsData } from '../model/files.ts';
+import { isLockData, isLockKind, type ImageRef, type PackageJsonData, type ParsedData, type RequirementsData } from '../model/files.ts';
 import type { Inventory, Service } from '../model/inventory.ts';
 import { loadFiles } from './load-files.ts';
 import { normalizePypiName } from '../util/names.ts';
@@ -20,6 +22,7 @@ export async function buildInventory(rootArg: string, config: Config): Promise<I
   const { parsed, kinds } = loaded;
 
   const grouped = groupServices(parsed, kinds, config);
+  assignYarnLockScopes(grouped.services.flatMap((s) => manifestUnits(s.files, parsed)), parsed);
   const services: Service[] = grouped.services.map((s) => {
     const units = manifestUnits(s.files, parsed);
     for (const u of units) {
@@ -27,13 +30,14 @@ export async function buildInventory(rootArg: string, config: Config): Promise<I
       const l = u.lock ? parsed.get(u.lock) : undefined;
       // Locks written by Poetry 1.5-1.8 carry no groups: derive them from the manifest so dev scopes are right.
       if (l?.kind === 'poetry-lock') assignLockGroups(l, m?.kind === 'pyproject' ? m : undefined);
+      if (l?.kind === 'uv-lock' && m?.kind === 'pyproject') markWorkspaceMembers(m, l);
     }
     const manifests = new Set(units.map((u) => u.manifest));
     const locks = new Set(units.flatMap((u) => (u.lock ? [u.lock] : [])));
     // Locks in the service folder that no manifest claimed (a poetry.lock without pyproject) still count.
     for (const f of s.files) {
       const k = kinds.get(f);
-      if ((k === 'poetry-lock' || k === 'package-lock') && parsed.has(f)) locks.add(f);
+      if (isLockKind(k) && parsed.has(f)) locks.add(f);
     }
     const dependencies: Dependency[] = [];
     // Loops, not push(...list): a lock of 125k packages would overflow the stack with that many arguments.
@@ -52,14 +56,14 @@ export async function buildInventory(rootArg: string, config: Config): Promise<I
 
 function declared(d: ParsedData | undefined): Dependency[] {
   if (!d) return [];
-  if (d.kind === 'pyproject' || d.kind === 'package-json') return d.dependencies;
+  if (d.kind === 'pyproject' || d.kind === 'package-json' || d.kind === 'pipfile') return d.dependencies;
   if (d.kind === 'requirements') return d.requirements;
   return [];
 }
 
 function lockedOf(d: ParsedData | undefined): LockedPackage[] {
   if (!d) return [];
-  if (d.kind === 'poetry-lock' || d.kind === 'package-lock') return d.packages;
+  if (isLockData(d)) return d.packages;
   if (d.kind === 'requirements') return requirementsAsLocked(d);
   return [];
 }
@@ -102,6 +106,22 @@ export function requirementsAsLocked(d: RequirementsData): LockedPackage[] {
     });
   }
   return out;
+}
+
+/** A yarn.lock records no scopes: derive them once from every package.json it pins (a workspace's root and members). */
+function assignYarnLockScopes(units: { manifest: string; lock?: string }[], parsed: Map<string, ParsedData>): void {
+  const byLock = new Map<string, PackageJsonData[]>();
+  for (const u of units) {
+    const m = parsed.get(u.manifest);
+    if (!u.lock || parsed.get(u.lock)?.kind !== 'yarn-lock' || m?.kind !== 'package-json') continue;
+    const list = byLock.get(u.lock) ?? [];
+    if (!list.includes(m)) list.push(m);
+    byLock.set(u.lock, list);
+  }
+  for (const [lock, manifests] of byLock) {
+    const l = parsed.get(lock);
+    if (l?.kind === 'yarn-lock') assignYarnScopes(l, manifests);
+  }
 }
 
 /** External images a service is built from (Dockerfile FROM) or runs (compose image:). */

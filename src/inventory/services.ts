@@ -152,10 +152,16 @@ export function manifestUnits(files: string[], allParsed: Map<string, ParsedData
     const dir = path.posix.dirname(f);
     const sib = (name: string): string => (dir === '.' ? name : `${dir}/${name}`);
     if (d.kind === 'pyproject') {
-      const lock = sib('poetry.lock');
+      // Poetry's lock for a Poetry project; uv's for the rest, or the uv workspace's lock that names this member.
+      const poetry = allParsed.has(sib('poetry.lock')) ? sib('poetry.lock') : undefined;
+      const uv = allParsed.has(sib('uv.lock')) ? sib('uv.lock') : undefined;
+      const lock = (d.hasPoetrySection ? (poetry ?? uv) : (uv ?? poetry)) ?? uvWorkspaceLock(f, allParsed);
+      units.push({ ecosystem: 'PyPI', manifest: f, lock });
+    } else if (d.kind === 'pipfile') {
+      const lock = sib('Pipfile.lock');
       units.push({ ecosystem: 'PyPI', manifest: f, lock: allParsed.has(lock) ? lock : undefined });
     } else if (d.kind === 'package-json') {
-      const lock = [sib('package-lock.json'), sib('npm-shrinkwrap.json')].find((l) => allParsed.has(l)) ?? workspaceLock(f, allParsed);
+      const lock = [sib('package-lock.json'), sib('npm-shrinkwrap.json'), sib('pnpm-lock.yaml'), sib('yarn.lock')].find((l) => allParsed.has(l)) ?? workspaceLock(f, allParsed);
       units.push({ ecosystem: 'npm', manifest: f, lock });
     } else if (d.kind === 'requirements') {
       if (f.endsWith('.in')) {
@@ -176,16 +182,37 @@ export function isFullyPinned(d: ParsedData): boolean {
   return d.requirements.every((r) => /^===?[^,*]+$/.test(r.constraint.trim()) || r.source?.type === 'directory' || (r.source?.type === 'git' && Boolean(r.source.reference)) || r.source?.type === 'url');
 }
 
-/** The lock of the npm workspace root that lists this package's folder among its workspaces. */
+/**
+ * The lock of the workspace root that holds this package: npm and Yarn list workspaces in the root package.json;
+ * pnpm names every workspace folder as an importer of its lock.
+ */
 function workspaceLock(manifest: string, allParsed: Map<string, ParsedData>): string | undefined {
-  let dir = path.posix.dirname(manifest);
+  const own = path.posix.dirname(manifest);
+  let dir = own;
   while (dir !== '.' && dir !== '') {
     dir = path.posix.dirname(dir);
-    const rootPkg = allParsed.get(dir === '.' ? 'package.json' : `${dir}/package.json`);
+    const at = (name: string): string => (dir === '.' ? name : `${dir}/${name}`);
+    const rel = path.posix.relative(dir, own);
+    const pnpm = allParsed.get(at('pnpm-lock.yaml'));
+    if (pnpm?.kind === 'pnpm-lock' && pnpm.importers.some((i) => i.path === rel)) return at('pnpm-lock.yaml');
+    const rootPkg = allParsed.get(at('package.json'));
     if (rootPkg?.kind === 'package-json' && rootPkg.workspaces.length > 0) {
-      const lock = dir === '.' ? 'package-lock.json' : `${dir}/package-lock.json`;
-      if (allParsed.has(lock)) return lock;
+      const lock = [at('package-lock.json'), at('yarn.lock')].find((l) => allParsed.has(l));
+      if (lock) return lock;
     }
+  }
+  return undefined;
+}
+
+/** The uv.lock of the workspace whose members include this pyproject's folder. */
+function uvWorkspaceLock(manifest: string, allParsed: Map<string, ParsedData>): string | undefined {
+  const own = path.posix.dirname(manifest);
+  let dir = own;
+  while (dir !== '.' && dir !== '') {
+    dir = path.posix.dirname(dir);
+    const lockPath = dir === '.' ? 'uv.lock' : `${dir}/uv.lock`;
+    const lock = allParsed.get(lockPath);
+    if (lock?.kind === 'uv-lock' && lock.projects.some((p) => p.path === path.posix.relative(dir, own))) return lockPath;
   }
   return undefined;
 }

@@ -56,6 +56,8 @@ export interface LockedEdge {
   extras?: string[];
   /** npm: "prod" | "dev" | "peer" | "optional" | "peerOptional"; PyPI: always "prod". */
   kind?: 'prod' | 'dev' | 'peer' | 'optional' | 'peerOptional';
+  /** The locked package this edge resolves to ("normalizedName@version"), for locks that record it exactly (pnpm, Yarn, uv). */
+  target?: string;
 }
 
 /** One package pinned in a lock file. */

@@ -30,6 +30,10 @@ export interface PyprojectData {
   packageMode?: boolean;
   hasPoetrySection: boolean;
   hasProjectSection: boolean;
+  /** PEP 621 `dynamic`: fields a build backend computes ("dependencies", "optional-dependencies", ...), not declared here. */
+  dynamic?: string[];
+  /** The file has a `[tool.uv]` table (sources, indexes, workspace, legacy dev-dependencies). */
+  hasUvSection?: boolean;
   /** Every declared dependency from Poetry tables, PEP 621 and PEP 735 (the `python` pseudo-dependency excluded). */
   dependencies: Dependency[];
   sources: PoetrySourceDecl[];
@@ -103,6 +107,109 @@ export interface PackageLockData {
   packages: LockedPackage[];
   /** The root entry's declared dependencies (v2/v3), for the lock-vs-manifest check. */
   root?: { dependencies: Record<string, string>; devDependencies: Record<string, string>; optionalDependencies: Record<string, string>; peerDependencies: Record<string, string> };
+}
+
+/** One requirement as a uv.lock records the project's own metadata (`[package.metadata]`), for the freshness check. */
+export interface UvRequirement {
+  name: string;
+  normalizedName: string;
+  /** PEP 440 specifier as uv wrote it ("" when none). */
+  specifier: string;
+  marker?: string;
+  extras?: string[];
+  /** git / path / editable / url / index, when the requirement names one. */
+  sourceKind?: string;
+}
+
+/** A workspace member or the root project of a uv.lock: the project itself, never a locked dependency. */
+export interface UvProject {
+  name: string;
+  normalizedName: string;
+  version?: string;
+  /** "." for the root; the member's folder relative to the lock otherwise. */
+  path: string;
+  virtual: boolean;
+  /** `[package.metadata] requires-dist`: main and extra requirements (group "main" or "optional:<extra>"). */
+  requiresDist: (UvRequirement & { group: string })[];
+  /** `[package.metadata.requires-dev]`: dependency groups (and legacy `tool.uv.dev-dependencies` as "dev"). */
+  requiresDev: Record<string, UvRequirement[]>;
+  /** Edges the resolution chose per scope: main, optional:<extra>, dependency-group:<name>. */
+  edges: Record<string, LockedPackage['dependencies']>;
+  span: SourceSpan;
+}
+
+export interface UvLockData {
+  kind: 'uv-lock';
+  file: string;
+  version: number;
+  revision?: number;
+  requiresPython?: string;
+  resolutionMarkers: string[];
+  /** `[manifest] members` (empty for a single project). */
+  members: string[];
+  projects: UvProject[];
+  packages: LockedPackage[];
+}
+
+/** One importer of a pnpm-lock.yaml: a workspace folder ("." for the root) with its declared specifiers and resolved versions. */
+export interface PnpmImporter {
+  path: string;
+  /** section -> name -> { specifier as package.json wrote it, version the lock resolved (may be `link:...`) }. */
+  sections: Record<'dependencies' | 'devDependencies' | 'optionalDependencies', Record<string, { specifier: string; version: string }>>;
+}
+
+export interface PnpmLockData {
+  kind: 'pnpm-lock';
+  file: string;
+  /** "6.0", "9.0", ... as written. */
+  lockfileVersion: string;
+  importers: PnpmImporter[];
+  /** One per name@version (peer-suffixed snapshots of the same version folded into one). */
+  packages: LockedPackage[];
+}
+
+export interface YarnLockData {
+  kind: 'yarn-lock';
+  file: string;
+  /** "v1" (its own syntax) or "berry" (Yarn 2+, YAML with __metadata). */
+  flavor: 'v1' | 'berry';
+  /** berry: __metadata.version (lockfile format) and cacheKey. */
+  metadataVersion?: string;
+  cacheKey?: string;
+  /** Every descriptor (`name@range`, berry `name@npm:range`) the lock resolves, to the package it resolves to (index into packages). */
+  descriptors: Record<string, number>;
+  /** berry: workspace entries (`name@workspace:path`) with the dependency descriptors they declare. */
+  workspaces: { name: string; path: string; dependencies: Record<string, string>; span: SourceSpan }[];
+  packages: LockedPackage[];
+}
+
+export interface PipfileSourceDecl {
+  name: string;
+  url: string;
+  verifySsl?: boolean;
+  span: SourceSpan;
+}
+
+export interface PipfileData {
+  kind: 'pipfile';
+  file: string;
+  /** `[packages]` (group "default"), `[dev-packages]` (group "develop", dev) and custom categories. */
+  dependencies: Dependency[];
+  sources: PipfileSourceDecl[];
+  requiresPython?: string;
+  /** Pipenv's `_meta.hash.sha256` of this Pipfile, as `pipenv lock` computes it. */
+  hash: string;
+}
+
+export interface PipfileLockData {
+  kind: 'pipfile-lock';
+  file: string;
+  pipfileSpec?: number;
+  /** `_meta.hash.sha256`. */
+  hash?: string;
+  sources: { name: string; url: string }[];
+  requiresPython?: string;
+  packages: LockedPackage[];
 }
 
 /** A container image reference as written and as resolved after ARG / variable substitution. */
@@ -210,10 +317,30 @@ export type ParsedData =
   | RequirementsData
   | PackageJsonData
   | PackageLockData
+  | UvLockData
+  | PnpmLockData
+  | YarnLockData
+  | PipfileData
+  | PipfileLockData
   | DockerfileData
   | ComposeData
   | WorkflowData;
 
 export type FormatKind = ParsedData['kind'];
+
+/** Every format whose records are locked packages. */
+export type LockData = PoetryLockData | PackageLockData | UvLockData | PnpmLockData | YarnLockData | PipfileLockData;
+
+const LOCK_KINDS: ReadonlySet<string> = new Set(['poetry-lock', 'package-lock', 'uv-lock', 'pnpm-lock', 'yarn-lock', 'pipfile-lock']);
+
+/** True for a lock file's data (not a compiled requirements file, which is a lock only when fully pinned). */
+export function isLockData(d: ParsedData | undefined): d is LockData {
+  return d !== undefined && LOCK_KINDS.has(d.kind);
+}
+
+/** True for a lock kind, by name (for files that failed to parse too). */
+export function isLockKind(kind: string | undefined): boolean {
+  return kind !== undefined && LOCK_KINDS.has(kind);
+}
 
 export type { PackageSource };

@@ -7,12 +7,16 @@ import { snapshot } from '../edit/transaction.ts';
 import type { TextEdit } from '../model/update.ts';
 import { runNpmLock } from './npm.ts';
 import { pruneLockClosure } from './npm-refresh.ts';
+import { runPnpmLock } from './pnpm.ts';
 import { runPoetryLock } from './poetry.ts';
+import { runYarnLock } from './yarn.ts';
 import { RelockError } from './run-tool.ts';
 
 export { RelockError, redactSecrets } from './run-tool.ts';
 export { poetryLockArgs, runPoetryLock } from './poetry.ts';
 export { runNpmLock } from './npm.ts';
+export { runPnpmLock } from './pnpm.ts';
+export { runYarnLock } from './yarn.ts';
 export { requirementsHashEdits, type HashedUpdate } from './requirements-hashes.ts';
 
 /** A manifest and its lock, repository-relative (an inventory ManifestUnit carries the same). */
@@ -42,6 +46,9 @@ export interface RelockOptions {
   write?: boolean;
   poetry?: string;
   npm?: string;
+  /** pnpm / Yarn executables or JS entry points (default: on PATH). */
+  pnpm?: string;
+  yarn?: string;
 }
 
 export interface RelockResult {
@@ -52,22 +59,41 @@ export interface RelockResult {
   after: string;
   /** Every other snapshotted file that differs afterwards (the edited manifests, anything the tool rewrote). */
   changed: AppliedFile[];
-  tool: { name: 'poetry' | 'npm'; version: string; command: string[]; ms: number };
+  tool: { name: 'poetry' | 'npm' | 'pnpm' | 'yarn'; version: string; command: string[]; ms: number };
   /** Set when the first attempt failed with ERESOLVE and the retry re-resolved these packages' lock entries. */
   refreshed?: string[];
 }
 
-function lockKind(unit: RelockUnit): { kind: 'poetry' | 'npm'; lock: string } {
+type ToolKind = 'poetry' | 'npm' | 'pnpm' | 'yarn';
+
+/** The command a lock needs that depwarden does not run (uv and Pipenv are not installable here): the relock runs in CI. */
+export function ciRelockCommand(unit: { lock?: string }): string | undefined {
+  const base = unit.lock ? path.posix.basename(unit.lock) : undefined;
+  return base === 'uv.lock' ? 'uv lock' : base === 'Pipfile.lock' ? 'pipenv lock' : undefined;
+}
+
+/** The tools relock runs; a uv.lock or Pipfile.lock needs uv / Pipenv, which this dispatch does not run. */
+const SIBLINGS: Record<ToolKind, string[]> = {
+  poetry: ['pyproject.toml', 'poetry.lock'],
+  npm: ['package.json', 'package-lock.json', 'npm-shrinkwrap.json'],
+  pnpm: ['package.json', 'pnpm-lock.yaml', 'pnpm-workspace.yaml'],
+  yarn: ['package.json', 'yarn.lock'],
+};
+
+function lockKind(unit: RelockUnit): { kind: ToolKind; lock: string } {
   const dir = path.posix.dirname(unit.manifest);
   const join = (f: string): string => (dir === '.' ? f : `${dir}/${f}`);
   const base = unit.lock ? path.posix.basename(unit.lock) : undefined;
   if (base === 'poetry.lock' || (!base && unit.ecosystem === 'PyPI' && path.posix.basename(unit.manifest) === 'pyproject.toml')) return { kind: 'poetry', lock: unit.lock ?? join('poetry.lock') };
   if (base === 'package-lock.json' || base === 'npm-shrinkwrap.json' || (!base && unit.ecosystem === 'npm')) return { kind: 'npm', lock: unit.lock ?? join('package-lock.json') };
+  if (base === 'pnpm-lock.yaml') return { kind: 'pnpm', lock: unit.lock! };
+  if (base === 'yarn.lock') return { kind: 'yarn', lock: unit.lock! };
+  if (ciRelockCommand(unit)) throw new RelockError(`${unit.lock} needs \`${ciRelockCommand(unit)}\`, which depwarden cannot run here: the manifest edit is made, the relock must run in CI`);
   throw new RelockError(`no relock tool for ${unit.manifest}${unit.lock ? ` with ${unit.lock}` : ''} (hashed requirements files use requirementsHashEdits)`);
 }
 
 /**
- * Makes the manifest edits, runs the real lock tool (Poetry or npm) and captures the new lock, all inside a
+ * Makes the manifest edits, runs the real lock tool (Poetry, npm, pnpm or Yarn) and captures the new lock, all inside a
  * snapshot of the manifest, the lock and every edited file. Whatever happens (tool failure, timeout, a stale
  * edit) the snapshot is restored before this returns or throws, so the tree is byte-identical to before. With
  * `write`, the captured results are then written atomically in one step (and rolled back together on failure);
@@ -76,9 +102,9 @@ function lockKind(unit: RelockUnit): { kind: 'poetry' | 'npm'; lock: string } {
 export async function relock(root: string, unit: RelockUnit, opts: RelockOptions = {}): Promise<RelockResult> {
   const { kind, lock } = lockKind(unit);
   const edits = opts.edits ?? [];
-  const projectDir = path.dirname(resolveInside(root, kind === 'npm' ? lock : unit.manifest));
+  const projectDir = path.dirname(resolveInside(root, kind === 'poetry' ? unit.manifest : lock));
   const relDir = path.posix.dirname(lock);
-  const siblings = kind === 'npm' ? ['package.json', 'package-lock.json', 'npm-shrinkwrap.json'] : ['pyproject.toml', 'poetry.lock'];
+  const siblings = SIBLINGS[kind];
   const watched = [...new Set([unit.manifest, lock, ...edits.map((e) => e.file), ...siblings.map((f) => (relDir === '.' ? f : `${relDir}/${f}`))])];
   const tx = snapshot(root, watched);
   const before = tx.original(lock);
@@ -92,6 +118,11 @@ export async function relock(root: string, unit: RelockUnit, opts: RelockOptions
       const r = await runPoetryLock(projectDir, { ...(opts.poetry ? { poetry: opts.poetry } : {}), ...(opts.env ? { env: opts.env } : {}), ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}), ...(opts.update ? { update: opts.update } : {}) });
       after = r.lockText;
       tool = { name: 'poetry', version: r.version, command: r.command, ms: r.ms };
+    } else if (kind === 'pnpm' || kind === 'yarn') {
+      const common = { ...(opts.npmRegistry ? { registry: opts.npmRegistry } : {}), ...(opts.env ? { env: opts.env } : {}), ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}), ...(opts.update ? { update: opts.update } : {}) };
+      const r = kind === 'pnpm' ? await runPnpmLock(projectDir, { ...common, ...(opts.pnpm ? { pnpm: opts.pnpm } : {}) }) : await runYarnLock(projectDir, { ...common, ...(opts.yarn ? { yarn: opts.yarn } : {}) });
+      after = r.lockText;
+      tool = { name: kind, version: r.version, command: r.command, ms: r.ms };
     } else {
       const run = () => runNpmLock(projectDir, { ...(opts.npm ? { npm: opts.npm } : {}), ...(opts.npmRegistry ? { registry: opts.npmRegistry } : {}), ...(opts.env ? { env: opts.env } : {}), ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}), ...(opts.update ? { update: opts.update } : {}) });
       let r: Awaited<ReturnType<typeof run>>;

@@ -1,4 +1,4 @@
-import type { ParsedData } from '../model/files.ts';
+import { isLockData, type ParsedData } from '../model/files.ts';
 import type { Finding } from '../model/finding.ts';
 import type { Inventory } from '../model/inventory.ts';
 import { uncoveredFiles } from '../discover/coverage.ts';
@@ -21,6 +21,16 @@ function fileFacts(d: ParsedData): Record<string, unknown> {
       return { lockVersion: d.lockVersion, lockedPackages: d.packages.length };
     case 'package-lock':
       return { lockVersion: String(d.lockfileVersion), lockedPackages: d.packages.length };
+    case 'uv-lock':
+      return { lockVersion: `${d.version}${d.revision !== undefined ? `.r${d.revision}` : ''}`, lockedPackages: d.packages.length, projects: d.projects.map((p) => p.name) };
+    case 'pnpm-lock':
+      return { lockVersion: d.lockfileVersion, lockedPackages: d.packages.length, importers: d.importers.length };
+    case 'yarn-lock':
+      return { lockVersion: d.flavor === 'v1' ? 'v1' : `berry ${d.metadataVersion ?? '?'}`, lockedPackages: d.packages.length };
+    case 'pipfile':
+      return { dependencies: d.dependencies.length, sources: d.sources.length };
+    case 'pipfile-lock':
+      return { lockVersion: String(d.pipfileSpec ?? ''), lockedPackages: d.packages.length };
     case 'dockerfile':
       return { stages: d.stages.length, images: d.stages.filter((s) => !s.from.stageRef && !s.from.scratch).map((s) => s.from.resolved), installs: d.installs.length };
     case 'compose':
@@ -38,7 +48,7 @@ export function renderScanJson(inv: Inventory, findings: Finding[], toolVersion:
       services: inv.services.length,
       files: inv.kinds.size,
       dependencies: inv.services.reduce((n, s) => n + s.dependencies.length, 0),
-      lockedPackages: [...inv.files.values()].reduce((n, d) => n + (d.kind === 'poetry-lock' || d.kind === 'package-lock' ? d.packages.length : 0), 0),
+      lockedPackages: [...inv.files.values()].reduce((n, d) => n + (isLockData(d) ? d.packages.length : 0), 0),
       images: inv.services.reduce((n, s) => n + s.images.length, 0),
       actions: inv.actions.length,
       findings: findings.length,
@@ -80,10 +90,10 @@ export function renderScanTable(inv: Inventory, findings: Finding[]): string {
     lines.push(`${s.name}  (${s.root}, ${s.origin})`);
     for (const u of s.units) {
       const lock = u.lock ? inv.files.get(u.lock) : undefined;
-      const n = lock && (lock.kind === 'poetry-lock' || lock.kind === 'package-lock') ? lock.packages.length : undefined;
+      const n = isLockData(lock) ? lock.packages.length : undefined;
       const dir = u.manifest.includes('/') ? u.manifest.slice(0, u.manifest.lastIndexOf('/') + 1) : '';
       const unread = uncovered.filter((c) => c.role === 'lock' && c.file.startsWith(dir) && !c.file.slice(dir.length).includes('/')).map((c) => c.file);
-      const broken = ['poetry.lock', 'package-lock.json', 'npm-shrinkwrap.json'].map((n) => `${dir}${n}`).filter((f) => inv.kinds.has(f) && !inv.files.has(f));
+      const broken = ['poetry.lock', 'uv.lock', 'Pipfile.lock', 'package-lock.json', 'npm-shrinkwrap.json', 'pnpm-lock.yaml', 'yarn.lock'].map((n) => `${dir}${n}`).filter((f) => inv.kinds.has(f) && !inv.files.has(f));
       const none = broken.length ? `  (lock ${broken.join(', ')} cannot be parsed: see its DW000)` : unread.length ? `  (not locked as far as depwarden knows: ${unread.join(', ')} not read)` : '  (no lock)';
       lines.push(`  ${u.ecosystem.padEnd(5)} ${u.manifest}${u.lock ? ` -> ${u.lock}${n !== undefined ? ` (${n} locked)` : ''}` : none}`);
     }

@@ -1,6 +1,7 @@
 import type { Finding } from '../model/finding.ts';
 import type { LockedPackage } from '../model/dependency.ts';
 import { satisfies } from '../versioning/constraint.ts';
+import { isLockData } from '../model/files.ts';
 import { finding, type Rule } from './context.ts';
 import { allUnits } from './units.ts';
 
@@ -11,9 +12,9 @@ export const lockConstraintsRule: Rule = (ctx) => {
     const m = u.manifestData;
     const l = u.lockData;
     if (!l || u.manifest === u.lock) continue;
-    if (m.kind !== 'pyproject' && m.kind !== 'package-json') continue;
+    if (m.kind !== 'pyproject' && m.kind !== 'package-json' && m.kind !== 'pipfile') continue;
     const candidates = new Map<string, LockedPackage[]>();
-    for (const p of l.kind === 'poetry-lock' || l.kind === 'package-lock' ? l.packages : []) {
+    for (const p of isLockData(l) ? l.packages : []) {
       // npm: a direct dependency is the top-level install; nested copies belong to other packages.
       if (l.kind === 'package-lock' && p.path !== undefined && p.path !== `node_modules/${p.name}`) continue;
       const list = candidates.get(p.normalizedName) ?? [];

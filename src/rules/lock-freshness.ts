@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { Finding } from '../model/finding.ts';
-import type { PackageJsonData, PackageLockData, ParsedData, PoetryLockData, PyprojectData, RequirementsData } from '../model/files.ts';
+import type { PackageJsonData, PackageLockData, ParsedData, PipfileData, PipfileLockData, PnpmLockData, PoetryLockData, PyprojectData, RequirementsData, UvLockData, UvRequirement, YarnLockData } from '../model/files.ts';
+import type { Dependency } from '../model/dependency.ts';
 import { fileSpan } from '../model/source.ts';
 import { satisfies } from '../versioning/constraint.ts';
 import { finding, type Rule, type RuleContext } from './context.ts';
@@ -15,6 +16,10 @@ export const lockFreshnessRule: Rule = (ctx) => {
     if (!l) continue;
     if (m.kind === 'pyproject' && l.kind === 'poetry-lock') out.push(...poetryHash(ctx, m, l));
     else if (m.kind === 'package-json' && l.kind === 'package-lock') out.push(...npmRoot(ctx, m, l));
+    else if (m.kind === 'pyproject' && l.kind === 'uv-lock') out.push(...uvProject(ctx, m, l));
+    else if (m.kind === 'package-json' && l.kind === 'pnpm-lock') out.push(...pnpmImporter(ctx, m, l));
+    else if (m.kind === 'package-json' && l.kind === 'yarn-lock') out.push(...yarnDescriptors(ctx, m, l));
+    else if (m.kind === 'pipfile' && l.kind === 'pipfile-lock') out.push(...pipfileHash(ctx, m, l));
     else if (m.kind === 'requirements' && l.kind === 'requirements' && u.manifest !== u.lock) out.push(...compiledFrom(ctx, m, l));
   }
   // `poetry export` output must agree with the poetry.lock it was exported from.
@@ -137,4 +142,121 @@ function exportAgrees(ctx: RuleContext, exp: RequirementsData, lock: PoetryLockD
     out.push(finding(ctx, 'DW003', r.constraintSpan ?? r.span, msg, { subject: r.name, hint: `Re-export: \`poetry export -o ${path.posix.basename(exp.file)}\`.` }));
   }
   return out;
+}
+
+/** One DW003 naming the differences, most telling first. */
+function stale(ctx: RuleContext, lockFile: string, manifest: string, diffs: string[], hint: string): Finding[] {
+  if (diffs.length === 0) return [];
+  diffs.sort();
+  return [
+    finding(ctx, 'DW003', fileSpan(lockFile), `${lockFile} is out of date with ${manifest}: ${diffs.length} dependenc${diffs.length === 1 ? 'y differs' : 'ies differ'} (${diffs[0]}${diffs.length > 1 ? ', …' : ''})`, {
+      subject: lockFile,
+      detail: diffs.join('\n'),
+      hint,
+    }),
+  ];
+}
+
+/** ">= 1.0, <2" and "<2,>=1.0" are the same specifier set. */
+const specKey = (s: string): string => s.split(',').map((x) => x.replace(/\s+/g, '')).filter(Boolean).sort().join(',');
+
+/**
+ * uv.lock copies the project's requirements into `[package.metadata]` (`requires-dist`, `requires-dev`) and
+ * `uv lock --check` compares them with pyproject.toml: [project] dependencies and extras, [dependency-groups]
+ * (and the legacy `tool.uv.dev-dependencies`), with [tool.uv.sources] replacing a specifier by a source.
+ */
+function uvProject(ctx: RuleContext, m: PyprojectData, l: UvLockData): Finding[] {
+  const rel = path.posix.relative(path.posix.dirname(l.file), path.posix.dirname(m.file)) || '.';
+  const project = l.projects.find((p) => p.path === rel) ?? (rel === '.' ? l.projects.find((p) => p.normalizedName === normalize(m.projectName)) : undefined);
+  if (!project) {
+    if (!m.projectName && m.dependencies.length === 0) return [];
+    return stale(ctx, l.file, m.file, [`${m.file} (${m.projectName ?? 'its project'}) is not a project of the lock`], 'Run `uv lock` and commit uv.lock.');
+  }
+  // Fields the build backend computes (PEP 621 `dynamic`) are not in the pyproject: uv asked the backend, so can we not.
+  const dynamicMain = m.dynamic?.includes('dependencies') === true;
+  const dynamicExtras = m.dynamic?.includes('optional-dependencies') === true;
+  const checked = (group: string): boolean => !(group === 'main' && dynamicMain) && !(group.startsWith('optional:') && dynamicExtras);
+  const locked = new Map<string, UvRequirement[]>();
+  const add = (group: string, r: UvRequirement): void => {
+    if (!checked(group)) return;
+    const k = `${group}\0${r.normalizedName}`;
+    locked.set(k, [...(locked.get(k) ?? []), r]);
+  };
+  for (const r of project.requiresDist) add(r.group, r);
+  for (const [g, list] of Object.entries(project.requiresDev)) for (const r of list) add(g === 'dev' && !m.dependencies.some((d) => d.group === 'dependency-group:dev') ? 'dev' : `dependency-group:${g}`, r);
+  const declared = new Map<string, Dependency[]>();
+  for (const d of m.dependencies) {
+    const k = `${d.group}\0${d.normalizedName}`;
+    declared.set(k, [...(declared.get(k) ?? []), d]);
+  }
+  const where = (k: string): string => {
+    const [g, n] = k.split('\0') as [string, string];
+    return g === 'main' ? n : `${n} (${g.replace(/^optional:/, 'extra ').replace(/^dependency-group:/, 'group ')})`;
+  };
+  const diffs: string[] = [];
+  for (const [k, ds] of declared) {
+    const ls = locked.get(k);
+    if (!ls) {
+      diffs.push(`${where(k)}: in ${m.file} but not in the lock`);
+      continue;
+    }
+    if (ds.some((d) => d.source && d.source.type !== 'registry') || ls.some((r) => r.sourceKind && r.sourceKind !== 'index')) continue;
+    const a = ds.map((d) => specKey(d.constraint)).sort().join(' | ');
+    const b = ls.map((r) => specKey(r.specifier)).sort().join(' | ');
+    if (a !== b) diffs.push(`${where(k)}: ${m.file} says ${JSON.stringify(ds.map((d) => d.constraint).join(' | '))}, the lock ${JSON.stringify(ls.map((r) => r.specifier).join(' | '))}`);
+  }
+  for (const k of locked.keys()) if (!declared.has(k)) diffs.push(`${where(k)}: in the lock but not in ${m.file}`);
+  return stale(ctx, l.file, m.file, diffs, 'Run `uv lock` and commit uv.lock; `uv sync --locked` fails while they disagree.');
+}
+
+const normalize = (n: string | undefined): string | undefined => n?.toLowerCase().replace(/[-_.]+/g, '-');
+
+const PNPM_SECTIONS = { dependencies: 'dependencies', devDependencies: 'devDependencies', optionalDependencies: 'optionalDependencies' } as const;
+
+/** pnpm records each importer's specifiers; `pnpm install --frozen-lockfile` fails when they differ from package.json. */
+function pnpmImporter(ctx: RuleContext, m: PackageJsonData, l: PnpmLockData): Finding[] {
+  const rel = path.posix.relative(path.posix.dirname(l.file), path.posix.dirname(m.file)) || '.';
+  const imp = l.importers.find((i) => i.path === rel);
+  if (!imp) return stale(ctx, l.file, m.file, [`${rel} is not an importer of the lock`], 'Run `pnpm install --lockfile-only` and commit pnpm-lock.yaml.');
+  const diffs: string[] = [];
+  const declared: Record<keyof typeof PNPM_SECTIONS, Record<string, string>> = { dependencies: {}, devDependencies: {}, optionalDependencies: {} };
+  for (const d of m.dependencies) {
+    if (d.group === 'peer') continue;
+    declared[d.optional ? 'optionalDependencies' : d.dev ? 'devDependencies' : 'dependencies'][d.name] = d.constraint;
+  }
+  for (const s of Object.keys(PNPM_SECTIONS) as (keyof typeof PNPM_SECTIONS)[]) {
+    const a = declared[s];
+    const b = imp.sections[s];
+    for (const name of new Set([...Object.keys(a), ...Object.keys(b)])) {
+      if (a[name] === b[name]?.specifier) continue;
+      if (a[name] === undefined) diffs.push(`${s}.${name}: in the lock (${b[name]!.specifier}) but not in package.json`);
+      else if (b[name] === undefined) diffs.push(`${s}.${name}: in package.json (${a[name]}) but not in the lock`);
+      else diffs.push(`${s}.${name}: package.json says ${a[name]}, the lock ${b[name]!.specifier}`);
+    }
+  }
+  return stale(ctx, l.file, m.file, diffs, 'Run `pnpm install --lockfile-only` and commit pnpm-lock.yaml; `pnpm install --frozen-lockfile` fails while they disagree.');
+}
+
+/** Every declared `name@range` must be a descriptor the yarn.lock resolves (`yarn install --immutable` / `--frozen-lockfile`). */
+function yarnDescriptors(ctx: RuleContext, m: PackageJsonData, l: YarnLockData): Finding[] {
+  const diffs: string[] = [];
+  for (const d of m.dependencies) {
+    if (d.group === 'peer' || /^(workspace:|link:|portal:|file:)/.test(d.constraint)) continue;
+    const keys = l.flavor === 'v1' ? [`${d.name}@${d.constraint}`] : [`${d.name}@${d.constraint}`, `${d.name}@npm:${d.constraint}`];
+    if (!keys.some((k) => l.descriptors[k] !== undefined)) diffs.push(`${d.name}@${d.constraint}: declared in package.json but the lock does not resolve it`);
+  }
+  return stale(ctx, l.file, m.file, diffs, 'Run `yarn install` and commit yarn.lock; `yarn install --immutable` (or `--frozen-lockfile`) fails while it is missing entries.');
+}
+
+/** Pipenv stores the Pipfile's hash in the lock: `pipenv install --deploy` refuses a lock whose hash differs. */
+function pipfileHash(ctx: RuleContext, m: PipfileData, l: PipfileLockData): Finding[] {
+  if (!l.hash || l.hash === m.hash) return [];
+  return [
+    finding(ctx, 'DW003', fileSpan(l.file), `${l.file} is out of date with ${m.file}: _meta.hash ${l.hash.slice(0, 12)}… does not match the Pipfile (${m.hash.slice(0, 12)}…)`, {
+      subject: l.file,
+      detail: `${m.file} changed since \`pipenv lock\` wrote ${l.file}; \`pipenv install --deploy\` refuses it.`,
+      hint: 'Run `pipenv lock` and commit Pipfile.lock.',
+      properties: { lockHash: l.hash, manifestHash: m.hash },
+    }),
+  ];
 }

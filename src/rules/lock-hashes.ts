@@ -3,6 +3,7 @@ import type { LockedPackage } from '../model/dependency.ts';
 import { requirementsAsLocked } from '../inventory/build.ts';
 import { isFullyPinned } from '../inventory/services.ts';
 import { fileSpan } from '../model/source.ts';
+import { isLockData } from '../model/files.ts';
 import { finding, type Rule } from './context.ts';
 
 /** Packages that cannot carry an artifact hash: the repository's own code, git checkouts, workspace links. */
@@ -19,7 +20,7 @@ export const lockHashesRule: Rule = (ctx) => {
   const out: Finding[] = [];
   for (const d of ctx.inv.files.values()) {
     let pkgs: LockedPackage[];
-    if (d.kind === 'poetry-lock' || d.kind === 'package-lock') pkgs = d.packages;
+    if (isLockData(d)) pkgs = d.packages;
     // A pinned *.in is pip-compile's input, not a lock: its hashes live in the compiled *.txt.
     else if (d.kind === 'requirements' && !d.file.endsWith('.in') && isFullyPinned(d)) pkgs = requirementsAsLocked(d);
     else continue;

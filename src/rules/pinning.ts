@@ -27,7 +27,7 @@ export const pinningRule: Rule = (ctx) => {
   const out = [];
   for (const u of allUnits(ctx.inv)) {
     const d = u.manifestData;
-    const deps = d.kind === 'pyproject' || d.kind === 'package-json' ? d.dependencies : d.kind === 'requirements' ? d.requirements : [];
+    const deps = d.kind === 'pyproject' || d.kind === 'package-json' || d.kind === 'pipfile' ? d.dependencies : d.kind === 'requirements' ? d.requirements : [];
     for (const dep of deps) {
       if (dep.group === 'peer') continue; // peer ranges state compatibility, they install nothing
       if (pinnedBySource(dep)) continue;

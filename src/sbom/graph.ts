@@ -7,6 +7,7 @@ import { versionRules } from './versioning.ts';
  * npm: Node's resolution (the nearest node_modules/<name> walking up from the dependent's path).
  * Poetry: the package of that name; when several versions are locked, the one the constraint allows (the one
  * locked under the edge's markers first).
+ * pnpm, Yarn and uv: the package the lock resolved the edge to (`LockedEdge.target`).
  * Edges that resolve to nothing (optional, platform-specific, or not locked) are left out and counted.
  */
 export function lockGraph(packages: LockedPackage[]): { edges: Map<LockedPackage, LockedPackage[]>; unresolved: number } {
@@ -14,7 +15,9 @@ export function lockGraph(packages: LockedPackage[]): { edges: Map<LockedPackage
   let unresolved = 0;
   const byPath = new Map<string, LockedPackage>();
   const byName = new Map<string, LockedPackage[]>();
+  const byId = new Map<string, LockedPackage>();
   for (const p of packages) {
+    byId.set(`${p.normalizedName}@${p.version}`, p);
     if (p.path !== undefined) byPath.set(p.path, p);
     byName.set(p.normalizedName, [...(byName.get(p.normalizedName) ?? []), p]);
   }
@@ -22,7 +25,8 @@ export function lockGraph(packages: LockedPackage[]): { edges: Map<LockedPackage
     const targets = new Set<LockedPackage>();
     for (const e of p.dependencies) {
       let t: LockedPackage | undefined;
-      if (p.ecosystem === 'npm' && p.path !== undefined) {
+      if (e.target !== undefined) t = byId.get(e.target); // pnpm, Yarn, uv: the lock says which one
+      else if (p.ecosystem === 'npm' && p.path !== undefined) {
         let dir = p.path;
         for (;;) {
           const cand = byPath.get(`${dir ? `${dir}/` : ''}node_modules/${e.name}`);

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { normalizeLicense } from '../licenses/normalize.ts';
 import type { Dependency, LockedPackage } from '../model/dependency.ts';
 import type { ImageRef } from '../model/files.ts';
 import type { Inventory, Service } from '../model/inventory.ts';
@@ -103,7 +104,8 @@ function lockedComponent(p: LockedPackage): SbomComponent {
     ...(purl ? { purl } : {}),
     scope: scopeOf(p),
     hashes: p.hashes,
-    ...(p.license ? { license: p.license } : {}),
+    // Normalised to SPDX when it can be read as one ("MIT License" → MIT); free text stays as written.
+    ...(p.license ? { license: normalizeLicense(p.license) ?? p.license } : {}),
     ...(p.source?.type === 'git' ? { vcs: { url: p.source.url, ...(commit ? { commit } : {}) } } : {}),
     properties: props,
   };

@@ -9,12 +9,14 @@ import { editImage } from '../edit/image-edit.ts';
 import { buildInventory } from '../inventory/build.ts';
 import { writeFileInside } from '../edit/atomic-write.ts';
 import { RelockError } from '../relock/run-tool.ts';
+import { ciRelockCommand } from '../relock/index.ts';
 import { requirementsHashEdits } from '../relock/requirements-hashes.ts';
 import { explainRelockFailure } from './relock-failure.ts';
 import type { RelockOutcome } from './relock-unit.ts';
 import { isPeer } from './outdated.ts';
 import { classifyUpdate, compareIn, satisfies } from '../versioning/constraint.ts';
 import type { Finding } from '../model/finding.ts';
+import { isLockData } from '../model/files.ts';
 import type { Inventory, ManifestUnit } from '../model/inventory.ts';
 import type { PackageReleases, TextEdit } from '../model/update.ts';
 import { severityRank } from '../model/finding.ts';
@@ -274,7 +276,11 @@ export async function applyChange(root: string, change: PlannedChange, ctx: Appl
     }
   }
   applyEdits(root, edits);
+  // uv and Pipenv cannot run here: the change is the manifest edit, its lock is relocked in CI (and said so).
+  const inCi = [...units.values()].filter((u) => ciRelockCommand(u) !== undefined);
+  for (const unit of inCi) change.rationale.push(`${unit.lock} is not relocked by depwarden (${ciRelockCommand(unit)} is not available to it): this change edits ${unit.manifest} only; CI must run \`${ciRelockCommand(unit)}\` and commit ${unit.lock} before merging.`);
   for (const unit of [...units.values()].sort((a, b) => (a.manifest < b.manifest ? -1 : 1))) {
+    if (inCi.includes(unit)) continue;
     try {
       const r = await ctx.relock(root, unit, inRange.get(unit.manifest) ?? [], [...new Set(moved.get(unit.manifest) ?? [])].sort());
       if (r?.refreshed) change.rationale.push(`npm could not update ${unit.lock} in place (ERESOLVE: packages the lock shares as peers would have had to move), so the lock entries of the packages this change moves and of everything they depend on (${r.refreshed.length} packages) were re-resolved; the rest of the lock is kept. The lock diff below lists every version that moved.`);
@@ -324,7 +330,7 @@ export async function applyChange(root: string, change: PlannedChange, ctx: Appl
   for (const unit of units.values()) {
     const a = before.files.get(unit.lock!);
     const b = after.files.get(unit.lock!);
-    const pkgs = (x: typeof a) => (x && (x.kind === 'poetry-lock' || x.kind === 'package-lock') ? x.packages : []);
+    const pkgs = (x: typeof a) => (isLockData(x) ? x.packages : []);
     const m = after.files.get(unit.manifest);
     const direct = new Set(m && (m.kind === 'pyproject' || m.kind === 'package-json') ? m.dependencies.map((d) => d.normalizedName) : []);
     lockDiffs.push(diffLock(unit.lock!, pkgs(a), pkgs(b), direct));
@@ -344,11 +350,13 @@ export async function applyChange(root: string, change: PlannedChange, ctx: Appl
     const now = new Set(f1.map(key));
     // A forced transitive fix breaks the ranges that held it back on purpose (the PR body says so): those
     // lock-consistency findings are the override itself, not a regression.
-    const forcedBy = (f: Finding): boolean => f.ruleId === 'DW101' && forced.some((n) => f.message.includes(` requires ${n} `));
+    // A lock relocked in CI is stale until then (DW003/DW004 on it): expected, said in the rationale.
+    const forcedBy = (f: Finding): boolean => (f.ruleId === 'DW101' && forced.some((n) => f.message.includes(` requires ${n} `))) || ((f.ruleId === 'DW003' || f.ruleId === 'DW004') && inCi.some((u) => u.lock === f.location.file || u.manifest === f.location.file));
     const added = f1.filter((f) => !had.has(key(f)) && severityRank(f.severity) >= severityRank('high') && !forcedBy(f));
     if (added.length) throw new UpdateFailed(`the update would add ${added.length} finding(s) at high or above: ${added.map((f) => `${f.ruleId} ${f.location.file}:${f.location.line} ${f.message}`).join('; ')}`);
     verification = { before: f0.length, after: f1.length, fixed: [...new Set(f0.filter((f) => !now.has(key(f))).map((f) => f.ruleId))].sort() };
   }
-  const files = [...new Set([...edits.map((e) => e.file), ...[...units.values()].map((u) => u.lock!)])].sort();
+  const files = [...new Set([...edits.map((e) => e.file), ...[...units.values()].filter((u) => !inCi.includes(u)).map((u) => u.lock!)])].sort();
   return { files, lockDiffs, before, after, ...(verification ? { verification } : {}) };
 }
+

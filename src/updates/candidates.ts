@@ -1,5 +1,6 @@
 import type { Dependency, Ecosystem } from '../model/dependency.ts';
-import type { ActionRef, ImageRef, PoetrySourceDecl } from '../model/files.ts';
+import path from 'node:path';
+import { isLockData, type ActionRef, type ImageRef, type ParsedData, type PoetrySourceDecl } from '../model/files.ts';
 import type { Inventory, ManifestUnit } from '../model/inventory.ts';
 import type { UpdateTarget } from '../model/update.ts';
 import { isExactPin } from '../versioning/constraint.ts';
@@ -65,7 +66,9 @@ function unaliased(d: Dependency): { dep: Dependency; alias: string } | undefine
 function lockedVersion(inv: Inventory, unit: ManifestUnit | undefined, dep: Dependency): string | undefined {
   if (!unit?.lock) return undefined;
   const lock = inv.files.get(unit.lock);
-  if (!lock || (lock.kind !== 'poetry-lock' && lock.kind !== 'package-lock' && lock.kind !== 'requirements')) return undefined;
+  if (!lock || (!isLockData(lock) && lock.kind !== 'requirements')) return undefined;
+  const viaLock = lockFormatVersion(lock, unit, dep);
+  if (viaLock !== null) return viaLock;
   if (lock.kind === 'requirements') {
     const r = lock.requirements.find((x) => x.normalizedName === dep.normalizedName && isExactPin(x.constraintSyntax, x.constraint));
     return r ? r.constraint.replace(/^===?\s*/, '') : undefined;
@@ -76,6 +79,24 @@ function lockedVersion(inv: Inventory, unit: ManifestUnit | undefined, dep: Depe
     return top?.version;
   }
   return lock.packages.find((p) => p.normalizedName === dep.normalizedName)?.version;
+}
+
+/**
+ * pnpm: the version the manifest's importer resolved; Yarn: the package its `name@range` descriptor resolves to.
+ * null when the lock is of another format.
+ */
+function lockFormatVersion(lock: ParsedData, unit: ManifestUnit, dep: Dependency): string | undefined | null {
+  if (lock.kind === 'pnpm-lock') {
+    const rel = path.posix.relative(path.posix.dirname(lock.file), path.posix.dirname(unit.manifest)) || '.';
+    const imp = lock.importers.find((i) => i.path === rel);
+    const v = imp ? (imp.sections.dependencies[dep.name] ?? imp.sections.devDependencies[dep.name] ?? imp.sections.optionalDependencies[dep.name])?.version : undefined;
+    return v && !v.startsWith('link:') ? v.replace(/\(.*$/, '') : undefined;
+  }
+  if (lock.kind === 'yarn-lock') {
+    const i = lock.descriptors[`${dep.name}@${dep.constraint}`] ?? lock.descriptors[`${dep.name}@npm:${dep.constraint}`];
+    return i === undefined ? undefined : lock.packages[i]?.version;
+  }
+  return null;
 }
 
 /**

@@ -8,6 +8,7 @@ import type { Inventory } from '../model/inventory.ts';
 import { linkUpdates, type Slot } from './grouping.ts';
 import { transitiveCandidates } from './security.ts';
 import { effectivePolicy, onSchedule } from './policy.ts';
+import { ciRelockCommand } from '../relock/index.ts';
 
 /**
  * The protocol as a plan: which updates become which changes, in which lane. Pure: the same inputs give the
@@ -158,6 +159,7 @@ export function planUpdates(input: PlanInput): Plan {
     if (cls === 'security') labels.add('security');
     if (cls === 'major') labels.add('major');
     const why = rationale(g.updates, cls, lane, cfg.minimumReleaseAgeDays);
+    for (const lock of new Set(g.updates.flatMap((u) => (u.candidate.unit && ciRelockCommand(u.candidate.unit) ? [u.candidate.unit.lock!] : [])))) why.push(`${lock}: the relock must run in CI (\`${ciRelockCommand({ lock })}\`); depwarden makes the manifest edit only.`);
     if (g.together?.length) why.push(`Planned together so the lock resolves: ${g.together.join('; ')}.`);
     const change: PlannedChange = { slug, branch: `${cfg.branchPrefix}${slug}`, title: g.title, class: cls, lane, updates: g.updates, labels: [...labels].sort(), rationale: why };
     if (g.blocked) held.push({ change, reason: `peer requirement not met, the relock would fail: ${g.blocked}` });

@@ -11,8 +11,9 @@ import { runCli } from '../helpers/run-cli.ts';
 import { writeTree } from '../helpers/temp-tree.ts';
 import { validateCycloneDxXml } from '../sbom/xml-schema.ts';
 
-const UV_PYPROJECT = '[project]\nname = "api"\nversion = "1.0.0"\ndependencies = ["requests==2.28.1"]\n';
-const UV_LOCK = 'version = 1\nrequires-python = ">=3.12"\n\n[[package]]\nname = "requests"\nversion = "2.28.1"\nsource = { registry = "https://pypi.org/simple" }\n';
+const PDM_PYPROJECT = '[project]\nname = "api"\nversion = "1.0.0"\ndependencies = ["requests==2.28.1"]\n';
+// PDM's lock: a format depwarden does not read (uv, pnpm, Yarn and Pipenv locks are read since issue 18).
+const PDM_LOCK = '[metadata]\ngroups = ["default"]\nlock_version = "4.5.0"\n\n[[package]]\nname = "requests"\nversion = "2.28.1"\n';
 
 type JsonFindings = { findings: { ruleId: string; file: string; message: string; service?: string; line: number; detail?: string; properties?: Record<string, unknown> }[] };
 
@@ -25,11 +26,11 @@ describe('coverage: locks and manifests we do not read are reported, never silen
   };
   after(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
-  it('check names every unread lock and manifest (DW012), and the pyproject beside uv.lock is not "locked"', async () => {
+  it('check names every unread lock and manifest (DW012), and the pyproject beside pdm.lock is not "locked"', async () => {
     const d = writeTree(
       {
-        'api/pyproject.toml': UV_PYPROJECT,
-        'api/uv.lock': UV_LOCK,
+        'api/pyproject.toml': PDM_PYPROJECT,
+        'api/pdm.lock': PDM_LOCK,
         'api/Dockerfile': 'FROM python:3.12-slim@sha256:' + 'a'.repeat(64) + '\n',
         'web/package.json': '{"name":"web","dependencies":{"left-pad":"1.3.0"}}',
         'web/yarn.lock': 'left-pad@1.3.0:\n  version "1.3.0"\n',
@@ -50,33 +51,35 @@ describe('coverage: locks and manifests we do not read are reported, never silen
     const r = await runCli(['check', d, '--format', 'json']);
     const doc = JSON.parse(r.stdout) as JsonFindings;
     const dw012 = doc.findings.filter((f) => f.ruleId === 'DW012');
-    assert.deepEqual(dw012.map((f) => f.file).sort(), ['api/uv.lock', 'bun/bun.lock', 'go/go.mod', 'pdm/pdm.lock', 'pipenv/Pipfile', 'pipenv/Pipfile.lock', 'pn/pnpm-lock.yaml', 'rs/Cargo.toml', 'web/yarn.lock']);
-    const uv = dw012.find((f) => f.file === 'api/uv.lock')!;
-    assert.match(uv.message, /not covered/);
-    assert.match(uv.message, /api\/pyproject\.toml is not verified against it/);
-    assert.equal(uv.service, 'api');
+    assert.deepEqual(dw012.map((f) => f.file).sort(), ['api/pdm.lock', 'bun/bun.lock', 'go/go.mod', 'pdm/pdm.lock', 'rs/Cargo.toml']);
+    // Read since issue 18: never reported as not covered.
+    for (const f of ['pipenv/Pipfile', 'pipenv/Pipfile.lock', 'pn/pnpm-lock.yaml', 'web/yarn.lock']) assert.ok(!dw012.some((x) => x.file === f), f);
+    const pdm = dw012.find((f) => f.file === 'api/pdm.lock')!;
+    assert.match(pdm.message, /not covered/);
+    assert.match(pdm.message, /api\/pyproject\.toml is not verified against it/);
+    assert.equal(pdm.service, 'api');
     assert.equal(dw012.find((f) => f.file === 'go/go.mod')!.service, 'go');
     assert.equal(r.code, 1, 'high findings fail the check');
   });
 
   it('scan lists the unread files and does not show the pyproject as locked', async () => {
-    const d = writeTree({ 'pyproject.toml': UV_PYPROJECT, 'uv.lock': UV_LOCK, 'Dockerfile': 'FROM python:3.12\n' }, tmp());
+    const d = writeTree({ 'pyproject.toml': PDM_PYPROJECT, 'pdm.lock': PDM_LOCK, 'Dockerfile': 'FROM python:3.12\n' }, tmp());
     const json = JSON.parse((await runCli(['scan', d, '--format', 'json'])).stdout) as { notCovered: unknown[] };
-    assert.deepEqual(json.notCovered, [{ ecosystem: 'PyPI', path: 'uv.lock', role: 'lock', tool: 'uv' }]);
+    assert.deepEqual(json.notCovered, [{ ecosystem: 'PyPI', path: 'pdm.lock', role: 'lock', tool: 'PDM' }]);
     const table = (await runCli(['scan', d])).stdout;
-    assert.match(table, /pyproject\.toml  \(not locked as far as depwarden knows: uv\.lock not read\)/);
-    assert.match(table, /not covered \(depwarden does not read these\): uv\.lock/);
+    assert.match(table, /pyproject\.toml  \(not locked as far as depwarden knows: pdm\.lock not read\)/);
+    assert.match(table, /not covered \(depwarden does not read these\): pdm\.lock/);
   });
 
   it('audit reports the unread lock and says its result excludes it', async () => {
     const tmpd = tmp();
-    const repo = writeTree({ 'pyproject.toml': UV_PYPROJECT, 'uv.lock': UV_LOCK }, path.join(tmpd, 'repo'));
+    const repo = writeTree({ 'pyproject.toml': PDM_PYPROJECT, 'pdm.lock': PDM_LOCK }, path.join(tmpd, 'repo'));
     const db = path.join(tmpd, 'db');
     writeDb(db, [toAdvisory({ id: 'PYSEC-0000-1', modified: '2024-01-01T00:00:00Z', affected: [{ package: { ecosystem: 'PyPI', name: 'left-pad-py' }, ranges: [{ type: 'ECOSYSTEM', events: [{ introduced: '0' }] }] }] })], { source: 'test', builtAt: '2024-01-01T00:00:00Z', watermark: {}, invalid: [] });
     const r = await runCli(['audit', repo, '--db', db, '--format', 'json']);
     const doc = JSON.parse(r.stdout) as JsonFindings;
-    assert.deepEqual(doc.findings.map((f) => `${f.ruleId} ${f.file}`), ['DW012 uv.lock']);
-    assert.match(r.stderr, /this audit excludes 1 dependency file depwarden could not read: uv\.lock/);
+    assert.deepEqual(doc.findings.map((f) => `${f.ruleId} ${f.file}`), ['DW012 pdm.lock']);
+    assert.match(r.stderr, /this audit excludes 1 dependency file depwarden could not read: pdm\.lock/);
     assert.equal(r.code, 1);
   });
 
@@ -93,14 +96,14 @@ describe('coverage: locks and manifests we do not read are reported, never silen
   });
 
   it('sbom marks CycloneDX (JSON, XML) and SPDX documents incomplete, stays schema-valid, and exits 1', async () => {
-    const d = writeTree({ 'pyproject.toml': UV_PYPROJECT, 'uv.lock': UV_LOCK }, tmp());
+    const d = writeTree({ 'pyproject.toml': PDM_PYPROJECT, 'pdm.lock': PDM_LOCK }, tmp());
     const cdx = await runCli(['sbom', d, '-f', 'cyclonedx-json'], { env: { SOURCE_DATE_EPOCH: '1700000000' } });
     assert.equal(cdx.code, 1);
-    assert.match(cdx.stderr, /inventory is incomplete.*\n  uv\.lock: not read/);
+    assert.match(cdx.stderr, /inventory is incomplete.*\n  pdm\.lock: not read/);
     const bom = JSON.parse(cdx.stdout) as { compositions: { aggregate: string; assemblies: string[] }[]; metadata: { properties: { name: string; value: string }[]; component: { 'bom-ref': string } } };
     assert.deepEqual(bom.compositions, [{ aggregate: 'incomplete', assemblies: [bom.metadata.component['bom-ref']], dependencies: [bom.metadata.component['bom-ref']] }]);
     assert.ok(bom.metadata.properties.some((p) => p.name === 'depwarden:inventory' && p.value === 'incomplete'));
-    assert.ok(bom.metadata.properties.some((p) => p.name === 'depwarden:not-covered' && p.value.startsWith('uv.lock: ')));
+    assert.ok(bom.metadata.properties.some((p) => p.name === 'depwarden:not-covered' && p.value.startsWith('pdm.lock: ')));
     assert.equal(await validateCycloneDxJson(cdx.stdout, '1.6'), null);
     for (const spec of ['1.5', '1.6'] as const) {
       const xml = await runCli(['sbom', d, '-f', 'cyclonedx-xml', '--spec', spec]);
@@ -109,7 +112,7 @@ describe('coverage: locks and manifests we do not read are reported, never silen
     }
     const spdx = await runCli(['sbom', d, '-f', 'spdx-json']);
     assert.equal(spdx.code, 1);
-    assert.match((JSON.parse(spdx.stdout) as { comment: string }).comment, /^Inventory incomplete: .*uv\.lock \(not read/);
+    assert.match((JSON.parse(spdx.stdout) as { comment: string }).comment, /^Inventory incomplete: .*pdm\.lock \(not read/);
     assert.equal(validateSpdxJson(spdx.stdout), null);
   });
 

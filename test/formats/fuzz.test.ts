@@ -11,7 +11,11 @@ import { parsePackageJson } from '../../src/formats/package-json.ts';
 import { parsePackageLock } from '../../src/formats/package-lock.ts';
 import { parsePoetryLock } from '../../src/formats/poetry-lock.ts';
 import { parsePyproject } from '../../src/formats/pyproject.ts';
+import { parsePipfile, parsePipfileLock } from '../../src/formats/pipfile.ts';
+import { parsePnpmLock } from '../../src/formats/pnpm-lock.ts';
 import { parseRequirements } from '../../src/formats/requirements.ts';
+import { parseUvLock } from '../../src/formats/uv-lock.ts';
+import { parseYarnLock } from '../../src/formats/yarn-lock.ts';
 import type { ParseResult } from '../../src/model/files.ts';
 import { CORPUS } from '../helpers/corpus.ts';
 
@@ -27,7 +31,21 @@ const PARSERS: { name: string; seed: string; parse: (text: string) => ParseResul
   { name: 'dockerfile', seed: 'docker/docker__buildx/Dockerfile', parse: (t) => parseDockerfile('f', t, { GO_VERSION: '1.23' }) },
   { name: 'compose', seed: 'compose/mozilla__treeherder/docker-compose.yml', parse: (t) => parseCompose('f', t, ctx) },
   { name: 'gha-workflow', seed: 'actions/ossf__scorecard/main.yml', parse: (t) => parseWorkflow('f', t) },
+  // Our own real fixtures (test/fixtures/formats, see SOURCE.md); the large locks cut to their first 30 kB, so a mutation run stays fast.
+  { name: 'uv-lock', seed: 'fixture:uv/langgraph-monorepo/uv.lock', parse: (t) => parseUvLock('f', t) },
+  { name: 'pnpm-lock 9.0', seed: 'fixture:pnpm/vite-v9/pnpm-lock.yaml', parse: (t) => parsePnpmLock('f', t) },
+  { name: 'pnpm-lock 6.0', seed: 'fixture:pnpm/vite-v6/pnpm-lock.yaml', parse: (t) => parsePnpmLock('f', t) },
+  { name: 'yarn-lock v1', seed: 'fixture:yarn/prettier-v1/yarn.lock', parse: (t) => parseYarnLock('f', t) },
+  { name: 'yarn-lock berry', seed: 'fixture:yarn/prettier-berry/yarn.lock', parse: (t) => parseYarnLock('f', t) },
+  { name: 'pipfile', seed: 'fixture:pipenv/pipenv/Pipfile', parse: (t) => parsePipfile('f', t) },
+  { name: 'pipfile-lock', seed: 'fixture:pipenv/pipenv-examples/Pipfile.lock', parse: (t) => parsePipfileLock('f', t) },
 ];
+
+const FIXTURES = path.resolve(import.meta.dirname, '..', 'fixtures', 'formats');
+function seedText(seed: string): string {
+  if (!seed.startsWith('fixture:')) return readFileSync(path.join(CORPUS, seed), 'utf8');
+  return readFileSync(path.join(FIXTURES, seed.slice('fixture:'.length)), 'utf8').slice(0, 30_000);
+}
 
 function checkResult(text: string, r: ParseResult<unknown>): void {
   assert.ok(r.data !== undefined || r.findings.length > 0, 'neither data nor a finding');
@@ -54,7 +72,7 @@ const mutation = (seed: string): fc.Arbitrary<string> =>
 
 describe('parsers never throw on hostile input', () => {
   for (const p of PARSERS) {
-    const seed = readFileSync(path.join(CORPUS, p.seed), 'utf8');
+    const seed = seedText(p.seed);
     it(`${p.name}: random text`, () => {
       fc.assert(fc.property(fc.string({ maxLength: 400, unit: 'binary' }), (t) => checkResult(t, p.parse(t))), { numRuns: 300, seed: 1 });
     });

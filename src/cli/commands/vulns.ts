@@ -141,11 +141,13 @@ export const register: RegisterCommand = (program, ctx, result) => {
     program
       .command('audit')
       .description('Match every locked package against the OSV advisories; exit 1 at or above --fail-on')
-      .argument('[path]', 'repository root', '.')
-      .option('--db <dir>', 'database directory'),
-  ).action(async (p: string, opts: FindingCommandOptions & { db?: string }) => {
+      .argument('[path]', 'repository root (its depwarden.yaml and .depwarden/vex.yaml apply)', '.')
+      .option('--db <dir>', 'database directory')
+      .option('--sbom <file>', 'audit this SBOM (CycloneDX JSON/XML, SPDX JSON, made by any tool) instead of the repository: components matched by purl'),
+  ).action(async (p: string, opts: FindingCommandOptions & { db?: string; sbom?: string }) => {
     const root = repoPath(ctx.cwd, p, (l) => ctx.stderr(`note: ${l}\n`));
     const { config, file: configFile } = await loadConfig(root);
+    if (opts.sbom) return auditSbom(ctx, root, config, opts as FindingCommandOptions & { db?: string; sbom: string });
     const database = await openDbOrExplain(await dbDirOf(ctx, config, opts.db));
     const inv = await inventoryOf(root, config);
     resolveFailOn(opts.failOn, config); // a usage error in the options is said before anything else
@@ -161,6 +163,34 @@ export const register: RegisterCommand = (program, ctx, result) => {
     const gaps = auditGaps(inv, config, (l) => ctx.stderr(`note: ${l}\n`));
     emitFindings(ctx, result, 'audit', [...health, ...r.findings, ...gaps], config, opts);
   });
+
+  /** `audit --sbom`: the SBOM's purls through the same matching, triage and output as a repository's locks. */
+  async function auditSbom(c: CliContext, root: string, config: Config, opts: FindingCommandOptions & { db?: string; sbom: string }): Promise<void> {
+    const abs = path.resolve(c.cwd, opts.sbom);
+    if (!existsSync(abs) || !statSync(abs).isFile()) throw new UserError(`no SBOM file at ${opts.sbom}`);
+    const rel = path.relative(c.cwd, abs).split(path.sep).join('/') || path.basename(abs);
+    resolveFailOn(opts.failOn, config);
+    const { readSbom, sbomInventory } = await import('../../sbom/read.ts');
+    let sbom;
+    try {
+      sbom = readSbom(rel, readFileSync(abs, 'utf8'));
+    } catch (e) {
+      throw new UserError((e as Error).message);
+    }
+    const database = await openDbOrExplain(await dbDirOf(c, config, opts.db));
+    const inv = sbomInventory(root, rel, sbom);
+    const now = sourceDate(c.env);
+    const r = (await audit()).auditInventory(inv, database, (await vexMod()).loadTriage(root), now);
+    const { databaseFindings, maxDatabaseAgeDays } = await import('../../vulns/db-health.ts');
+    const health = databaseFindings(inv, database.meta, now, maxDatabaseAgeDays(config));
+    database.close();
+    c.stderr(`note: ${rel} (${sbom.format}): ${sbom.packages.length} PyPI/npm components matched by purl\n`);
+    const other = Object.entries(sbom.otherTypes).sort(([a], [b]) => (a < b ? -1 : 1));
+    // What the audit could not check is said, never a silent "no findings" (as for unread locks).
+    if (other.length) c.stderr(`note: not checked: ${other.map(([t, n]) => `${n} ${t}`).join(', ')} component(s) (the advisory database holds PyPI and npm)\n`);
+    if (sbom.withoutPurl) c.stderr(`note: not checked: ${sbom.withoutPurl} component(s) without a purl\n`);
+    emitFindings(c, result, 'audit', [...sbom.findings, ...health, ...r.findings], config, opts);
+  }
 
   const vex = program.command('vex').description('Export or import triage decisions as OpenVEX or CycloneDX VEX');
   vex
