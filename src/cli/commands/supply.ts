@@ -1,0 +1,64 @@
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { Option } from 'commander';
+import { loadConfig } from '../../config/load.ts';
+import { printable } from '../../report/printable.ts';
+import { inventoryOf } from '../lazy.ts';
+import { EXIT, type RegisterCommand, UserError } from '../context.ts';
+import { writeAtomic } from '../finding-command.ts';
+import { repoPath } from '../repo-path.ts';
+
+/** The Poetry project (pyproject.toml + poetry.lock) a SERVICE|PATH argument names: a folder, a file in it, or a service. */
+async function poetryProjectDir(cwd: string, target: string, repo: string): Promise<string> {
+  const p = path.resolve(cwd, target);
+  if (existsSync(p)) {
+    const dir = statSync(p).isDirectory() ? p : path.dirname(p);
+    if (existsSync(path.join(dir, 'poetry.lock'))) return dir;
+    throw new UserError(`${printable(target, { oneLine: true })}: no poetry.lock there (export reads a Poetry project: pyproject.toml and poetry.lock)`);
+  }
+  const root = repoPath(cwd, repo);
+  const { config } = await loadConfig(root);
+  const inv = await inventoryOf(root, config);
+  const svc = inv.services.find((s) => s.name === target);
+  if (!svc) throw new UserError(`${printable(target, { oneLine: true })} is neither a path nor a service (see \`depwarden scan\`)`);
+  const unit = svc.units.find((u) => u.ecosystem === 'PyPI' && u.lock?.endsWith('poetry.lock'));
+  if (!unit?.lock) throw new UserError(`service ${printable(target, { oneLine: true })} has no poetry.lock`);
+  return path.join(root, path.dirname(unit.lock));
+}
+
+export const register: RegisterCommand = (program, ctx, result) => {
+  program
+    .command('export')
+    .description('Write a pip requirements file from a Poetry lock (what `poetry export` writes; see docs/export.md)')
+    .argument('<target>', 'a service name, or the folder (or poetry.lock) of a Poetry project')
+    .addOption(new Option('-f, --format <format>', 'output format').choices(['requirements']).default('requirements'))
+    .option('--with-hashes', 'every file hash of the lock as --hash (the default)')
+    .option('--without-hashes', 'no --hash options')
+    .option('--only <groups...>', 'only these Poetry groups (e.g. --only main)')
+    .option('--with <groups...>', 'these Poetry groups besides main')
+    .option('-E, --extras <extras...>', 'the project extras to include')
+    .option('-o, --output <file>', 'write here (atomically) instead of stdout')
+    .option('-C, --repo <path>', 'repository to look a service name up in', '.')
+    .action(async (target: string, opts: { withHashes?: boolean; withoutHashes?: boolean; only?: string[]; with?: string[]; extras?: string[]; output?: string; repo: string }) => {
+      if (opts.withHashes && opts.withoutHashes) throw new UserError('--with-hashes and --without-hashes exclude each other');
+      if (opts.only && opts.with) throw new UserError('--only and --with exclude each other');
+      const dir = await poetryProjectDir(ctx.cwd, target, opts.repo);
+      if (!existsSync(path.join(dir, 'pyproject.toml'))) throw new UserError(`${dir}: poetry.lock without pyproject.toml`);
+      const { ExportError, exportRequirements } = await import('../../export/requirements.ts');
+      let text: string;
+      try {
+        text = exportRequirements(
+          { dir, pyprojectFile: 'pyproject.toml', pyprojectText: readFileSync(path.join(dir, 'pyproject.toml'), 'utf8'), lockFile: 'poetry.lock', lockText: readFileSync(path.join(dir, 'poetry.lock'), 'utf8') },
+          { groups: opts.only ?? ['main', ...(opts.with ?? [])], extras: opts.extras ?? [], hashes: !opts.withoutHashes },
+        );
+      } catch (e) {
+        if (e instanceof ExportError) throw new UserError(`export: ${e.message}`, EXIT.findings);
+        throw e;
+      }
+      if (opts.output) {
+        writeAtomic(path.resolve(ctx.cwd, opts.output), text);
+        ctx.stderr(`wrote ${path.relative(ctx.cwd, path.resolve(ctx.cwd, opts.output)) || opts.output}\n`);
+      } else ctx.stdout(text);
+      void result;
+    });
+};
