@@ -17,13 +17,17 @@ const FIXTURES = path.join(import.meta.dirname, '../fixtures/export');
 // `pythonRange`: the file was written by Poetry 1.1's built-in exporter, which did not add the project's Python range
 // to each marker (the plugin since Poetry 1.2 does, and so does depwarden): meanings compared on the Pythons the
 // project supports only (docs/export.md, "Differences").
-const CASES: { dir: string; file: string; opts: ExportOptions; pythonRange?: string }[] = [
+// `onlyPoetry`: packages Poetry wrote and depwarden deliberately does not (each explained in docs/export.md).
+const CASES: { dir: string; file: string; opts: ExportOptions; pythonRange?: string; onlyPoetry?: string[] }[] = [
   { dir: 'edkrueger-poetry-package-template-gemfury', file: 'requirements.txt', opts: { hashes: false } },
   { dir: 'whitfieldsdad-edgescan-client', file: 'requirements.txt', opts: { hashes: false } },
   { dir: 'pmiddend-amarcord', file: 'requirements.txt', opts: { hashes: false } },
   { dir: 'pmiddend-amarcord', file: 'requirements-dev.txt', opts: { hashes: false, groups: ['main', 'dev'] } },
   { dir: 'owl-corp-python-template-2.0', file: 'main-requirements.txt', opts: {} },
   { dir: 'owl-corp-python-template-1.1', file: 'main-requirements.txt', opts: {} },
+  // The repository reproduces a Poetry bug: an optional main dependency that the dev group also requires is exported
+  // by `--only main` without its extra being asked for. depwarden leaves it (and typing-extensions, which only it needs) out.
+  { dir: 'aucampia-issue-20230108-poetry_export', file: 'requirements.txt', opts: {}, onlyPoetry: ['pydantic', 'typing-extensions'] },
 ];
 
 export interface Entry {
@@ -84,6 +88,10 @@ for (const c of CASES) {
     );
     const a = entries(ours);
     const b = entries(readFileSync(path.join(dir, c.file), 'utf8'));
+    for (const name of c.onlyPoetry ?? []) {
+      assert.ok(b.pins.delete(name), `${name} is in poetry's file`);
+      assert.ok(!a.pins.has(name), `${name} is not in ours`);
+    }
     assert.deepEqual(a.options, b.options);
     assert.deepEqual([...a.pins.keys()].sort(), [...b.pins.keys()].sort());
     for (const [name, theirs] of b.pins) {
