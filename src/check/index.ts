@@ -22,6 +22,7 @@ export async function collectCheckFindings(inv: Inventory, config: Config, ce: C
     for (const f of list) out.push(f);
   };
   add((await import('../conflicts/index.ts')).analyzeConflicts(inv, config));
+  add((await import('../export/stale.ts')).staleExportFindings(inv, config));
   add(await vulnerabilityFindings(inv, config, ce));
   add(await overdueReviews(inv, ce));
   return out;
