@@ -250,9 +250,19 @@ export function parseMarkerSet(text: string | undefined): MarkerSet {
 }
 
 /** A Poetry (or PEP 440) Python constraint ("^3.9", ">=3.8,<4", ">=2.7, !=3.0.*") as a marker set. */
+const pyCache = new Map<string, MarkerSet>();
 export function pythonConstraint(constraint: string | undefined): MarkerSet {
   const c = (constraint ?? '').trim();
   if (!c || c === '*') return ANY;
+  let hit = pyCache.get(c);
+  if (!hit) {
+    hit = pythonConstraintUncached(c);
+    if (pyCache.size > 10_000) pyCache.clear();
+    pyCache.set(c, hit);
+  }
+  return hit;
+}
+function pythonConstraintUncached(c: string): MarkerSet {
   const alternatives = poetryToPep440(c);
   if (!alternatives) throw new MarkerSyntaxError(`unreadable Python constraint ${c}`);
   let out: MarkerSet = NONE;

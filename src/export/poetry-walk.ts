@@ -74,7 +74,18 @@ function extraRequirementName(s: string): string {
   return normalizePypiName(/^\s*([A-Za-z0-9][A-Za-z0-9._-]*)/.exec(s)?.[1] ?? s);
 }
 
+const allowsCache = new Map<string, boolean>();
 function allows(constraint: string, version: string): boolean {
+  const key = `${constraint}\0${version}`;
+  let hit = allowsCache.get(key);
+  if (hit === undefined) {
+    hit = allowsUncached(constraint, version);
+    if (allowsCache.size > 50_000) allowsCache.clear();
+    allowsCache.set(key, hit);
+  }
+  return hit;
+}
+function allowsUncached(constraint: string, version: string): boolean {
   const alts = poetryToPep440(constraint);
   if (!alts) return true; // an unreadable constraint does not choose: the version named by the lock stands
   return alts.some((a) => a === '' || satisfiesSpecifier(version, a, { prereleases: true }));
@@ -110,8 +121,8 @@ function walk(lock: PoetryLockData, project: PyprojectData, poetryEnv: PoetryEnv
 
   const result = new Map<string, SelectedPackage>();
   const seen = new Set<string>();
-  while (queue.length) {
-    const req = queue.shift()!;
+  for (let qi = 0; qi < queue.length; qi++) {
+    const req = queue[qi]!;
     const key = `${req.name}\0${req.constraint}\0${req.extras.join(',')}\0${markerText(req.marker)}`;
     if (seen.has(key)) continue;
     seen.add(key);

@@ -94,15 +94,12 @@ function render(selected: SelectedPackage[], lock: PoetryLockData, pyproject: Py
       `${refused.length === 1 ? 'a package has' : `${refused.length} packages have`} no file hash in ${lock.file}, and pip refuses a hash-checked requirements file with an unhashed line: ${refused.sort().join(', ')}. Export with --without-hashes, or depend on a published release instead of a git or path checkout.`,
     );
   }
-  const body = [...lines].sort(byName).join('\n');
+  const body = [...lines]
+    .map((l) => ({ l, k: l.replace(/^-e /, '').split(' \\\n', 1)[0]!.toLowerCase() }))
+    .sort((a, b) => (a.k < b.k ? -1 : a.k > b.k ? 1 : a.l < b.l ? -1 : a.l > b.l ? 1 : 0))
+    .map((x) => x.l)
+    .join('\n');
   return `${indexHeader(indexes, pyproject)}${body}\n`;
-}
-
-/** Lines compare by package name, as the plugin's sorted output reads (case-insensitively). */
-function byName(a: string, b: string): number {
-  const ka = a.replace(/^-e /, '').toLowerCase();
-  const kb = b.replace(/^-e /, '').toLowerCase();
-  return ka < kb ? -1 : ka > kb ? 1 : 0;
 }
 
 function isDevelop(pyproject: PyprojectData, pkg: LockedPackage): boolean {
