@@ -3,6 +3,7 @@ import { conflictsSection } from './sections/conflicts.ts';
 import { governanceSection } from './sections/governance.ts';
 import { httpSection } from './sections/http.ts';
 import { failOnSection, ignoreSection, rulesSection, servicesSection } from './sections/rules.ts';
+import { provenanceSection } from './sections/provenance.ts';
 import { sbomSection } from './sections/sbom.ts';
 import { updatesSection } from './sections/updates.ts';
 import { vulnsSection } from './sections/vulns.ts';
@@ -25,6 +26,7 @@ export const configSchema = z
     updates: updatesSection.prefault({}),
     governance: governanceSection.prefault({}),
     http: httpSection.prefault({}),
+    provenance: provenanceSection.prefault({}),
   })
   .strict()
   .describe('depwarden.yaml: the dependency protocol of this repository.');

@@ -5,8 +5,9 @@ import { loadConfig } from '../../config/load.ts';
 import { printable } from '../../report/printable.ts';
 import { inventoryOf } from '../lazy.ts';
 import { EXIT, type RegisterCommand, UserError } from '../context.ts';
-import { writeAtomic } from '../finding-command.ts';
-import { repoPath } from '../repo-path.ts';
+import { addFindingOptions, emitFindings, type FindingCommandOptions, resolveFailOn, writeAtomic } from '../finding-command.ts';
+import { repoPath, requireSomething } from '../repo-path.ts';
+import { depwardenHome } from '../../util/home.ts';
 
 /** The Poetry project (pyproject.toml + poetry.lock) a SERVICE|PATH argument names: a folder, a file in it, or a service. */
 async function poetryProjectDir(cwd: string, target: string, repo: string): Promise<string> {
@@ -61,4 +62,28 @@ export const register: RegisterCommand = (program, ctx, result) => {
       } else ctx.stdout(text);
       void result;
     });
+
+  addFindingOptions(
+    program
+      .command('provenance')
+      .description('Lock hashes against the registry, npm registry signatures and provenance attestations (who built it), digest-pinned images still served; exit 1 at or above --fail-on')
+      .argument('[path]', 'repository root', '.')
+      .option('--offline', 'answer from the caches only (verdicts and HTTP answers of earlier runs)'),
+  ).action(async (p: string, opts: FindingCommandOptions & { offline?: boolean }) => {
+    const root = repoPath(ctx.cwd, p, (l) => ctx.stderr(`note: ${l}\n`));
+    const { config, file: configFile } = await loadConfig(root);
+    const inv = await inventoryOf(root, config);
+    resolveFailOn(opts.failOn, config);
+    requireSomething(inv, configFile);
+    const { registryLookup } = await import('../../updates/registry-lookup.ts');
+    const { ProvenanceCache } = await import('../../provenance/cache.ts');
+    const { runProvenance } = await import('../../provenance/verify.ts');
+    const home = depwardenHome(ctx.env);
+    const { datasources } = registryLookup(config, { cacheDir: path.join(home, 'cache', 'http'), offline: Boolean(opts.offline), env: ctx.env, projectDir: root, inventory: inv });
+    const cache = new ProvenanceCache(path.join(home, 'cache', 'provenance'));
+    const run = await runProvenance(inv, { config, datasources, cache, env: ctx.env });
+    ctx.stderr(`provenance: ${run.packages.length} package versions (${run.asked} asked of a registry, ${run.fromCache} from the cache), ${run.images.length} pinned image digests\n`);
+    const { renderProvenanceExtras } = await import('../../provenance/report.ts');
+    emitFindings(ctx, result, 'provenance', run.findings, config, opts, (text) => renderProvenanceExtras(text, opts.format, run));
+  });
 };
