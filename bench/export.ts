@@ -1,13 +1,13 @@
 // Export of the largest Poetry locks of the corpus: langgraph's docs lock (lock 2.1, 327 packages, 744 KB, read by
 // group and marker) and private-gpt's (lock 2.0, 255 packages, 626 KB, walked from the project with every extra).
 // In-process time of `exportRequirements` (median of 15 after one warm-up) and the whole CLI run (median of 5, peak
-// memory). Run: node_modules/.bin/node bench/export.ts
+// memory). Run: node_modules/.bin/node bench/export.ts   (DEPWARDEN_CORPUS=<dir> when the corpus is not ../shared/corpus)
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { exportRequirements } from '../src/export/requirements.ts';
 import { measure, median, NODE, REPO } from './lib/measure.ts';
 
-const CORPUS = process.env.DEPWARDEN_CORPUS ?? path.resolve(REPO, '..', '..', 'shared', 'corpus');
+const CORPUS = process.env.DEPWARDEN_CORPUS ?? path.resolve(REPO, '..', 'shared', 'corpus');
 const load = (dir: string) => ({
   dir,
   pyprojectFile: 'pyproject.toml',
