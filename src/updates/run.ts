@@ -135,6 +135,7 @@ async function publishChange(o: RunOptions, change: PlannedChange, base: string,
       ...(applied.verification ? { verification: applied.verification } : {}),
       ...(await sbomDiffOf(applied.before, applied.after)),
       releaseNotes: o.releaseNotes ? await o.releaseNotes(change).catch(() => []) : [],
+      configChanges: (await import('../changes/config-diff.ts')).worktreeConfigChanges(o.root, base, wt.root),
     };
     const date = o.now.toISOString().slice(0, 10);
     appendChangelog(wt.root, o.config.updates.changelog, changelogEntry(change, impact, date));

@@ -86,4 +86,22 @@ export const register: RegisterCommand = (program, ctx, result) => {
     const { renderProvenanceExtras } = await import('../../provenance/report.ts');
     emitFindings(ctx, result, 'provenance', run.findings, config, opts, (text) => renderProvenanceExtras(text, opts.format, run));
   });
+
+  // `changes` is governance's command group (change requests); the configuration diff joins it as `changes config`.
+  const changes = program.commands.find((c) => c.name() === 'changes') ?? program.command('changes').description('Change records');
+  changes
+    .command('config')
+    .description('What changed in each service\'s environment, build, runtime and CI configuration between two git revisions')
+    .argument('<rev1>', 'the older revision')
+    .argument('<rev2>', 'the newer revision')
+    .option('-C, --repo <dir>', 'the git repository', '.')
+    .addOption(new Option('-f, --format <format>', 'output format').choices(['markdown', 'json']).default('markdown'))
+    .option('-o, --output <file>', 'write here (atomically) instead of stdout')
+    .action(async (rev1: string, rev2: string, o: { repo: string; format: 'markdown' | 'json'; output?: string }) => {
+      const repo = path.resolve(ctx.cwd, o.repo);
+      const { configDiff, renderConfigDiff } = await import('../../changes/config-diff.ts');
+      const text = renderConfigDiff(configDiff(repo, rev1, rev2), o.format);
+      if (o.output) writeAtomic(path.resolve(ctx.cwd, o.output), text);
+      else ctx.stdout(text);
+    });
 };
