@@ -78,6 +78,18 @@ test('provenance: verified hashes, signatures and who built it; a lock hash the 
   assert.equal(r.doc.packages.find((p: any) => p.name === 'kms-demo').signature.status, 'verified');
   // The table names who built it.
   const table = await runCli(['provenance', dir], { env: { DEPWARDEN_HOME: home } });
+  // The SBOM carries the verdicts, from the cache (deterministic: twice the same bytes).
+  const sbom = await runCli(['sbom', dir, '--provenance'], { env: { DEPWARDEN_HOME: home, SOURCE_DATE_EPOCH: '1700000000' } });
+  assert.equal(sbom.code, 0, sbom.stderr);
+  const comp = JSON.parse(sbom.stdout).components.find((c: any) => c.name === 'sigstore');
+  const props = Object.fromEntries(comp.properties.map((p: any) => [p.name, p.value]));
+  assert.equal(props['depwarden:provenance:integrity'], 'verified');
+  assert.equal(props['depwarden:provenance:attestation'], 'verified');
+  assert.equal(props['depwarden:provenance:source-repository'], 'https://github.com/sigstore/sigstore-js');
+  assert.equal(props['depwarden:provenance:source-commit'], '06528997c3c8ab9f864fad9a3658446aca7fd86d');
+  assert.equal((await runCli(['sbom', dir, '--provenance'], { env: { DEPWARDEN_HOME: home, SOURCE_DATE_EPOCH: '1700000000' } })).stdout, sbom.stdout);
+  const spdx = await runCli(['sbom', dir, '--provenance', '-f', 'spdx-json'], { env: { DEPWARDEN_HOME: home, SOURCE_DATE_EPOCH: '1700000000' } });
+  assert.match(spdx.stdout, /depwarden:provenance:integrity=mismatch/, 'tuf-js: the lock pins another tarball');
   assert.match(table.stdout, /Built from \(verified provenance\):[\s\S]*sigstore@1\.0\.0\s+https:\/\/github\.com\/sigstore\/sigstore-js\s+\S+publish\.yml@refs\/tags\/v1\.0\.0\s+06528997c3c8/);
 });
 

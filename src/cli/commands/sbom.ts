@@ -36,8 +36,9 @@ export const register: RegisterCommand = (program, ctx, result) => {
     .option('--service <name>', 'only this service (to stdout, or its file)')
     .option('--vulnerabilities', 'embed the audit (CycloneDX vulnerabilities with VEX analysis; needs the advisory database)')
     .option('--db <dir>', 'advisory database directory (with --vulnerabilities)')
+    .option('--provenance', 'add the verdicts of `depwarden provenance` (from its cache): integrity, signature, attestation, who built it')
     .enablePositionalOptions()
-    .action(async (p: string, opts: { format?: SbomFormat[]; spec?: Spec; outputDir?: string; service?: string; vulnerabilities?: boolean; db?: string }) => {
+    .action(async (p: string, opts: { format?: SbomFormat[]; spec?: Spec; outputDir?: string; service?: string; vulnerabilities?: boolean; db?: string; provenance?: boolean }) => {
       const root = repoPath(ctx.cwd, p, (l) => ctx.stderr(`note: ${l}\n`));
       const { config, file: configFile } = await loadConfig(root);
       const formats = opts.format ?? config.sbom.formats;
@@ -66,7 +67,13 @@ export const register: RegisterCommand = (program, ctx, result) => {
       const { sbomDocuments, renderSbom, SBOM_EXT } = await import('../../sbom/documents.ts');
       const { sbomTimestamp } = await import('../../sbom/timestamp.ts');
       if (opts.service !== undefined && !inv.services.some((s) => s.name === opts.service)) throw new UserError(`no service named ${opts.service} (see \`depwarden scan\`)`);
-      const docs = sbomDocuments(inv, path.basename(root), opts.service);
+      let docs = sbomDocuments(inv, path.basename(root), opts.service);
+      if (opts.provenance) {
+        const { sbomWithProvenance } = await import('../../provenance/sbom.ts');
+        const r = await sbomWithProvenance(inv, config, ctx.env, docs);
+        docs = r.docs;
+        if (r.missing) ctx.stderr(`note: no provenance verdict for ${r.missing} locked package version${r.missing === 1 ? '' : 's'} (run \`depwarden provenance\` first)\n`);
+      }
       const stamps = new Map<(typeof docs)[number], Date>();
       const render = (d: (typeof docs)[number], f: SbomFormat): string => {
         if (!stamps.has(d)) stamps.set(d, sbomTimestamp(ctx.env, root, d.sources));
