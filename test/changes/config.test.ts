@@ -126,3 +126,13 @@ test('update hook: the PR body and changelog entry carry the configuration an up
   assert.match(changelogEntry(change, { services: ['api'], lockDiffs: [], releaseNotes: [], configChanges: changes }, '2026-12-06'), /- Configuration changes: api: base image \(stage 1\) changed \(python:3\.11-slim -> python:3\.11\.9-slim\)/);
   assert.doesNotMatch(renderPrBody(config, change, { services: ['api'], lockDiffs: [], releaseNotes: [] }), /Configuration changes/);
 });
+
+test('sbom diff --git carries the configuration changes of the same two revisions', async () => {
+  const dir = repo();
+  const md = await runCli(['sbom', 'diff', 'HEAD~1', 'HEAD', '--git', dir, '--format', 'markdown']);
+  assert.equal(md.code, 0, md.stderr);
+  assert.match(md.stdout, /### Configuration changes\n\n### CI ci\.yml[\s\S]*\| ~ \| `USER` \| `app` \| `root` \|/);
+  const json = JSON.parse((await runCli(['sbom', 'diff', 'HEAD~1', 'HEAD', '--git', dir, '--format', 'json'])).stdout);
+  assert.ok(json.configChanges.some((s: any) => s.service === 'api' && s.changes.some((c: any) => c.key === 'USER')));
+  assert.match((await runCli(['sbom', 'diff', 'HEAD~1', 'HEAD', '--git', dir])).stdout, /Configuration changes: CI ci\.yml \(\d+\), api \(\d+\), web \(\d+\)/);
+});

@@ -155,7 +155,17 @@ export const register: RegisterCommand = (program, ctx, result) => {
       } catch (e) {
         throw new UserError(e instanceof Error ? e.message : String(e));
       }
-      ctx.stdout(renderSbomDiff(d, opts.format));
+      let text = renderSbomDiff(d, opts.format);
+      // Between two revisions, the configuration that changed with the dependencies (issue 17).
+      if (opts.git) {
+        const repo = repoPath(ctx.cwd, typeof opts.git === 'string' ? opts.git : '.');
+        const { configDiff, renderConfigChangesMarkdown } = await import('../../changes/config-diff.ts');
+        const cfg = configDiff(repo, a, b);
+        if (opts.format === 'markdown') text = `${text.trimEnd()}\n\n${renderConfigChangesMarkdown(cfg.services, '### Configuration changes')}`;
+        else if (opts.format === 'json') text = `${JSON.stringify({ ...(JSON.parse(text) as object), configChanges: cfg.services }, null, 2)}\n`;
+        else if (cfg.services.length) text = `${text.trimEnd()}\n\nConfiguration changes: ${cfg.services.map((s) => `${s.service} (${s.changes.length})`).join(', ')} — \`depwarden changes config ${a} ${b}\` lists them\n`;
+      }
+      ctx.stdout(text);
       if (opts.failOnHashChange && d.hashChanges.length) result.code = EXIT.findings;
     });
 };
