@@ -61,7 +61,7 @@ function fulcioExtensions(oids: { oid?: { id?: number[] }; value?: Uint8Array }[
   return out;
 }
 
-function builtFromIdentity(identity: { subjectAlternativeName?: string; extensions?: { issuer?: string }; oids?: { oid?: { id?: number[] }; value?: Uint8Array }[] } | undefined): BuiltFrom {
+export function builtFromIdentity(identity: { subjectAlternativeName?: string; extensions?: { issuer?: string }; oids?: { oid?: { id?: number[] }; value?: Uint8Array }[] } | undefined): BuiltFrom {
   const ext = fulcioExtensions(identity?.oids);
   const repoName = ext.get(5); // GitHub Workflow Repository "owner/repo" (deprecated, still issued)
   const repository = ext.get(12) ?? (repoName ? `https://github.com/${repoName}` : undefined);
@@ -119,4 +119,52 @@ export function verifyNpmAttestations(doc: unknown, p: { name: string; version: 
   }
   if (!provenance) return { status: 'absent', reason: 'no SLSA provenance among the attestations (only the registry\'s publish attestation)', predicateTypes: types.sort() };
   return { status: 'verified', reason: `built by ${provenance.workflow ?? provenance.repository ?? 'an unnamed builder'}`, builtFrom: provenance, predicateTypes: types.sort() };
+}
+
+/**
+ * PyPI's PEP 740 provenance (the Integrity API's `/integrity/<project>/<version>/<file>/provenance`): attestation
+ * bundles per Trusted Publisher, each attestation a DSSE envelope with a Fulcio certificate and Rekor entries. Each is
+ * verified as a Sigstore bundle against the same trusted root, its statement must name this file with the sha256 the
+ * lock pins, and the certificate's repository must be the publisher's.
+ */
+export function verifyPypiProvenance(doc: unknown, p: { filename: string; sha256: string }, trust: TrustMaterial): AttestationResult {
+  if (doc === undefined) return { status: 'absent', reason: `the index serves no provenance for ${p.filename}` };
+  const bundles = doc && typeof doc === 'object' ? (doc as { attestation_bundles?: unknown }).attestation_bundles : undefined;
+  if (!Array.isArray(bundles) || !bundles.length) return { status: 'unverified', reason: 'the provenance document holds no attestation bundle' };
+  if (bundles.length > MAX_BUNDLES) return { status: 'unverified', reason: `the provenance document holds ${bundles.length} bundles (more than ${MAX_BUNDLES})` };
+  const verifier = new Verifier(trust, { tlogThreshold: 1, ctlogThreshold: 1, tsaThreshold: 0 });
+  let built: BuiltFrom | undefined;
+  const types: string[] = [];
+  for (const b of bundles) {
+    const publisher = (b && typeof b === 'object' ? (b as { publisher?: unknown }).publisher : undefined) as { kind?: unknown; repository?: unknown } | undefined;
+    const atts = b && typeof b === 'object' ? (b as { attestations?: unknown }).attestations : undefined;
+    if (!Array.isArray(atts) || !atts.length || atts.length > MAX_BUNDLES) return { status: 'unverified', reason: 'an attestation bundle holds no (or too many) attestations' };
+    for (const a of atts as { envelope?: { statement?: unknown; signature?: unknown }; verification_material?: { certificate?: unknown; transparency_entries?: unknown } }[]) {
+      let identity;
+      let statement: { subject?: { name?: unknown; digest?: Record<string, unknown> }[]; predicateType?: unknown };
+      try {
+        const bundle = bundleFromJSON({
+          mediaType: 'application/vnd.dev.sigstore.bundle.v0.3+json',
+          verificationMaterial: { certificate: { rawBytes: a.verification_material?.certificate }, tlogEntries: a.verification_material?.transparency_entries },
+          dsseEnvelope: { payload: a.envelope?.statement, payloadType: 'application/vnd.in-toto+json', signatures: [{ sig: a.envelope?.signature, keyid: '' }] },
+        });
+        if (bundle.content.$case !== 'dsseEnvelope') throw new Error('not a DSSE envelope');
+        identity = verifier.verify(toSignedEntity(bundle)).identity;
+        statement = JSON.parse(Buffer.from(bundle.content.dsseEnvelope.payload).toString('utf8'));
+      } catch (e) {
+        return { status: 'unverified', reason: `an attestation of ${p.filename} does not verify: ${e instanceof Error ? e.message : String(e)}` };
+      }
+      const subj = Array.isArray(statement.subject) ? statement.subject.find((x) => x?.name === p.filename) : undefined;
+      if (!subj) return { status: 'unverified', reason: `an attestation is about another file (no subject ${p.filename})` };
+      if (subj.digest?.sha256 !== p.sha256) return { status: 'unverified', reason: `an attestation attests another ${p.filename} (sha256 ${String(subj.digest?.sha256).slice(0, 16)}…, the lock pins ${p.sha256.slice(0, 16)}…)` };
+      const from = builtFromIdentity(identity);
+      const pubRepo = typeof publisher?.repository === 'string' ? publisher.repository : undefined;
+      if (pubRepo && from.repository && from.repository.replace(/^https:\/\/github\.com\//, '').toLowerCase() !== pubRepo.toLowerCase()) {
+        return { status: 'unverified', reason: `the publisher says ${pubRepo}, the certificate ${from.repository}` };
+      }
+      built ??= from;
+      if (typeof statement.predicateType === 'string') types.push(statement.predicateType);
+    }
+  }
+  return { status: 'verified', reason: `built by ${built?.workflow ?? built?.repository ?? 'an unnamed builder'}`, ...(built ? { builtFrom: built } : {}), predicateTypes: [...new Set(types)].sort() };
 }

@@ -12,7 +12,7 @@ import type { Inventory } from '../model/inventory.ts';
 import type { SourceSpan } from '../model/source.ts';
 import { redact } from '../http/client.ts';
 import { compareVersions } from '../versioning/pep440.ts';
-import { type AttestationResult, loadTrustedRoot, trustMaterial, verifyNpmAttestations } from './attestations.ts';
+import { type AttestationResult, loadTrustedRoot, trustMaterial, verifyNpmAttestations, verifyPypiProvenance } from './attestations.ts';
 import { ProvenanceCache } from './cache.ts';
 import type { PackageProvenance } from './model.ts';
 import { parseRegistryKeys, type RegistryKey, verifyNpmSignatures } from './npm-signatures.ts';
@@ -226,7 +226,7 @@ class Trust {
   }
 }
 
-async function checkPypi(t: Target, ds: Datasources): Promise<PackageProvenance> {
+async function checkPypi(t: Target, ds: Datasources, trust: Trust, cfg: Config['provenance']): Promise<PackageProvenance> {
   const base: PackageProvenance = { ecosystem: 'PyPI', name: t.name, version: t.version, registry: t.registry, hashes: t.hashes, integrity: { status: 'unknown', reason: '' } };
   if (!t.hashes.length) return { ...base, integrity: { status: 'unverifiable', reason: 'the lock records no file hash for this package' } };
   let releases;
@@ -244,7 +244,34 @@ async function checkPypi(t: Target, ds: Datasources): Promise<PackageProvenance>
   if (!comparable.length) return { ...base, integrity: { status: 'unverifiable', reason: `the index publishes no hash of an algorithm the lock pins for ${t.version}` } };
   const unmatched = comparable.filter((h) => !published.has(h));
   if (unmatched.length) return { ...base, integrity: { status: 'mismatch', reason: `${unmatched.length} of the ${t.hashes.length} hashes the lock pins belong to no file ${t.registry} publishes for ${t.version}: ${unmatched.join(', ')}`, unmatched } };
-  return { ...base, integrity: { status: 'verified', reason: `every hash the lock pins is a file ${t.registry} publishes for ${t.version}` } };
+  const out: PackageProvenance = { ...base, integrity: { status: 'verified', reason: `every hash the lock pins is a file ${t.registry} publishes for ${t.version}` } };
+  if (cfg.attestations && t.index?.api === 'json') out.attestation = await pypiAttestation(t, rel.files ?? [], ds, trust);
+  return out;
+}
+
+/**
+ * PEP 740 provenance of one file the lock pins (the sdist when pinned, else the first wheel by name): the Integrity
+ * API sits beside the JSON API on PyPI (`<origin>/integrity/...`). One file per version keeps a fleet check to one
+ * question per package; the other files of the version are covered by the integrity check only.
+ */
+async function pypiAttestation(t: Target, files: { filename: string; hashes: string[] }[], ds: Datasources, trust: Trust): Promise<AttestationResult> {
+  const pinned = files.filter((f) => f.hashes.some((h) => t.hashes.includes(h))).sort((a, b) => Number(b.filename.endsWith('.tar.gz')) - Number(a.filename.endsWith('.tar.gz')) || (a.filename < b.filename ? -1 : 1));
+  const file = pinned[0];
+  const sha = file?.hashes.find((h) => h.startsWith('sha256:') && t.hashes.includes(h));
+  if (!file || !sha) return { status: 'absent', reason: 'no pinned file to ask provenance for' };
+  const origin = new URL(t.index!.url).origin;
+  const url = `${origin}/integrity/${encodeURIComponent(t.name)}/${encodeURIComponent(t.version)}/${encodeURIComponent(file.filename)}/provenance`;
+  let doc: unknown;
+  try {
+    doc = await ds.json(url);
+  } catch (e) {
+    return { status: 'unverified', reason: `the provenance of ${file.filename} could not be read: ${errText(e)}` };
+  }
+  try {
+    return verifyPypiProvenance(doc, { filename: file.filename, sha256: sha.slice('sha256:'.length) }, trust.material([]));
+  } catch (e) {
+    return { status: 'unverified', reason: `the provenance of ${file.filename} could not be verified: ${errText(e)}` };
+  }
 }
 
 function matches(pattern: string, name: string): boolean {
@@ -313,7 +340,7 @@ export async function runProvenance(inv: Inventory, opts: ProvenanceOptions): Pr
         return [t, undefined];
       }
       asked++;
-      const r = t.ecosystem === 'npm' ? await checkNpm(t, reg, trust, cfg) : await checkPypi(t, opts.datasources);
+      const r = t.ecosystem === 'npm' ? await checkNpm(t, reg, trust, cfg) : await checkPypi(t, opts.datasources, trust, cfg);
       opts.cache?.set(t.key, r);
       return [t, r];
     }),

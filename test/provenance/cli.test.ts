@@ -16,6 +16,7 @@ const json = (f: string): any => JSON.parse(readFileSync(path.join(FIX, f), 'utf
 const SIGNED = json('npm-signed-versions.json');
 const GOOD_WHEEL = `sha256:${'a'.repeat(64)}`;
 const GOOD_SDIST = `sha256:${'b'.repeat(64)}`;
+const PA_SHA = '9bb1add04b1b4e182be6b0b80931593f7a291eb49d69b4fd728a5d4cbcdc4bd3';
 
 let reg: StandIn;
 before(async () => {
@@ -31,6 +32,8 @@ before(async () => {
     if (u === '/tuf-js') return packument('tuf-js', '1.0.0', SIGNED['tuf-js@1.0.0']);
     if (u === '/huge') return { body: 'x'.repeat(64 * 1024 * 1024 + 10) };
     if (u === '/pypi/requests/json') return { body: { info: { name: 'requests', version: '2.32.3' }, releases: { '2.32.3': [{ filename: 'requests-2.32.3-py3-none-any.whl', url: `${reg.url}/f/r.whl`, digests: { sha256: 'a'.repeat(64) } }, { filename: 'requests-2.32.3.tar.gz', url: `${reg.url}/f/r.tgz`, digests: { sha256: 'b'.repeat(64) } }] } } };
+    if (u === '/pypi/pypi-attestations/json') return { body: { info: { name: 'pypi-attestations', version: '0.0.19' }, releases: { '0.0.19': [{ filename: 'pypi_attestations-0.0.19.tar.gz', url: `${reg.url}/f/pa.tgz`, digests: { sha256: PA_SHA } }] } } };
+    if (u === '/integrity/pypi-attestations/0.0.19/pypi_attestations-0.0.19.tar.gz/provenance') return { body: json('pypi-pypi_attestations-0.0.19.tar.gz.provenance.json') };
     if (u.startsWith('/v2/library/python/manifests/')) return { status: u.includes('dead') ? 404 : 200, headers: { 'docker-content-digest': decodeURIComponent(u.split('/').pop()!), 'content-type': 'application/vnd.oci.image.index.v1+json' } };
     return { status: 404, body: {} };
   });
@@ -123,7 +126,7 @@ test('provenance: PyPI — every lock hash must be a published file; unreachable
     mkdirSync(path.join(d, 'api'));
     writeFileSync(path.join(d, 'api/requirements.txt'), `requests==2.32.3 \\\n    --hash=${GOOD_WHEEL} \\\n    --hash=${GOOD_SDIST}\n`);
     mkdirSync(path.join(d, 'worker'));
-    writeFileSync(path.join(d, 'worker/requirements.txt'), `requests==2.32.3 \\\n    --hash=${GOOD_WHEEL} \\\n    --hash=sha256:${'c'.repeat(64)}\n`);
+    writeFileSync(path.join(d, 'worker/requirements.txt'), `requests==2.32.3 \\\n    --hash=${GOOD_WHEEL} \\\n    --hash=sha256:${'c'.repeat(64)}\npypi-attestations==0.0.19 \\\n    --hash=sha256:${PA_SHA}\n`);
   });
   const r = await provenance(dir, mkdtempSync(path.join(tmpdir(), 'dw-home-')));
   const pkgs = r.doc.packages.filter((p: any) => p.name === 'requests');
@@ -132,6 +135,11 @@ test('provenance: PyPI — every lock hash must be a published file; unreachable
   assert.equal(mismatch.length, 1);
   assert.equal(mismatch[0].file, 'worker/requirements.txt');
   assert.match(mismatch[0].message, /1 of the 2 hashes .* belong to no file/);
+  const pa = r.doc.packages.find((p: any) => p.name === 'pypi-attestations');
+  assert.equal(pa.integrity.status, 'verified');
+  assert.equal(pa.attestation.status, 'verified', pa.attestation.reason);
+  assert.equal(pa.attestation.builtFrom.repository, 'https://github.com/trailofbits/pypi-attestations');
+  assert.equal(pkgs[0].attestation.status, 'absent', 'the index serves no provenance for requests');
   const huge = r.doc.packages.find((p: any) => p.name === 'huge');
   assert.equal(huge.integrity.status, 'unknown');
   assert.ok(r.doc.findings.some((f: any) => f.ruleId === 'DW307' && f.subject === 'npm:huge@1.0.0'));

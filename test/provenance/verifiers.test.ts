@@ -113,3 +113,39 @@ test('npm provenance: tampered, misdirected, oversized or untrusted bundles are 
   }
   assert.equal(verifyNpmAttestations(undefined, SIGSTORE, TRUST).status, 'absent');
 });
+
+test('PyPI PEP 740 provenance: the real Integrity API answer verifies offline; tampered copies do not', async () => {
+  const { verifyPypiProvenance } = await import('../../src/provenance/attestations.ts');
+  const doc = json('pypi-pypi_attestations-0.0.19.tar.gz.provenance.json');
+  const file = { filename: 'pypi_attestations-0.0.19.tar.gz', sha256: '9bb1add04b1b4e182be6b0b80931593f7a291eb49d69b4fd728a5d4cbcdc4bd3' };
+  const trust = trustMaterial(ROOT);
+  const r = verifyPypiProvenance(doc, file, trust);
+  assert.equal(r.status, 'verified', r.reason);
+  assert.equal(r.builtFrom?.repository, 'https://github.com/trailofbits/pypi-attestations');
+  assert.equal(r.builtFrom?.workflow, 'https://github.com/trailofbits/pypi-attestations/.github/workflows/release.yml@refs/tags/v0.0.19');
+  assert.deepEqual(r.predicateTypes, ['https://docs.pypi.org/attestations/publish/v1']);
+  const mutate = (f: (d: any) => void): unknown => {
+    const d = structuredClone(doc);
+    f(d);
+    return d;
+  };
+  const cases: [string, unknown, typeof file, RegExp][] = [
+    ['another file hash', doc, { ...file, sha256: 'a'.repeat(64) }, /attests another/],
+    ['another file', doc, { ...file, filename: 'pypi_attestations-0.0.19-py3-none-any.whl' }, /another file/],
+    ['statement edited', mutate((d) => {
+      const a = d.attestation_bundles[0].attestations[0];
+      const st = JSON.parse(Buffer.from(a.envelope.statement, 'base64').toString());
+      st.subject[0].digest.sha256 = 'a'.repeat(64);
+      a.envelope.statement = Buffer.from(JSON.stringify(st)).toString('base64');
+    }), { ...file, sha256: 'a'.repeat(64) }, /does not verify/],
+    ['publisher says another repository', mutate((d) => (d.attestation_bundles[0].publisher.repository = 'evil/pypi-attestations')), file, /publisher says evil/],
+    ['no bundles', { attestation_bundles: [] }, file, /no attestation bundle/],
+    ['garbage certificate', mutate((d) => (d.attestation_bundles[0].attestations[0].verification_material.certificate = 'AAAA')), file, /does not verify/],
+  ];
+  for (const [what, d, f, why] of cases) {
+    const x = verifyPypiProvenance(d, f, trust);
+    assert.equal(x.status, 'unverified', `${what}: ${x.reason}`);
+    assert.match(x.reason, why, what);
+  }
+  assert.equal(verifyPypiProvenance(undefined, file, trust).status, 'absent');
+});
