@@ -92,7 +92,7 @@ export interface Datasources {
    * `provenance` reads besides releases (npm packuments' signatures, signing keys, attestation bundles, PyPI's
    * PEP 740 provenance). Undefined on 404/410; HttpError on anything else that is not 200.
    */
-  json(url: string): Promise<unknown>;
+  json(url: string, opts?: { maxBytes?: number }): Promise<unknown>;
   stats(): SessionStats;
   /** Hosts the circuit breaker closed this run (DNS, refused, TLS, deadlines), with the first cause. */
   unreachable(): OpenCircuit[];
@@ -129,8 +129,8 @@ export function createDatasources(options: DatasourceOptions): Datasources {
     githubReleases: (owner, repo) => github.releases(owner, repo),
     githubTagCommit: (owner, repo, tag) => github.tagCommit(owner, repo, tag),
     githubReleaseNotes: (owner, repo, from, to) => github.releaseNotes(owner, repo, from, to),
-    json: async (url) => {
-      const res = await session.request(url, { accept: 'application/json' });
+    json: async (url, o = {}) => {
+      const res = await session.request(url, { accept: 'application/json', ...(o.maxBytes ? { maxBytes: o.maxBytes } : {}) });
       if (res.status === 404 || res.status === 410) return undefined;
       if (res.status !== 200) throw statusError('GET', url, res.status);
       return parseJson(res.body, url);

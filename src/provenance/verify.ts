@@ -61,6 +61,8 @@ export interface ProvenanceOptions {
 }
 
 const INFO = new Map(PROVENANCE_RULES.map((r) => [r.id, r]));
+/** Signing keys, attestation bundles and PEP 740 answers are small: anything bigger is refused unread. */
+const SMALL_DOC = 4 * 1024 * 1024;
 
 function targets(inv: Inventory, config: Config, env: NodeJS.ProcessEnv): Target[] {
   const byKey = new Map<string, Target>();
@@ -148,11 +150,11 @@ class Registries {
     return p;
   }
   json(url: string): Promise<unknown> {
-    return this.ds.json(url);
+    return this.ds.json(url, { maxBytes: SMALL_DOC });
   }
   registryKeys(registry: string): Promise<RegistryKey[]> {
     let p = this.keys.get(registry);
-    if (!p) this.keys.set(registry, (p = this.ds.json(`${registry.replace(/\/?$/, '/')}-/npm/v1/keys`).then(parseRegistryKeys)));
+    if (!p) this.keys.set(registry, (p = this.ds.json(`${registry.replace(/\/?$/, '/')}-/npm/v1/keys`, { maxBytes: SMALL_DOC }).then(parseRegistryKeys)));
     return p;
   }
 }
@@ -263,7 +265,7 @@ async function pypiAttestation(t: Target, files: { filename: string; hashes: str
   const url = `${origin}/integrity/${encodeURIComponent(t.name)}/${encodeURIComponent(t.version)}/${encodeURIComponent(file.filename)}/provenance`;
   let doc: unknown;
   try {
-    doc = await ds.json(url);
+    doc = await ds.json(url, { maxBytes: SMALL_DOC });
   } catch (e) {
     return { status: 'unverified', reason: `the provenance of ${file.filename} could not be read: ${errText(e)}` };
   }

@@ -30,7 +30,10 @@ before(async () => {
     // The registry now serves another signature for node-fetch than the real one (tampered).
     if (u === '/node-fetch') return packument('node-fetch', '1.7.1', { ...SIGNED['node-fetch@1.7.1'], signatures: [{ keyid: SIGNED['node-fetch@1.7.1'].signatures[0].keyid, sig: SIGNED['kms-demo@1.0.0'].signatures[0].sig }] });
     if (u === '/tuf-js') return packument('tuf-js', '1.0.0', SIGNED['tuf-js@1.0.0']);
-    if (u === '/huge') return { body: 'x'.repeat(64 * 1024 * 1024 + 10) };
+    // Hostile answers: a packument that is not JSON, an attestations document over the 4 MiB cap.
+    if (u === '/huge') return { body: `{"versions": ${'x'.repeat(8 * 1024 * 1024)}` };
+    if (u === '/big-att') return packument('big-att', '1.0.0', { integrity: SIGNED['kms-demo@1.0.0'].integrity, attestations: { url: `${reg.url}/-/npm/v1/attestations/big-att@1.0.0` } });
+    if (u === '/-/npm/v1/attestations/big-att@1.0.0') return { body: { attestations: [{ predicateType: 'https://slsa.dev/provenance/v0.2', bundle: 'y'.repeat(5 * 1024 * 1024) }] } };
     if (u === '/pypi/requests/json') return { body: { info: { name: 'requests', version: '2.32.3' }, releases: { '2.32.3': [{ filename: 'requests-2.32.3-py3-none-any.whl', url: `${reg.url}/f/r.whl`, digests: { sha256: 'a'.repeat(64) } }, { filename: 'requests-2.32.3.tar.gz', url: `${reg.url}/f/r.tgz`, digests: { sha256: 'b'.repeat(64) } }] } } };
     if (u === '/pypi/pypi-attestations/json') return { body: { info: { name: 'pypi-attestations', version: '0.0.19' }, releases: { '0.0.19': [{ filename: 'pypi_attestations-0.0.19.tar.gz', url: `${reg.url}/f/pa.tgz`, digests: { sha256: PA_SHA } }] } } };
     if (u === '/integrity/pypi-attestations/0.0.19/pypi_attestations-0.0.19.tar.gz/provenance') return { body: json('pypi-pypi_attestations-0.0.19.tar.gz.provenance.json') };
@@ -120,8 +123,8 @@ test('provenance: results are cached by package+version+hash; a re-check asks no
   assert.match(cold.stderr, /provenance not checked for 1 locked package version/);
 });
 
-test('provenance: PyPI — every lock hash must be a published file; unreachable registry and oversized answers are "unknown", never verified', async () => {
-  const dir = repo(npmPkg('huge', '1.0.0', SIGNED['kms-demo@1.0.0'].integrity), (d) => {
+test('provenance: PyPI — every lock hash must be a published file; unreachable registry and malformed answers are "unknown", oversized bundles "unverified", never verified', async () => {
+  const dir = repo({ ...npmPkg('huge', '1.0.0', SIGNED['kms-demo@1.0.0'].integrity), ...npmPkg('big-att', '1.0.0', SIGNED['kms-demo@1.0.0'].integrity) }, (d) => {
     writeFileSync(path.join(d, 'depwarden.yaml'), config());
     mkdirSync(path.join(d, 'api'));
     writeFileSync(path.join(d, 'api/requirements.txt'), `requests==2.32.3 \\\n    --hash=${GOOD_WHEEL} \\\n    --hash=${GOOD_SDIST}\n`);
@@ -143,6 +146,11 @@ test('provenance: PyPI — every lock hash must be a published file; unreachable
   const huge = r.doc.packages.find((p: any) => p.name === 'huge');
   assert.equal(huge.integrity.status, 'unknown');
   assert.ok(r.doc.findings.some((f: any) => f.ruleId === 'DW307' && f.subject === 'npm:huge@1.0.0'));
+  const big = r.doc.packages.find((p: any) => p.name === 'big-att');
+  assert.equal(big.integrity.status, 'verified');
+  assert.equal(big.attestation.status, 'unverified');
+  assert.match(big.attestation.reason, /could not be read/);
+  assert.ok(r.doc.findings.some((f: any) => f.ruleId === 'DW304' && f.subject === 'npm:big-att@1.0.0'));
 
   const port = await closedPort();
   const down = repo(npmPkg('kms-demo', '1.0.0', SIGNED['kms-demo@1.0.0'].integrity), (d) => writeFileSync(path.join(d, 'depwarden.yaml'), `updates:\n  registries:\n    npm: http://127.0.0.1:${port}\nhttp:\n  retries: 0\n`));
