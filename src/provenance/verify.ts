@@ -12,11 +12,14 @@ import type { Inventory } from '../model/inventory.ts';
 import type { SourceSpan } from '../model/source.ts';
 import { redact } from '../http/client.ts';
 import { compareVersions } from '../versioning/pep440.ts';
-import { type AttestationResult, loadTrustedRoot, trustMaterial, verifyNpmAttestations, verifyPypiProvenance } from './attestations.ts';
+import type { AttestationResult } from './attestations.ts';
 import { ProvenanceCache } from './cache.ts';
 import type { PackageProvenance } from './model.ts';
 import { parseRegistryKeys, type RegistryKey, verifyNpmSignatures } from './npm-signatures.ts';
 import { PROVENANCE_RULES } from './rules.ts';
+
+// The Sigstore libraries load only when an attestation is verified (`check` from the cache never needs them).
+type Attestations = typeof import('./attestations.ts');
 
 /**
  * `depwarden provenance`: every locked package of the inventory against what its registry publishes for that exact
@@ -204,7 +207,7 @@ async function npmAttestation(t: Target, ref: unknown, integrity: string | undef
     return { status: 'unverified', reason: `the attestations could not be read: ${errText(e)}` };
   }
   try {
-    return verifyNpmAttestations(doc, { name: t.name, version: t.version, integrity }, trust.material(keys));
+    return (await trust.load()).verifyNpmAttestations(doc, { name: t.name, version: t.version, integrity }, await trust.material(keys));
   } catch (e) {
     return { status: 'unverified', reason: `the attestations could not be verified: ${errText(e)}` };
   }
@@ -212,17 +215,23 @@ async function npmAttestation(t: Target, ref: unknown, integrity: string | undef
 /** The trusted root, read once, and its trust material per set of registry keys (for npm's publish attestation). */
 class Trust {
   private readonly file: string | undefined;
-  private root: ReturnType<typeof loadTrustedRoot> | undefined;
+  private root: ReturnType<Attestations['loadTrustedRoot']> | undefined;
   private readonly byKeys = new Map<string, TrustMaterial>();
+  lib: Attestations | undefined;
   constructor(file: string | undefined) {
     this.file = file;
   }
-  material(keys: RegistryKey[]): TrustMaterial {
+  async load(): Promise<Attestations> {
+    this.lib ??= await import('./attestations.ts');
+    return this.lib;
+  }
+  async material(keys: RegistryKey[]): Promise<TrustMaterial> {
+    const lib = await this.load();
     const k = keys.map((x) => `${x.keyid}:${x.expires ?? ''}`).sort().join(',');
     let tm = this.byKeys.get(k);
     if (!tm) {
-      this.root ??= loadTrustedRoot(this.file);
-      this.byKeys.set(k, (tm = trustMaterial(this.root, keys)));
+      this.root ??= lib.loadTrustedRoot(this.file);
+      this.byKeys.set(k, (tm = lib.trustMaterial(this.root, keys)));
     }
     return tm;
   }
@@ -270,7 +279,7 @@ async function pypiAttestation(t: Target, files: { filename: string; hashes: str
     return { status: 'unverified', reason: `the provenance of ${file.filename} could not be read: ${errText(e)}` };
   }
   try {
-    return verifyPypiProvenance(doc, { filename: file.filename, sha256: sha.slice('sha256:'.length) }, trust.material([]));
+    return (await trust.load()).verifyPypiProvenance(doc, { filename: file.filename, sha256: sha.slice('sha256:'.length) }, await trust.material([]));
   } catch (e) {
     return { status: 'unverified', reason: `the provenance of ${file.filename} could not be verified: ${errText(e)}` };
   }
