@@ -22,10 +22,27 @@ export async function collectCheckFindings(inv: Inventory, config: Config, ce: C
     for (const f of list) out.push(f);
   };
   add((await import('../conflicts/index.ts')).analyzeConflicts(inv, config));
+  add((await import('../export/stale.ts')).staleExportFindings(inv, config));
+  add(await cachedProvenance(inv, config, ce));
   add(await vulnerabilityFindings(inv, config, ce));
   add(await overdueReviews(inv, ce));
   add((await import('../licenses/policy.ts')).licenseFindings(inv, config, ce.now));
   return out;
+}
+
+/**
+ * Provenance verdicts `depwarden provenance` left in its cache (check asks no registry); packages without one are
+ * counted in a note, so an unchecked lock is never mistaken for a verified one.
+ */
+async function cachedProvenance(inv: Inventory, config: Config, ce: CheckEnv): Promise<Finding[]> {
+  const path = await import('node:path');
+  const { depwardenHome } = await import('../util/home.ts');
+  const { ProvenanceCache } = await import('../provenance/cache.ts');
+  const { runProvenance } = await import('../provenance/verify.ts');
+  const cache = new ProvenanceCache(path.join(depwardenHome(ce.env), 'cache', 'provenance'));
+  const run = await runProvenance(inv, { config, cache, env: ce.env });
+  if (run.notChecked) ce.note(`provenance not checked for ${run.notChecked} locked package version${run.notChecked === 1 ? '' : 's'} (run \`depwarden provenance\`)`);
+  return run.findings;
 }
 
 /** Overdue post-update reviews, when the repository has a governance store (or DATABASE_URL names one). */

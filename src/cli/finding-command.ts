@@ -33,16 +33,18 @@ export function resolveFailOn(opt: string | undefined, config: Config): Severity
  * Applies the config's rule settings, renders, writes and sets the exit code. Exit 1 only for findings at or
  * above --fail-on (docs/cli.md).
  */
-export function emitFindings(ctx: CliContext, result: RunResult, command: string, raw: Finding[], config: Config, opts: FindingCommandOptions): void {
+export function emitFindings(ctx: CliContext, result: RunResult, command: string, raw: Finding[], config: Config, opts: FindingCommandOptions, extend?: (text: string) => string): void {
   const failOn = resolveFailOn(opts.failOn, config);
   const findings = applyRuleConfig(raw, config);
-  const text = renderFindings(findings, opts.format, {
+  let text = renderFindings(findings, opts.format, {
     command,
     failOn,
     rules: allRules(),
     color: !opts.output && opts.format === 'table' && useColor(ctx.isTTY, ctx.env),
     toolVersion: TOOL_VERSION,
   });
+  // A capability may add its own part to the report (provenance: the packages and who built them).
+  if (extend) text = extend(text);
   if (opts.output) writeAtomic(path.resolve(ctx.cwd, opts.output), text);
   else ctx.stdout(text);
   result.code = summarize(findings, failOn).failed ? EXIT.findings : EXIT.ok;

@@ -4,6 +4,7 @@ import { governanceSection } from './sections/governance.ts';
 import { httpSection } from './sections/http.ts';
 import { licensesSection } from './sections/licenses.ts';
 import { failOnSection, ignoreSection, rulesSection, servicesSection } from './sections/rules.ts';
+import { provenanceSection } from './sections/provenance.ts';
 import { sbomSection } from './sections/sbom.ts';
 import { updatesSection } from './sections/updates.ts';
 import { vulnsSection } from './sections/vulns.ts';
@@ -27,6 +28,7 @@ export const configSchema = z
     governance: governanceSection.prefault({}),
     http: httpSection.prefault({}),
     licenses: licensesSection.prefault({}),
+    provenance: provenanceSection.prefault({}),
   })
   .strict()
   .describe('depwarden.yaml: the dependency protocol of this repository.');

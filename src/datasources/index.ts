@@ -1,7 +1,7 @@
 import { createAuth, loadAuthFiles } from '../http/auth.ts';
 import type { OpenCircuit } from '../http/breaker.ts';
 import type { Deadlines } from '../http/client.ts';
-import { HttpSession, type SessionStats } from '../http/session.ts';
+import { HttpSession, parseJson, type SessionStats, statusError } from '../http/session.ts';
 import type { PackageReleases } from '../model/update.ts';
 import { GITHUB_API, GithubApi, type GithubRelease, type GithubReleases } from './github.ts';
 import { NPM_REGISTRY, npmRegistryFor, npmReleases } from './npm.ts';
@@ -87,6 +87,12 @@ export interface Datasources {
   githubReleases(owner: string, repo: string): Promise<GithubReleases>;
   githubTagCommit(owner: string, repo: string, tag: string): Promise<string>;
   githubReleaseNotes(owner: string, repo: string, from: string, to: string): Promise<GithubRelease[]>;
+  /**
+   * A registry document as parsed JSON through the same session (allow-list, cache, retries, size cap): what
+   * `provenance` reads besides releases (npm packuments' signatures, signing keys, attestation bundles, PyPI's
+   * PEP 740 provenance). Undefined on 404/410; HttpError on anything else that is not 200.
+   */
+  json(url: string, opts?: { maxBytes?: number }): Promise<unknown>;
   stats(): SessionStats;
   /** Hosts the circuit breaker closed this run (DNS, refused, TLS, deadlines), with the first cause. */
   unreachable(): OpenCircuit[];
@@ -123,6 +129,12 @@ export function createDatasources(options: DatasourceOptions): Datasources {
     githubReleases: (owner, repo) => github.releases(owner, repo),
     githubTagCommit: (owner, repo, tag) => github.tagCommit(owner, repo, tag),
     githubReleaseNotes: (owner, repo, from, to) => github.releaseNotes(owner, repo, from, to),
+    json: async (url, o = {}) => {
+      const res = await session.request(url, { accept: 'application/json', ...(o.maxBytes ? { maxBytes: o.maxBytes } : {}) });
+      if (res.status === 404 || res.status === 410) return undefined;
+      if (res.status !== 200) throw statusError('GET', url, res.status);
+      return parseJson(res.body, url);
+    },
     stats: () => session.stats(),
     unreachable: () => session.unreachable(),
   };

@@ -60,6 +60,9 @@ export function parsePoetryLock(file: string, text: string): ParseResult<PoetryL
     if (isTable(p.markers)) pkg.markersByGroup = Object.fromEntries(Object.entries(p.markers).filter(([, v]) => typeof v === 'string')) as Record<string, string>;
     const source = sourceOf(p.source);
     if (source) pkg.source = source;
+    // Kept for `export`: the Python range the package supports and its extras (feature -> requirement strings).
+    if (typeof p['python-versions'] === 'string' && p['python-versions'] !== '*') pkg.pythonVersions = p['python-versions'];
+    if (isTable(p.extras)) pkg.extras = Object.fromEntries(Object.entries(p.extras).map(([k, v]) => [k, Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []]));
     packages.push(pkg);
   });
 

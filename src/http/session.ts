@@ -44,6 +44,8 @@ export interface RequestOptions {
   authorization?: string | null;
   /** false: neither read nor write the cache (token endpoints). */
   cache?: boolean;
+  /** A smaller size cap for this request than the session's (small documents from hostile servers). */
+  maxBytes?: number;
 }
 
 export interface HttpResponse extends RawResponse {
@@ -123,7 +125,7 @@ export class HttpSession {
         ...(this.options.backoffMs !== undefined ? { backoffMs: this.options.backoffMs } : {}),
         ...(this.options.timeoutMs !== undefined ? { timeoutMs: this.options.timeoutMs } : {}),
         ...(this.options.deadlines ? { deadlines: this.options.deadlines } : {}),
-        ...(this.options.maxBytes !== undefined ? { maxBytes: this.options.maxBytes } : {}),
+        ...((opts.maxBytes ?? this.options.maxBytes) !== undefined ? { maxBytes: opts.maxBytes ?? this.options.maxBytes } : {}),
         onAttempt: () => this.counters.requests++,
         breaker: this.breaker,
       }),

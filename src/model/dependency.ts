@@ -76,6 +76,10 @@ export interface LockedPackage {
   /** poetry.lock 2.1 may give markers per group ({main = "...", dev = "..."}); `markers` is then their union. */
   markersByGroup?: Record<string, string>;
   source?: PackageSource;
+  /** poetry.lock: the package's `python-versions` constraint (absent when "*"). */
+  pythonVersions?: string;
+  /** poetry.lock: `[package.extras]`, feature -> requirement strings ("name (>=1)", "name[x] ; marker"). */
+  extras?: Record<string, string[]>;
   dependencies: LockedEdge[];
   /** npm only: the install path ("node_modules/a/node_modules/b"), link/bundled/workspace flags. */
   path?: string;

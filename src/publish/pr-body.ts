@@ -1,4 +1,6 @@
 import type { Config } from '../config/schema.ts';
+import { renderConfigChangesMarkdown, type ServiceConfigChanges } from '../changes/config-diff.ts';
+import { renderSecurityRecord, type SecurityRecord } from '../changes/security-record.ts';
 import type { SbomDiff } from '../sbom/diff.ts';
 import type { LockDiff } from '../updates/lock-diff.ts';
 import type { PlannedChange, PlannedUpdate } from '../updates/plan.ts';
@@ -14,6 +16,10 @@ export interface Impact {
   /** Findings of check + conflicts on the affected services, before and after (errors the update would add abort it earlier). */
   verification?: { before: number; after: number; fixed: string[] };
   releaseNotes: { name: string; version: string; url?: string; notes?: string }[];
+  /** Environment, build, runtime and CI settings the update changed, per service (src/changes/config-diff.ts). */
+  configChanges?: ServiceConfigChanges[];
+  /** A security update's record: advisories, mitigation, post-update verification (src/changes/security-record.ts). */
+  securityRecord?: SecurityRecord;
 }
 
 const md = (s: string): string => s.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
@@ -78,6 +84,8 @@ export function renderPrBody(config: Config, change: PlannedChange, impact: Impa
     for (const l of s.licenseChanges) out.push(`- Licence of ${l.name} ${l.version}: ${l.from ?? '(none)'} -> ${l.to ?? '(none)'}`);
     for (const h of s.hashChanges) out.push(`- **Hash changed at the same version**: ${h.name} ${h.version} (supply-chain red flag; review before merging)`);
   }
+  if (impact.securityRecord) out.push('', renderSecurityRecord(impact.securityRecord).trimEnd());
+  if (impact.configChanges) out.push('', renderConfigChangesMarkdown(impact.configChanges, '### Configuration changes').trimEnd());
   out.push('', '### Approvals required', '', ...requiredApprovals(config, change).map((a) => `- ${a}`));
   if (impact.releaseNotes.length) {
     out.push('', '### Release notes', '');
@@ -98,5 +106,8 @@ export function changelogEntry(change: PlannedChange, impact: Impact, date: stri
   for (const u of change.updates) lines.push(`- ${u.candidate.displayName} ${fromOf(u)} -> ${toOf(u)} (${u.updateType}) in ${u.candidate.service} (${u.candidate.file})${u.security ? `; fixes ${u.security.ids.join(', ')}` : ''}`);
   const transitive = impact.lockDiffs.flatMap((d) => d.changes.filter((c) => !c.direct));
   if (transitive.length) lines.push(`- Transitive: ${transitive.map((c) => `${c.name} ${c.from ?? '∅'} -> ${c.to ?? '∅'}`).join(', ')}`);
+  const config = (impact.configChanges ?? []).flatMap((s) => s.changes.map((c) => `${s.service}: ${c.key} ${c.change}${c.secret ? '' : c.change === 'changed' ? ` (${c.before} -> ${c.after})` : ''}`));
+  if (config.length) lines.push(`- Configuration changes: ${config.join('; ')}`);
+  if (impact.securityRecord) lines.push('', renderSecurityRecord(impact.securityRecord, '### Security update record').trimEnd());
   return `${lines.join('\n')}\n`;
 }

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import type { Config } from '../config/schema.ts';
 import type { ManifestUnit } from '../model/inventory.ts';
 import { relock } from '../relock/index.ts';
@@ -8,7 +9,10 @@ import { relock } from '../relock/index.ts';
  * already admits the new version are moved explicitly.
  */
 export async function relockUnit(root: string, unit: ManifestUnit, inRange: { name: string; version: string }[], opts: { config: Config; moved?: string[] }): Promise<RelockOutcome> {
+  // Requirements files exported from this Poetry lock that match it now are regenerated from the new lock (issue 17).
+  const exported = unit.lock?.endsWith('poetry.lock') ? await freshExports(root, unit.lock) : [];
   const r = await relock(root, unit, { write: true, npmRegistry: opts.config.updates.registries.npm, ...(inRange.length ? { update: inRange.map((p) => p.name) } : {}), ...(opts.moved?.length ? { refreshOnConflict: opts.moved } : {}) });
+  if (exported.length) (await import('../export/generated.ts')).regenerateExports(root, exported);
   return r.refreshed ? { refreshed: r.refreshed } : {};
 }
 
@@ -16,4 +20,9 @@ export async function relockUnit(root: string, unit: ManifestUnit, inRange: { na
 export interface RelockOutcome {
   /** npm refused to update the lock in place; these packages' entries (the change's and their dependencies) were re-resolved. */
   refreshed?: string[];
+}
+
+async function freshExports(root: string, lock: string): Promise<import('../export/generated.ts').ExportMatch[]> {
+  const { exportedRequirementsOnDisk } = await import('../export/stale.ts');
+  return exportedRequirementsOnDisk(root, path.posix.dirname(lock) === '.' ? '' : path.posix.dirname(lock)).filter((m) => m.differences.length === 0);
 }

@@ -155,8 +155,12 @@ async function publishChange(o: RunOptions, change: PlannedChange, base: string,
       ...(applied.verification ? { verification: applied.verification } : {}),
       ...(await sbomDiffOf(applied.before, applied.after)),
       releaseNotes: o.releaseNotes ? await o.releaseNotes(change).catch(() => []) : [],
+      configChanges: (await import('../changes/config-diff.ts')).worktreeConfigChanges(o.root, base, wt.root),
     };
     const date = o.now.toISOString().slice(0, 10);
+    // A security update carries its record (issue 17): in the changelog, the PR body and the change's own commit.
+    const record = await (await import('../changes/record-hook.ts')).securityRecordFor(o.config, change, applied, date, o.now, wt.root);
+    if (record) impact.securityRecord = record;
     appendChangelog(wt.root, o.config.updates.changelog, changelogEntry(change, impact, date));
     const body = renderPrBody(o.config, change, impact);
     const message = commitMessage(change);

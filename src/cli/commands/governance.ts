@@ -139,7 +139,10 @@ export const register: RegisterCommand = (program, ctx, result) => {
       const c = await g.getChange(gov.store, id);
       const approvals = await g.approvalsOf(gov.store, id);
       const gt = await g.gate(gov, id);
-      ctx.stdout(`${JSON.stringify({ ...c, approvals: approvals.map((a) => ({ approver: a.approver, roles: a.roles, time: a.time })), gate: gt }, null, 2)}\n`);
+      // A security update's record (issue 17), committed by the change itself.
+      const { recordOfCommit } = await import('../../changes/record-show.ts');
+      const securityRecord = recordOfCommit(gov.root, c.commit);
+      ctx.stdout(`${JSON.stringify({ ...c, approvals: approvals.map((a) => ({ approver: a.approver, roles: a.roles, time: a.time })), gate: gt, ...(securityRecord ? { securityRecord } : {}) }, null, 2)}\n`);
     }, false),
   );
   for (const [name, desc] of [['tested', 'Record that the tests passed (or failed with --failed)'], ['merge', 'Record that the change was merged (it must be in --into, default the trusted ref; only when the policy is met). depwarden does not merge: the forge or git does'], ['verified', 'Record the post-update verification']] as const) {

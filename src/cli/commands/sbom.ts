@@ -36,8 +36,9 @@ export const register: RegisterCommand = (program, ctx, result) => {
     .option('--service <name>', 'only this service (to stdout, or its file)')
     .option('--vulnerabilities', 'embed the audit (CycloneDX vulnerabilities with VEX analysis; needs the advisory database)')
     .option('--db <dir>', 'advisory database directory (with --vulnerabilities)')
+    .option('--provenance', 'add the verdicts of `depwarden provenance` (from its cache): integrity, signature, attestation, who built it')
     .enablePositionalOptions()
-    .action(async (p: string, opts: { format?: SbomFormat[]; spec?: Spec; outputDir?: string; service?: string; vulnerabilities?: boolean; db?: string }) => {
+    .action(async (p: string, opts: { format?: SbomFormat[]; spec?: Spec; outputDir?: string; service?: string; vulnerabilities?: boolean; db?: string; provenance?: boolean }) => {
       const root = repoPath(ctx.cwd, p, (l) => ctx.stderr(`note: ${l}\n`));
       const { config, file: configFile } = await loadConfig(root);
       const formats = opts.format ?? config.sbom.formats;
@@ -66,7 +67,13 @@ export const register: RegisterCommand = (program, ctx, result) => {
       const { sbomDocuments, renderSbom, SBOM_EXT } = await import('../../sbom/documents.ts');
       const { sbomTimestamp } = await import('../../sbom/timestamp.ts');
       if (opts.service !== undefined && !inv.services.some((s) => s.name === opts.service)) throw new UserError(`no service named ${opts.service} (see \`depwarden scan\`)`);
-      const docs = sbomDocuments(inv, path.basename(root), opts.service);
+      let docs = sbomDocuments(inv, path.basename(root), opts.service);
+      if (opts.provenance) {
+        const { sbomWithProvenance } = await import('../../provenance/sbom.ts');
+        const r = await sbomWithProvenance(inv, config, ctx.env, docs);
+        docs = r.docs;
+        if (r.missing) ctx.stderr(`note: no provenance verdict for ${r.missing} locked package version${r.missing === 1 ? '' : 's'} (run \`depwarden provenance\` first)\n`);
+      }
       const stamps = new Map<(typeof docs)[number], Date>();
       const render = (d: (typeof docs)[number], f: SbomFormat): string => {
         if (!stamps.has(d)) stamps.set(d, sbomTimestamp(ctx.env, root, d.sources));
@@ -148,7 +155,17 @@ export const register: RegisterCommand = (program, ctx, result) => {
       } catch (e) {
         throw new UserError(e instanceof Error ? e.message : String(e));
       }
-      ctx.stdout(renderSbomDiff(d, opts.format));
+      let text = renderSbomDiff(d, opts.format);
+      // Between two revisions, the configuration that changed with the dependencies (issue 17).
+      if (opts.git) {
+        const repo = repoPath(ctx.cwd, typeof opts.git === 'string' ? opts.git : '.');
+        const { configDiff, renderConfigChangesMarkdown } = await import('../../changes/config-diff.ts');
+        const cfg = configDiff(repo, a, b);
+        if (opts.format === 'markdown') text = `${text.trimEnd()}\n\n${renderConfigChangesMarkdown(cfg.services, '### Configuration changes')}`;
+        else if (opts.format === 'json') text = `${JSON.stringify({ ...(JSON.parse(text) as object), configChanges: cfg.services }, null, 2)}\n`;
+        else if (cfg.services.length) text = `${text.trimEnd()}\n\nConfiguration changes: ${cfg.services.map((s) => `${s.service} (${s.changes.length})`).join(', ')} — \`depwarden changes config ${a} ${b}\` lists them\n`;
+      }
+      ctx.stdout(text);
       if (opts.failOnHashChange && d.hashChanges.length) result.code = EXIT.findings;
     });
 };
