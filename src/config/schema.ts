@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { conflictsSection } from './sections/conflicts.ts';
+import { deploySection } from './sections/deploy.ts';
 import { governanceSection } from './sections/governance.ts';
 import { httpSection } from './sections/http.ts';
 import { failOnSection, ignoreSection, rulesSection, servicesSection } from './sections/rules.ts';
@@ -25,6 +26,7 @@ export const configSchema = z
     updates: updatesSection.prefault({}),
     governance: governanceSection.prefault({}),
     http: httpSection.prefault({}),
+    deploy: deploySection.prefault({}),
   })
   .strict()
   .describe('depwarden.yaml: the dependency protocol of this repository.');
