@@ -62,7 +62,7 @@ export function serviceSetup(env: DeployEnv, service: string): { svc: DeployServ
   const svc = d.services[service];
   if (!svc) throw new DeployError(`unknown service ${service}: deploy.services in depwarden.yaml names ${Object.keys(d.services).sort().join(', ') || 'no service'}`);
   const stateDir = resolveInside(env.root, `${d.stateDir}/${service}`);
-  return { svc, stateDir, t: { name: service, replicas: svc.replicas, targetPort: svc.targetPort, parallelism: svc.parallelism, batchDelayMs: svc.batchDelaySeconds * 1000, drainMs: svc.drainSeconds * 1000 } };
+  return { svc, stateDir, t: { name: service, replicas: svc.replicas, targetPort: svc.targetPort, parallelism: svc.parallelism, batchDelayMs: svc.batchDelaySeconds * 1000, drainMs: svc.drainSeconds * 1000, readinessTimeoutMs: d.readinessTimeoutSeconds * 1000, healthIntervalMs: d.probeIntervalSeconds * 1000, ...(svc.healthCmd ? { healthCmd: svc.healthCmd } : {}) } };
 }
 
 export function gateSpecs(config: Config, svc: DeployServiceConfig): { readiness: ReadinessSpec; analysis: AnalysisSpec } {

@@ -14,3 +14,10 @@ export class EngineUnreachableError extends DeployError {
     super(message, 5);
   }
 }
+
+/** The engine itself found the new version unhealthy (its health command failed, it stopped the rollout). */
+export class UnhealthyError extends DeployError {
+  constructor(message: string) {
+    super(message, 3);
+  }
+}

@@ -17,6 +17,7 @@ const service = z
     replicas: z.number().int().min(1).max(32).default(3).describe('Instances.'),
     targetPort: z.number().int().min(1).max(65535).default(8080).describe('Port the application listens on inside its container.'),
     healthPath: z.string().startsWith('/').default('/health').describe('Readiness probe path (HTTP).'),
+    healthCmd: z.string().min(1).optional().describe('A command the engine runs inside the container as its own health check (e.g. `wget -q -O /dev/null http://127.0.0.1:8080/health`): Swarm then replaces an old instance only once the new one is healthy. Without it a rolling batch waits at least readinessTimeoutSeconds before the next.'),
     probe: z.enum(['http', 'tcp']).default('http').describe('Readiness probe kind.'),
     trafficPath: z.string().startsWith('/').default('/').describe('Path the analysis probes request when no Prometheus is configured.'),
     parallelism: z.number().int().min(1).default(1).describe('Rolling: instances replaced at once.'),

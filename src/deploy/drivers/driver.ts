@@ -19,6 +19,8 @@ export interface Instance {
   endpoint: string;
   /** The engine is stopping it: traffic must drain away from it. */
   stopping: boolean;
+  /** The engine considers it started (its own health check, if any, passed). */
+  healthy: boolean;
 }
 
 export interface GroupState {
@@ -40,6 +42,12 @@ export interface ServiceTarget {
   batchDelayMs: number;
   /** How long an instance leaving traffic is drained before it is stopped. */
   drainMs: number;
+  /** How long the readiness gate waits for a new instance. */
+  readinessTimeoutMs: number;
+  /** A command the engine runs inside the container as its own health check (optional). */
+  healthCmd?: string;
+  /** Seconds between the engine's own health checks. */
+  healthIntervalMs: number;
 }
 
 /** One route of the traffic front: an endpoint that receives new requests (ready) or finishes its own (drain). */

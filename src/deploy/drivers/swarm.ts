@@ -1,6 +1,6 @@
 import { docker } from './docker-cli.ts';
 import type { Driver, Group, GroupState, Instance, Route, ServiceTarget } from './driver.ts';
-import { DeployError } from '../errors.ts';
+import { DeployError, UnhealthyError } from '../errors.ts';
 import { proxyLabels, setRoutes } from '../proxy/haproxy.ts';
 
 /**
@@ -54,28 +54,43 @@ export class SwarmDriver implements Driver {
 
   async observe(t: ServiceTarget, group: Group): Promise<Instance[]> {
     const name = this.serviceName(t, group);
-    let ids: string;
-    try {
-      ids = await docker(['service', 'ps', '-q', '--no-trunc', name]);
-    } catch (e) {
-      if (e instanceof DeployError && /no such service/i.test(e.message)) return [];
-      throw e;
+    let tasks: TaskJson[] | undefined;
+    // Swarm prunes old tasks at any time: one listed a moment ago may be gone when inspected. List again then.
+    for (let attempt = 0; !tasks; attempt++) {
+      let ids: string;
+      try {
+        ids = await docker(['service', 'ps', '-q', '--no-trunc', name]);
+      } catch (e) {
+        if (e instanceof DeployError && /no such service/i.test(e.message)) return [];
+        throw e;
+      }
+      if (!ids) return [];
+      try {
+        tasks = (await docker(['inspect', '--format', '{{json .}}', ...ids.split('\n')])).split('\n').map((l) => JSON.parse(l) as TaskJson);
+      } catch (e) {
+        if (!(e instanceof DeployError && /No such object/i.test(e.message)) || attempt >= 4) throw e;
+      }
     }
-    if (!ids) return [];
-    const tasks = (await docker(['inspect', '--format', '{{json .}}', ...ids.split('\n')])).split('\n').map((l) => JSON.parse(l) as TaskJson);
     const out: Instance[] = [];
     for (const task of tasks) {
-      if (task.Status.State !== 'running') continue;
+      // `starting`: the container runs but its health command has not passed yet — depwarden probes it too.
+      if (task.Status.State !== 'running' && task.Status.State !== 'starting') continue;
+      if (task.Status.State === 'starting' && task.DesiredState !== 'running') continue;
       const port = task.Status.PortStatus?.Ports?.find((p) => p.TargetPort === t.targetPort)?.PublishedPort;
       if (!port) continue;
-      out.push({ id: task.ID, group, image: task.Spec.ContainerSpec.Image.replace(/^.*@(?=sha256:)/, ''), endpoint: `127.0.0.1:${port}`, stopping: task.DesiredState !== 'running' });
+      out.push({ id: task.ID, group, healthy: task.Status.State === 'running', image: task.Spec.ContainerSpec.Image.replace(/^.*@(?=sha256:)/, ''), endpoint: `127.0.0.1:${port}`, stopping: task.DesiredState !== 'running' });
     }
     return out.sort((a, b) => a.id.localeCompare(b.id));
   }
 
   async startNew(t: ServiceTarget, group: Group, image: string, signal: AbortSignal): Promise<void> {
     const name = this.serviceName(t, group);
-    const update = ['--update-order', 'start-first', '--update-parallelism', String(t.parallelism), '--update-delay', `${t.batchDelayMs}ms`, '--update-failure-action', 'pause', '--stop-grace-period', `${Math.max(t.drainMs, 1000)}ms`];
+    // Start-first stops an old task as soon as its replacement is "running". With a health command Swarm waits for
+    // the replacement to be healthy; without one, a batch waits at least the readiness timeout before the next
+    // starts, so a bad version cannot replace every old task before the readiness gate has judged the first batch.
+    const delayMs = t.healthCmd ? t.batchDelayMs : Math.max(t.batchDelayMs, t.readinessTimeoutMs);
+    const health = t.healthCmd ? ['--health-cmd', t.healthCmd, '--health-interval', `${t.healthIntervalMs}ms`, '--health-timeout', '2s', '--health-retries', '1', '--health-start-period', '0s'] : [];
+    const update = ['--update-order', 'start-first', '--update-parallelism', String(t.parallelism), '--update-delay', `${delayMs}ms`, '--update-failure-action', 'pause', '--stop-grace-period', `${Math.max(t.drainMs, 1000)}ms`, ...health];
     if (await this.spec(name)) {
       await docker(['service', 'update', '--detach', '--no-resolve-image', '--image', image, '--replicas', String(t.replicas), ...update, name]);
     } else {
@@ -89,12 +104,10 @@ export class SwarmDriver implements Driver {
     const until = Date.now() + timeoutMs;
     while (Date.now() < until) {
       if (signal.aborted) return;
+      const state = await docker(['service', 'inspect', '--format', '{{if .UpdateStatus}}{{.UpdateStatus.State}}{{end}}', this.serviceName(t, group)]);
+      if (state === 'paused') throw new UnhealthyError(`Swarm paused the update of ${this.serviceName(t, group)}: a new task failed (its health command or its process)`);
       const inst = await this.observe(t, group);
-      if (inst.length === t.replicas && inst.every((i) => i.image === image && !i.stopping)) {
-        const state = await docker(['service', 'inspect', '--format', '{{if .UpdateStatus}}{{.UpdateStatus.State}}{{end}}', this.serviceName(t, group)]);
-        if (state === '' || state === 'completed') return;
-        if (state === 'paused') throw new DeployError(`Swarm paused the update of ${this.serviceName(t, group)}: a task failed to start`);
-      }
+      if ((state === '' || state === 'completed') && inst.length === t.replicas && inst.every((i) => i.image === image && !i.stopping && i.healthy)) return;
       await new Promise((r) => setTimeout(r, this.pollMs));
     }
     throw new DeployError(`${this.serviceName(t, group)} did not converge on ${image.slice(0, 19)}… within ${timeoutMs / 1000} s`);

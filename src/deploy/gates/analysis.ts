@@ -25,6 +25,8 @@ export interface Measurement {
   latencyP95Ms: number | null;
   source: 'prometheus' | 'probes';
   ok: boolean;
+  /** No data to judge by (not counted as passed or failed). */
+  inconclusive?: boolean;
   reason?: string;
 }
 
@@ -57,7 +59,8 @@ export async function measure(spec: AnalysisSpec, endpoints: string[], vars: Rec
   else if (errorRatio > spec.success.maxErrorRatio) why.push(`error ratio ${round(errorRatio)} > ${spec.success.maxErrorRatio}`);
   if (latencyP95Ms === null) why.push('no latency data');
   else if (latencyP95Ms > spec.success.maxLatencyP95Ms) why.push(`latency p95 ${Math.round(latencyP95Ms)} ms > ${spec.success.maxLatencyP95Ms} ms`);
-  return { errorRatio: errorRatio === null ? null : round(errorRatio), latencyP95Ms, source, ok: why.length === 0, ...(why.length ? { reason: why.join(', ') } : {}) };
+  const inconclusive = errorRatio === null || latencyP95Ms === null;
+  return { errorRatio: errorRatio === null ? null : round(errorRatio), latencyP95Ms, source, ok: why.length === 0, ...(inconclusive ? { inconclusive } : {}), ...(why.length ? { reason: why.join(', ') } : {}) };
 }
 
 const round = (n: number): number => Math.round(n * 10000) / 10000;
@@ -66,7 +69,10 @@ export async function runAnalysis(spec: AnalysisSpec, endpoints: () => Promise<s
   const started = Date.now();
   const measurements: Measurement[] = [];
   let failures = 0;
-  for (let i = 0; i < spec.count; i++) {
+  let conclusive = 0;
+  // A measurement without data (Prometheus has not scraped the new instances yet) is inconclusive: it neither
+  // passes nor fails, and the window takes up to `count` more; a window that ends short of data fails.
+  for (let i = 0; conclusive < spec.count && i < spec.count * 2; i++) {
     await new Promise((r) => setTimeout(r, spec.intervalMs));
     if (signal?.aborted) return { gate: 'analysis', ok: false, measurements, reason: 'aborted' };
     let m: Measurement;
@@ -75,9 +81,16 @@ export async function runAnalysis(spec: AnalysisSpec, endpoints: () => Promise<s
     } catch (e) {
       m = { atMs: Date.now() - started, errorRatio: null, latencyP95Ms: null, source: spec.prometheus ? 'prometheus' : 'probes', ok: false, reason: e instanceof Error ? e.message : String(e) };
     }
+    if (m.inconclusive) {
+      measurements.push(m);
+      onMeasurement?.(m);
+      continue;
+    }
+    conclusive++;
     measurements.push(m);
     onMeasurement?.(m);
     if (!m.ok && ++failures > spec.failureLimit) return { gate: 'analysis', ok: false, measurements, reason: `${failures} of ${i + 1} measurements failed (failure limit ${spec.failureLimit}): ${m.reason}` };
   }
+  if (conclusive < spec.count) return { gate: 'analysis', ok: false, measurements, reason: `only ${conclusive} of ${spec.count} measurements had data (${measurements.length} taken)` };
   return { gate: 'analysis', ok: true, measurements };
 }

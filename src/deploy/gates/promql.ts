@@ -10,7 +10,8 @@ export async function queryScalar(baseUrl: string, promql: string, timeoutMs = 3
   const url = `${baseUrl.replace(/\/$/, '')}/api/v1/query?query=${encodeURIComponent(promql)}`;
   let body: { status?: string; error?: string; data?: { resultType?: string; result?: unknown } };
   try {
-    const r = await sendWithRetries(url, { allowHosts: [new URL(url).hostname], retries: 1, backoffMs: 100, deadlines: { connectMs: timeoutMs, firstByteMs: timeoutMs, totalMs: timeoutMs * 2 }, maxBytes: 4 << 20 });
+    // Uncompressed: the client checks the body against Content-Length, which for a gzip answer counts the wire bytes.
+    const r = await sendWithRetries(url, { headers: { 'accept-encoding': 'identity' }, allowHosts: [new URL(url).hostname], retries: 1, backoffMs: 100, deadlines: { connectMs: timeoutMs, firstByteMs: timeoutMs, totalMs: timeoutMs * 2 }, maxBytes: 4 << 20 });
     body = JSON.parse(Buffer.from(r.body).toString('utf8')) as typeof body;
     if (r.status !== 200) throw new DeployError(`Prometheus refused the query ${promql}: HTTP ${r.status} ${body.error ?? ''}`.trim());
   } catch (e) {

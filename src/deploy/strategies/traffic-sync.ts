@@ -17,6 +17,8 @@ export class TrafficSync {
   private readonly ctx: RolloutContext;
   private readonly groups: Group[];
   watch: string | undefined;
+  /** An image that must not get traffic while another one has a ready instance (the version being rolled back). */
+  exclude: string | undefined;
   constructor(ctx: RolloutContext, groups: Group[]) {
     this.ctx = ctx;
     this.groups = groups;
@@ -34,6 +36,11 @@ export class TrafficSync {
   /** Endpoints of instances of `image` that passed readiness. */
   readyOf(image: string): Instance[] {
     return this.last.filter((i) => i.image === image && !i.stopping && this.ready.has(i.endpoint));
+  }
+
+  /** Ready instances serving traffic that do not run `image`. */
+  othersReady(image: string): number {
+    return this.last.filter((i) => i.image !== image && !i.stopping && this.ready.has(i.endpoint)).length;
   }
 
   firstUnready(): { endpoint: string; error: string } | undefined {
@@ -56,7 +63,9 @@ export class TrafficSync {
           else if (i.image === this.watch) this.failed.set(i.endpoint, r.status ? `HTTP ${r.status}` : (r.error ?? 'no answer'));
         });
       }
-      const routes: Route[] = all.filter((i) => this.ready.has(i.endpoint)).map((i) => ({ endpoint: i.endpoint, state: i.stopping ? 'drain' : 'ready' }));
+      let routed = all.filter((i) => this.ready.has(i.endpoint));
+      if (this.exclude && routed.some((i) => i.image !== this.exclude && !i.stopping)) routed = routed.filter((i) => i.image !== this.exclude);
+      const routes: Route[] = routed.map((i) => ({ endpoint: i.endpoint, state: i.stopping ? 'drain' : 'ready' }));
       // Never empty the front while old instances still run: a route list without a ready instance keeps what is there.
       if (routes.some((r) => r.state === 'ready')) await this.ctx.driver.shiftTraffic(this.ctx.t, routes);
     } catch {
