@@ -30,6 +30,8 @@ export interface DeployEnv {
   actor: string;
   /** Builds the driver of a service (default: by `driver:` in its config). */
   driverFor?: (name: string, svc: DeployServiceConfig, stateDir: string) => Driver;
+  /** Environment of the engine's CLI (DOCKER_HOST, KUBECONFIG); default the process's. */
+  engineEnv?: NodeJS.ProcessEnv;
   /** Called after each step (tests kill the process at one). */
   onStep?: (step: string) => void;
 }
@@ -51,8 +53,8 @@ export interface DeployOutcome {
 const DIGEST_REF = /^(?:(.+)@)?(sha256:[0-9a-f]{64})$/;
 export const STRATEGIES: Record<string, Strategy> = { rolling, 'blue-green': blueGreen };
 
-function defaultDriver(_name: string, svc: DeployServiceConfig, stateDir: string): Driver {
-  if (svc.driver === 'swarm') return new SwarmDriver({ proxyDir: stateDir });
+function defaultDriver(env: DeployEnv, svc: DeployServiceConfig, stateDir: string): Driver {
+  if (svc.driver === 'swarm') return new SwarmDriver({ proxyDir: stateDir, ...(env.engineEnv ? { env: env.engineEnv } : {}) });
   throw new DeployError(`the ${svc.driver} driver is not built yet (issue 16): only swarm is`, 4);
 }
 
@@ -90,17 +92,17 @@ async function refuse(env: DeployEnv, req: Partial<DeployRequest>, e: unknown): 
 }
 
 /** `REF@sha256:…` → the content digest the engine knows the image by (its ID). */
-export async function resolveImage(ref: string): Promise<string> {
+export async function resolveImage(ref: string, env?: NodeJS.ProcessEnv): Promise<string> {
   const m = DIGEST_REF.exec(ref);
   if (!m) throw new DeployError(`${ref} is not pinned by digest: deploy images as NAME@sha256:<64 hex> (the protocol deploys digests, never tags)`);
-  const id = (await localImageId(ref)) ?? (await localImageId(m[2]!));
+  const id = (await localImageId(ref, env)) ?? (await localImageId(m[2]!, env));
   if (!id) throw new DeployError(`the engine has no image ${ref}: build or load it first (depwarden deploys images the engine holds, by digest)`);
   return id;
 }
 
 export async function driverSetup(env: DeployEnv, service: string): Promise<{ driver: Driver; ctxBase: Omit<RolloutContext, 'step' | 'elapsed' | 'onGate'>; svc: DeployServiceConfig }> {
   const { svc, stateDir, t } = serviceSetup(env, service);
-  const driver = (env.driverFor ?? defaultDriver)(service, svc, stateDir);
+  const driver = env.driverFor ? env.driverFor(service, svc, stateDir) : defaultDriver(env, svc, stateDir);
   if (driver.kind !== 'kubernetes') {
     mkdirSync(stateDir, { recursive: true });
     await ensureProxy({ dir: stateDir, port: svc.port, metricsPort: svc.metricsPort, healthPath: svc.healthPath, checkIntervalMs: Math.min(1000, env.config.deploy.probeIntervalSeconds * 1000) });
@@ -138,9 +140,11 @@ export async function deploy(env: DeployEnv, req: DeployRequest): Promise<Deploy
     onGate: async (g) => void (await appendEvent(env.store, { actor: env.actor, kind: 'deploy_gate', payload: { deploy: id, service: req.service, ...gateSummary(g) } })),
   });
   try {
+    const { svc } = serviceSetup(env, req.service);
+    if (!DIGEST_REF.test(req.image)) await resolveImage(req.image);
+    to = svc.driver === 'kubernetes' ? DIGEST_REF.exec(req.image)![2]! : await resolveImage(req.image, env.engineEnv);
     setup = await driverSetup(env, req.service);
     strategy = STRATEGIES[req.strategy ?? setup.svc.strategy ?? env.config.deploy.strategy]!;
-    to = await resolveImage(req.image);
     if (req.change) {
       const c = await getChange(env.store, req.change).catch(() => undefined);
       if (!c) throw new DeployError(`no change ${req.change} in this repository's store`);

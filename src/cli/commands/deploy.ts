@@ -39,7 +39,7 @@ export const register: RegisterCommand = (program, ctx, result) => {
       const { LogChannel } = await import('../../alerts/channels/log.ts');
       const store = await storeFor(root, ctx.env, true);
       const notifier = new LogChannel({ ...(config.deploy.notify.log ? { file: path.resolve(root, config.deploy.notify.log) } : {}), stderr: ctx.stderr });
-      const env = { root, config, store, notifier, actor: o.actor };
+      const env = { root, config, store, notifier, actor: o.actor, engineEnv: { ...process.env, ...ctx.env } };
       try {
         if (o.resume) {
           const { resume } = await import('../../deploy/resume.ts');

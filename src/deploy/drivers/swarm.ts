@@ -1,4 +1,4 @@
-import { docker } from './docker-cli.ts';
+import { docker as dockerCli } from './docker-cli.ts';
 import type { Driver, Group, GroupState, Instance, Route, ServiceTarget } from './driver.ts';
 import { DeployError, UnhealthyError } from '../errors.ts';
 import { proxyLabels, setRoutes } from '../proxy/haproxy.ts';
@@ -23,9 +23,15 @@ export class SwarmDriver implements Driver {
   readonly kind = 'swarm' as const;
   readonly proxyDir: string;
   readonly pollMs: number;
-  constructor(opts: { proxyDir: string; pollMs?: number }) {
+  readonly env: NodeJS.ProcessEnv | undefined;
+  constructor(opts: { proxyDir: string; pollMs?: number; env?: NodeJS.ProcessEnv }) {
     this.proxyDir = opts.proxyDir;
     this.pollMs = opts.pollMs ?? 250;
+    this.env = opts.env;
+  }
+
+  private docker(args: string[]): Promise<string> {
+    return dockerCli(args, this.env ? { env: this.env } : {});
   }
 
   serviceName(t: ServiceTarget, group: Group): string {
@@ -42,9 +48,9 @@ export class SwarmDriver implements Driver {
   }
 
   private async spec(name: string): Promise<{ image: string; replicas: number } | undefined> {
-    const ids = await docker(['service', 'ls', '-q', '--filter', `name=${name}`]);
+    const ids = await this.docker(['service', 'ls', '-q', '--filter', `name=${name}`]);
     if (!ids) return undefined;
-    const raw = await docker(['service', 'inspect', '--format', '{{json .Spec}}', ...ids.split('\n')]);
+    const raw = await this.docker(['service', 'inspect', '--format', '{{json .Spec}}', ...ids.split('\n')]);
     for (const line of raw.split('\n')) {
       const s = JSON.parse(line) as { Name: string; TaskTemplate: { ContainerSpec: { Image: string } }; Mode: { Replicated?: { Replicas: number } } };
       if (s.Name === name) return { image: s.TaskTemplate.ContainerSpec.Image.replace(/^.*@(?=sha256:)/, ''), replicas: s.Mode.Replicated?.Replicas ?? 0 };
@@ -59,14 +65,14 @@ export class SwarmDriver implements Driver {
     for (let attempt = 0; !tasks; attempt++) {
       let ids: string;
       try {
-        ids = await docker(['service', 'ps', '-q', '--no-trunc', name]);
+        ids = await this.docker(['service', 'ps', '-q', '--no-trunc', name]);
       } catch (e) {
         if (e instanceof DeployError && /no such service/i.test(e.message)) return [];
         throw e;
       }
       if (!ids) return [];
       try {
-        tasks = (await docker(['inspect', '--format', '{{json .}}', ...ids.split('\n')])).split('\n').map((l) => JSON.parse(l) as TaskJson);
+        tasks = (await this.docker(['inspect', '--format', '{{json .}}', ...ids.split('\n')])).split('\n').map((l) => JSON.parse(l) as TaskJson);
       } catch (e) {
         if (!(e instanceof DeployError && /No such object/i.test(e.message)) || attempt >= 4) throw e;
       }
@@ -92,9 +98,9 @@ export class SwarmDriver implements Driver {
     const health = t.healthCmd ? ['--health-cmd', t.healthCmd, '--health-interval', `${t.healthIntervalMs}ms`, '--health-timeout', '2s', '--health-retries', '1', '--health-start-period', '0s'] : [];
     const update = ['--update-order', 'start-first', '--update-parallelism', String(t.parallelism), '--update-delay', `${delayMs}ms`, '--update-failure-action', 'pause', '--stop-grace-period', `${Math.max(t.drainMs, 1000)}ms`, ...health];
     if (await this.spec(name)) {
-      await docker(['service', 'update', '--detach', '--no-resolve-image', '--image', image, '--replicas', String(t.replicas), ...update, name]);
+      await this.docker(['service', 'update', '--detach', '--no-resolve-image', '--image', image, '--replicas', String(t.replicas), ...update, name]);
     } else {
-      await docker(['service', 'create', '--detach', '--no-resolve-image', '--name', name, '--label', `depwarden.service=${t.name}`, '--replicas', String(t.replicas), '--publish', `mode=host,target=${t.targetPort}`, ...update, image]);
+      await this.docker(['service', 'create', '--detach', '--no-resolve-image', '--name', name, '--label', `depwarden.service=${t.name}`, '--replicas', String(t.replicas), '--publish', `mode=host,target=${t.targetPort}`, ...update, image]);
     }
     await this.converge(t, group, image, signal);
   }
@@ -104,7 +110,7 @@ export class SwarmDriver implements Driver {
     const until = Date.now() + timeoutMs;
     while (Date.now() < until) {
       if (signal.aborted) return;
-      const state = await docker(['service', 'inspect', '--format', '{{if .UpdateStatus}}{{.UpdateStatus.State}}{{end}}', this.serviceName(t, group)]);
+      const state = await this.docker(['service', 'inspect', '--format', '{{if .UpdateStatus}}{{.UpdateStatus.State}}{{end}}', this.serviceName(t, group)]);
       if (state === 'paused') throw new UnhealthyError(`Swarm paused the update of ${this.serviceName(t, group)}: a new task failed (its health command or its process)`);
       const inst = await this.observe(t, group);
       if ((state === '' || state === 'completed') && inst.length === t.replicas && inst.every((i) => i.image === image && !i.stopping && i.healthy)) return;
@@ -123,6 +129,6 @@ export class SwarmDriver implements Driver {
 
   async stopOld(t: ServiceTarget, group: Group): Promise<void> {
     const name = this.serviceName(t, group);
-    if (await this.spec(name)) await docker(['service', 'rm', name]);
+    if (await this.spec(name)) await this.docker(['service', 'rm', name]);
   }
 }
