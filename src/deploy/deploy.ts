@@ -10,6 +10,7 @@ import type { Store } from '../store/store.ts';
 import { localImageId } from './drivers/docker-cli.ts';
 import type { Driver, ServiceTarget } from './drivers/driver.ts';
 import { SwarmDriver } from './drivers/swarm.ts';
+import { ComposeProxyDriver } from './drivers/compose-proxy.ts';
 import { DeployError } from './errors.ts';
 import type { AnalysisSpec } from './gates/analysis.ts';
 import type { ReadinessSpec } from './gates/readiness.ts';
@@ -55,7 +56,8 @@ export const STRATEGIES: Record<string, Strategy> = { rolling, 'blue-green': blu
 
 function defaultDriver(env: DeployEnv, svc: DeployServiceConfig, stateDir: string): Driver {
   if (svc.driver === 'swarm') return new SwarmDriver({ proxyDir: stateDir, ...(env.engineEnv ? { env: env.engineEnv } : {}) });
-  throw new DeployError(`the ${svc.driver} driver is not built yet (issue 16): only swarm is`, 4);
+  if (svc.driver === 'compose-proxy') return new ComposeProxyDriver({ proxyDir: stateDir, ...(env.engineEnv ? { env: env.engineEnv } : {}) });
+  throw new DeployError(`the ${svc.driver} driver is not built yet (issue 16): swarm and compose-proxy are`, 4);
 }
 
 /** The service's config, the folder of its traffic front, and the target the drivers are given. */

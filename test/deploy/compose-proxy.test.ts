@@ -1,0 +1,98 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { stopProxy } from '../../src/deploy/proxy/haproxy.ts';
+import { runCli } from '../helpers/run-cli.ts';
+import { buildImage, docker, engineMissing, freePort, makeRepo, startLoad } from './engine.ts';
+
+/**
+ * depwarden deploy with the compose-proxy driver: containers on one Docker engine behind a real HAProxy that
+ * depwarden drains (rolling) and switches (blue/green), under a bounded loopback load.
+ */
+const missing = engineMissing();
+const PREFIX = `dwc${process.pid}`;
+
+describe('deploy on one Docker host behind HAProxy (compose-proxy)', { skip: missing && process.env.CI !== 'true' ? `needs ${missing}` : false, timeout: 300_000 }, () => {
+  let root: string;
+  let port: number;
+  let bgPort: number;
+  let v1: string;
+  let v2: string;
+  let badHealth: string;
+  const web = `${PREFIX}web`;
+  const bg = `${PREFIX}bg`;
+  const ref = (id: string) => `depwarden-test/app@${id}`;
+  const cli = (...a: string[]) => runCli([...a, '-C', root], { env: { ...process.env } });
+  const ids = (svc: string) => docker('ps', '-q', '--no-trunc', '--filter', `label=depwarden.service=${svc}`).split('\n').filter(Boolean);
+  const liveImages = (svc: string) => (ids(svc).length ? [...new Set(docker('inspect', '--format', '{{.Image}}', ...ids(svc)).split('\n'))] : []);
+
+  before(async () => {
+    if (missing) throw new Error(`deploy tests need ${missing}`);
+    v1 = buildImage('v1');
+    v2 = buildImage('v2');
+    badHealth = buildImage('v3-badhealth', { health: 500 });
+    [port, bgPort] = [await freePort(), await freePort()];
+    root = makeRepo(
+      [
+        'deploy:',
+        '  probeIntervalSeconds: 0.5',
+        '  readinessTimeoutSeconds: 4',
+        '  blueKeepSeconds: 0',
+        '  analysis: { intervalSeconds: 1, count: 2, failureLimit: 0, successCondition: { maxErrorRatio: 0.05, maxLatencyP95Ms: 1000 } }',
+        '  notify: { log: notices.jsonl }',
+        '  services:',
+        `    ${web}: { driver: compose-proxy, port: ${port}, replicas: 3, healthPath: /cgi-bin/health, trafficPath: /cgi-bin/page, batchDelaySeconds: 0.2, drainSeconds: 0.5 }`,
+        `    ${bg}: { driver: compose-proxy, strategy: blue-green, port: ${bgPort}, replicas: 2, healthPath: /cgi-bin/health, trafficPath: /cgi-bin/page }`,
+        '',
+      ].join('\n'),
+    );
+  });
+
+  after(async () => {
+    for (const s of [web, bg]) {
+      const c = ids(s);
+      if (c.length) docker('rm', '-f', ...c);
+      if (root) await stopProxy(path.join(root, '.depwarden/deploy', s));
+    }
+  });
+
+  test('rolling, 3 containers: a good update drains and replaces them with 0 failed requests', async () => {
+    assert.equal((await cli('deploy', web, '--image', ref(v1))).code, 0);
+    assert.deepEqual(liveImages(web), [v1]);
+    const load = startLoad(`http://127.0.0.1:${port}/cgi-bin/page`, 250, 25);
+    const r = await cli('deploy', web, '--image', ref(v2), '--format', 'json');
+    const l = await load.done;
+    assert.equal(r.code, 0, r.stderr + r.stdout);
+    assert.equal(l.failed, 0, JSON.stringify(l));
+    assert.deepEqual(liveImages(web), [v2]);
+    assert.equal(ids(web).length, 3);
+    console.log(`compose rolling good: ${l.sent} requests, ${l.failed} failed, ${JSON.parse(r.stdout).durationMs} ms`);
+  });
+
+  test('rolling: a bad update (health fails) never gets traffic and is rolled back', async () => {
+    const load = startLoad(`http://127.0.0.1:${port}/cgi-bin/page`, 200, 25);
+    const r = await cli('deploy', web, '--image', ref(badHealth), '--format', 'json');
+    const l = await load.done;
+    assert.equal(r.code, 1, r.stderr + r.stdout);
+    const out = JSON.parse(r.stdout) as { outcome: string; detectedAtMs: number; restoredAtMs: number };
+    assert.equal(out.outcome, 'rolled_back');
+    assert.deepEqual(liveImages(web), [v2]);
+    assert.equal(l.failed, 0, JSON.stringify(l));
+    const notices = readFileSync(path.join(root, 'notices.jsonl'), 'utf8').trim().split('\n');
+    assert.equal(notices.length, 1);
+    console.log(`compose rolling bad health: detected ${out.detectedAtMs} ms, restored ${out.restoredAtMs} ms, ${l.sent} requests, ${l.failed} failed`);
+  });
+
+  test('blue/green: switch with 0 failed requests, old side removed', async () => {
+    assert.equal((await cli('deploy', bg, '--image', ref(v1))).code, 0);
+    const load = startLoad(`http://127.0.0.1:${bgPort}/cgi-bin/page`, 200, 25);
+    const r = await cli('deploy', bg, '--image', ref(v2), '--format', 'json');
+    const l = await load.done;
+    assert.equal(r.code, 0, r.stderr + r.stdout);
+    assert.equal(l.failed, 0, JSON.stringify(l));
+    assert.deepEqual(liveImages(bg), [v2]);
+    assert.ok(l.bodies.v1 && l.bodies.v2, JSON.stringify(l.bodies));
+    console.log(`compose blue/green good: ${l.sent} requests, ${l.failed} failed`);
+  });
+});
