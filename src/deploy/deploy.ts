@@ -42,6 +42,8 @@ export interface DeployRequest {
   image: string;
   strategy?: 'rolling' | 'blue-green';
   change?: string;
+  /** Part of a change rolled out in waves: the caller records known-good images and reports a failure once. */
+  collective?: boolean;
 }
 
 export interface DeployOutcome {
@@ -181,12 +183,16 @@ export async function deploy(env: DeployEnv, req: DeployRequest): Promise<Deploy
   const finished = new Date();
   const durationMs = finished.getTime() - started.getTime();
   if (result.ok) {
-    await recordHealthyImages(env.store, req.service, [to], { actor: env.actor, deployId: id, checks: result.gates.map((g) => `${g.gate}:passed`) });
+    if (!req.collective) await recordHealthyImages(env.store, req.service, [to], { actor: env.actor, deployId: id, checks: result.gates.map((g) => `${g.gate}:passed`) });
     await appendEvent(env.store, { actor: env.actor, kind: 'deploy_succeeded', payload: { deploy: id, service: req.service, from, to, durationMs } });
     await finishRecord(env.store, id, { outcome: 'succeeded', gates: result.gates, finished: finished.toISOString(), durationMs, detail: `${from.length ? 'updated' : 'first deploy'}; ${to} live` });
     return { record: (await listRecords(env.store, { service: req.service })).find((r) => r.id === id)!, result };
   }
-  return afterFailure(env, { id, req, from, to, result, durationMs, finished });
+  if (req.collective) {
+    await finishRecord(env.store, id, { outcome: 'rolled_back', gates: result.gates, finished: finished.toISOString(), durationMs, detail: `${result.failed} gate failed: ${result.reason}; live: ${result.live.join(',') || 'nothing'}` });
+    return { record: (await listRecords(env.store, { service: req.service })).find((r) => r.id === id)!, result };
+  }
+  return reportFailure(env, { id, req, from, to, result, durationMs, finished });
 }
 
 export function gateSummary(g: GateResult): Record<string, unknown> {
@@ -195,28 +201,46 @@ export function gateSummary(g: GateResult): Record<string, unknown> {
   return { gate: 'analysis', ok: g.ok, measurements: g.measurements.length, failedMeasurements: g.measurements.filter((m) => !m.ok).length, ...(last ? { lastErrorRatio: last.errorRatio, lastLatencyP95Ms: last.latencyP95Ms, source: last.source } : {}), ...(g.reason ? { reason: g.reason } : {}) };
 }
 
-async function afterFailure(env: DeployEnv, f: { id: string; req: DeployRequest; from: string[]; to: string; result: RolloutResult; durationMs: number; finished: Date }): Promise<DeployOutcome> {
+/** A service of the same change that had passed and was rolled back with the failing one. */
+export interface AlsoRolledBack {
+  service: string;
+  deployId: string;
+  from: string[];
+  to: string;
+}
+
+/**
+ * The verdict after a failed gate, once per deploy (or per change): the automatic rollback recorded in
+ * governance for every service that went back (the bad change `rolled_back`), one audit event, one post-mortem,
+ * one notice naming what failed, the numbers and the dependency change (package from → to).
+ */
+export async function reportFailure(env: DeployEnv, f: { id: string; req: DeployRequest; from: string[]; to: string; result: RolloutResult; durationMs: number; finished: Date; also?: AlsoRolledBack[] }): Promise<DeployOutcome> {
   const { id, req, from, to, result } = f;
+  const also = f.also ?? [];
   const restored = result.live.join(',') === from.join(',');
   const reason = `${result.failed} gate failed: ${result.reason}`;
   let rollbackChange: string | undefined;
   if (restored && from.length) {
     rollbackChange = (await applyAutomaticRollback(env.store, env.config.governance, { service: req.service, deployId: id, to: from, from: [to], reason, ...(req.change ? { badChange: req.change } : {}), actor: env.actor })).changeId;
   }
-  await appendEvent(env.store, { actor: env.actor, kind: restored ? 'deploy_rolled_back' : 'deploy_failed', payload: { deploy: id, service: req.service, failed: result.failed, reason: result.reason, from, to, live: result.live, detectedAtMs: result.detectedAtMs ?? null, restoredAtMs: result.restoredAtMs ?? null } });
+  for (const a of also) await applyAutomaticRollback(env.store, env.config.governance, { service: a.service, deployId: a.deployId, to: a.from, from: [a.to], reason: `${reason} (in ${req.service}, same change)`, ...(req.change ? { badChange: req.change } : {}), actor: env.actor });
+  await appendEvent(env.store, { actor: env.actor, kind: restored ? 'deploy_rolled_back' : 'deploy_failed', payload: { deploy: id, service: req.service, failed: result.failed, reason: result.reason, from, to, live: result.live, detectedAtMs: result.detectedAtMs ?? null, restoredAtMs: result.restoredAtMs ?? null, ...(also.length ? { alsoRolledBack: also.map((a) => a.service) } : {}) } });
   const kg = await lastKnownGood(env.store, req.service);
   let changeCommit = '';
   if (req.change) changeCommit = (await getChange(env.store, req.change).catch(() => undefined))?.commit ?? '';
-  const locks = describeLockChanges(lockChanges(env.root, kg?.commit ?? '', changeCommit));
-  const events = (await readLog(env.store)).filter((e) => (e.payload as { deploy?: string } | null)?.deploy === id || (rollbackChange && (e.payload as { change?: string } | null)?.change === rollbackChange));
+  // What the change moved: from the known-good commit when one is recorded, else from the change's parent.
+  const locks = describeLockChanges(lockChanges(env.root, kg?.commit || (changeCommit ? `${changeCommit}^` : ''), changeCommit));
+  const ids = new Set([id, ...also.map((a) => a.deployId)]);
+  const rollbackChanges = new Set([rollbackChange, ...also.map((a) => `rollback-${a.deployId}`)]);
+  const events = (await readLog(env.store)).filter((e) => ids.has(String((e.payload as { deploy?: string } | null)?.deploy)) || rollbackChanges.has((e.payload as { change?: string } | null)?.change));
   const date = f.finished.toISOString().slice(0, 10);
-  const postmortem = writePostmortem(env.root, env.config.deploy.postmortems, { service: req.service, deployId: id, date, from, to, ...(req.change ? { change: req.change } : {}), failed: result.failed ?? '?', reason: result.reason ?? '', ...(result.detectedAtMs !== undefined ? { detectedAtMs: result.detectedAtMs } : {}), ...(result.restoredAtMs !== undefined ? { restoredAtMs: result.restoredAtMs } : {}), gates: result.gates, events, lockChanges: locks, ...(rollbackChange ? { rollbackChange } : {}) });
+  const postmortem = writePostmortem(env.root, env.config.deploy.postmortems, { service: req.service, deployId: id, date, from, to, ...(req.change ? { change: req.change } : {}), failed: result.failed ?? '?', reason: result.reason ?? '', ...(result.detectedAtMs !== undefined ? { detectedAtMs: result.detectedAtMs } : {}), ...(result.restoredAtMs !== undefined ? { restoredAtMs: result.restoredAtMs } : {}), gates: result.gates, events, lockChanges: locks, ...(rollbackChange ? { rollbackChange } : {}), ...(also.length ? { also: also.map((a) => a.service) } : {}) });
   const numbers = result.gates.map(gateSummary).find((g) => g.ok === false) ?? {};
   await env.notifier.notify({
     kind: restored ? 'deploy.rolled_back' : 'deploy.failed',
     severity: 'critical',
     title: restored ? `${req.service}: deploy rolled back (${result.failed} gate failed)` : `${req.service}: deploy failed and the previous version could not be restored`,
-    text: [reason, locks.length ? `Dependency change: ${locks.join('; ')}` : '', `Post-mortem: ${postmortem}`].filter(Boolean).join('\n'),
+    text: [reason, also.length ? `Change ${req.change} rolled back everywhere: ${[req.service, ...also.map((a) => a.service)].join(', ')} are on their known-good images.` : '', locks.length ? `Dependency change: ${locks.join('; ')}` : '', `Post-mortem: ${postmortem}`].filter(Boolean).join('\n'),
     fields: {
       service: req.service,
       from: from.join(', ') || '(none)',
@@ -227,10 +251,11 @@ async function afterFailure(env: DeployEnv, f: { id: string; req: DeployRequest;
       ...(result.detectedAtMs !== undefined ? { detectedAfterS: (result.detectedAtMs / 1000).toFixed(1) } : {}),
       ...(result.restoredAtMs !== undefined ? { restoredAfterS: (result.restoredAtMs / 1000).toFixed(1) } : {}),
       ...(req.change ? { change: req.change } : {}),
+      ...(also.length ? { rolledBack: [req.service, ...also.map((a) => a.service)].join(', ') } : {}),
       ...(locks.length ? { dependencies: locks.join('; ') } : {}),
       live: result.live.join(', ') || '(nothing)',
     },
-    dedupKey: `deploy:${req.service}:${to}`,
+    dedupKey: req.change && also.length ? `deploy-change:${req.change}` : `deploy:${req.service}:${to}`,
     service: req.service,
     links: [{ title: 'post-mortem', url: postmortem }],
   });

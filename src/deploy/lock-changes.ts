@@ -17,7 +17,7 @@ const git = (root: string, ...args: string[]): string | undefined => {
  * Empty when either commit is unknown.
  */
 export function lockChanges(root: string, from: string, to: string): LockDiff[] {
-  if (!from || !to || from.startsWith('-') || to.startsWith('-')) return [];
+  if (!from || !to || from.startsWith('-') || to.startsWith('-') || !/^[0-9a-f]{7,64}\^?$/.test(from) || !/^[0-9a-f]{7,64}$/.test(to)) return [];
   const files = git(root, 'diff', '--name-only', from, to);
   if (files === undefined) return [];
   const out: LockDiff[] = [];

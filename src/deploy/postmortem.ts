@@ -20,6 +20,8 @@ export interface PostmortemInput {
   events: AuditEntry[];
   lockChanges: string[];
   rollbackChange?: string;
+  /** Other services of the same change, rolled back with this one. */
+  also?: string[];
 }
 
 const short = (d: string): string => (d.startsWith('sha256:') ? `${d.slice(0, 19)}…` : d);
@@ -35,6 +37,7 @@ export function renderPostmortem(p: PostmortemInput): string {
     `- Service: \`${p.service}\``,
     `- Versions: ${p.from.map((f) => `\`${f}\``).join(', ') || '(none: first deploy)'} → \`${p.to}\``,
     `- Change: ${p.change ? `\`${p.change}\`` : '(none named)'}`,
+    ...(p.also?.length ? [`- Also rolled back (same change): ${p.also.map((s) => `\`${s}\``).join(', ')}`] : []),
     `- Failed gate: **${p.failed}** — ${p.reason}`,
     `- Detected after: ${p.detectedAtMs === undefined ? '?' : `${(p.detectedAtMs / 1000).toFixed(1)} s`}; previous version serving again after: ${p.restoredAtMs === undefined ? '?' : `${(p.restoredAtMs / 1000).toFixed(1)} s`}`,
     `- Rollback recorded as change \`${p.rollbackChange ?? '(not recorded)'}\` (class rollback; its post-update review is open)`,

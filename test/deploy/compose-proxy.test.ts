@@ -96,3 +96,72 @@ describe('deploy on one Docker host behind HAProxy (compose-proxy)', { skip: mis
     console.log(`compose blue/green good: ${l.sent} requests, ${l.failed} failed`);
   });
 });
+
+describe('deploy --change: one change, three services, in waves', { skip: missing && process.env.CI !== 'true' ? `needs ${missing}` : false, timeout: 300_000 }, () => {
+  const names = ['a', 'b', 'c'].map((x) => `${PREFIX}w${x}`);
+  let root: string;
+  const ref = (id: string) => `depwarden-test/app@${id}`;
+  const ids = (svc: string) => docker('ps', '-q', '--no-trunc', '--filter', `label=depwarden.service=${svc}`).split('\n').filter(Boolean);
+  const liveImage = (svc: string) => docker('inspect', '--format', '{{.Image}}', ...ids(svc));
+
+  after(async () => {
+    for (const s of names) {
+      const c = ids(s);
+      if (c.length) docker('rm', '-f', ...c);
+      if (root) await stopProxy(path.join(root, '.depwarden/deploy', s));
+    }
+  });
+
+  test('the third service fails its gate: all three end on their known-good digests, one notice naming the dependency change, the change rolled back', async () => {
+    const v1 = buildImage('v1');
+    const v2 = buildImage('v2');
+    const bad = buildImage('v3-badhealth', { health: 500 });
+    const ports = [await freePort(), await freePort(), await freePort()];
+    const lock = (v: string) => `[[package]]\nname = "requests"\nversion = "${v}"\ndescription = ""\noptional = false\npython-versions = ">=3.8"\nfiles = []\n\n[metadata]\nlock-version = "2.0"\npython-versions = "^3.11"\ncontent-hash = "0"\n`;
+    root = makeRepo(
+      [
+        'deploy:',
+        '  probeIntervalSeconds: 0.5',
+        '  readinessTimeoutSeconds: 3',
+        '  waves: { first: 1 }',
+        '  analysis: { intervalSeconds: 0.5, count: 2 }',
+        '  notify: { log: notices.jsonl }',
+        '  services:',
+        ...names.map((n, i) => `    ${n}: { driver: compose-proxy, port: ${ports[i]}, replicas: 1, healthPath: /cgi-bin/health, trafficPath: /cgi-bin/page, drainSeconds: 0.3 }`),
+        '',
+      ].join('\n'),
+    );
+    const { writeFileSync, mkdirSync } = await import('node:fs');
+    const { execFileSync } = await import('node:child_process');
+    const git = (...a: string[]) => execFileSync('git', ['-C', root, '-c', 'user.email=t@t', '-c', 'user.name=t', ...a], { encoding: 'utf8' }).trim();
+    mkdirSync(path.join(root, 'agent'));
+    writeFileSync(path.join(root, 'agent/poetry.lock'), lock('2.31.0'));
+    git('add', '.');
+    git('commit', '-q', '-m', 'lock');
+    for (const n of names) assert.equal((await runCli(['deploy', n, '--image', ref(v1), '-C', root])).code, 0);
+    writeFileSync(path.join(root, 'agent/poetry.lock'), lock('2.32.3'));
+    git('commit', '-q', '-am', 'requests 2.32.3');
+    const commit = git('rev-parse', 'HEAD');
+    const { openRepositoryStore } = await import('../../src/store/store.ts');
+    const store = await openRepositoryStore(root, {});
+    // The change as the gate leaves it: approved (the signed steps are governance's own tests).
+    await store.query("INSERT INTO changes (id, title, class, author, digest, commit, state, tests, impact, created) VALUES ('c-req', 'requests 2.32.3', 'minor', 'alice', 'sha256:00', $1, 'approved', true, false, '2026-01-01T00:00:00Z')", [commit]);
+    await store.close();
+    const r = await runCli(['deploy', '--change', 'c-req', '--image', `${names[0]}=${ref(v2)}`, '--image', `${names[1]}=${ref(v2)}`, '--image', `${names[2]}=${ref(bad)}`, '--format', 'json', '-C', root]);
+    assert.equal(r.code, 1, r.stderr + r.stdout);
+    const out = JSON.parse(r.stdout) as { ok: boolean; waves: string[][]; failed: { service: string }; postmortem: string };
+    assert.deepEqual(out.waves, [[names[0]], [names[1], names[2]]]);
+    assert.equal(out.failed.service, names[2]);
+    for (const n of names) assert.equal(liveImage(n), v1, n);
+    const notices = readFileSync(path.join(root, 'notices.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { text: string; fields: Record<string, string> });
+    assert.equal(notices.length, 1);
+    assert.match(notices[0]!.fields.dependencies!, /requests 2\.31\.0 → 2\.32\.3 \(agent\/poetry\.lock\)/);
+    assert.equal(notices[0]!.fields.rolledBack, `${names[2]}, ${names[1]}, ${names[0]}`);
+    assert.match(readFileSync(path.join(root, out.postmortem), 'utf8'), /requests 2\.31\.0 → 2\.32\.3/);
+    const list = await runCli(['changes', 'list', '-C', root]);
+    assert.match(list.stdout, /^c-req\s+rolled_back/m);
+    const deploys = JSON.parse((await runCli(['deploys', 'list', '--format', 'json', '-C', root])).stdout) as { outcome: string; change: string | null }[];
+    assert.deepEqual(deploys.filter((d) => d.change === 'c-req').map((d) => d.outcome), ['rolled_back', 'rolled_back', 'rolled_back']);
+    assert.equal((await runCli(['audit-log', 'verify', root])).code, 0);
+  });
+});
