@@ -150,4 +150,29 @@ describe('deploy on Docker Swarm', { skip: missing && process.env.CI !== 'true' 
     assert.deepEqual(rows.map((x) => `${x.service}:${x.outcome}`), [`${web}:succeeded`, `${web}:succeeded`, `${web}:rolled_back`, ...(prom ? [`${web}:rolled_back`] : []), `${bg}:succeeded`, `${bg}:succeeded`]);
     assert.ok(existsSync(path.join(root, 'docs/postmortems')));
   });
+  test('kill -9 in the middle of a deploy, then deploy --resume: one consistent version, with a record', async () => {
+    const { spawn } = await import('node:child_process');
+    const child = spawn(process.execPath, [path.resolve('bin/depwarden.js'), 'deploy', web, '--image', ref(v1), '-C', root], { stdio: 'ignore', env: { ...process.env } });
+    // Killed once Swarm has started replacing tasks: the service is half way between v2 and v1.
+    for (let i = 0; i < 200; i++) {
+      if (docker('service', 'inspect', '--format', '{{.Spec.TaskTemplate.ContainerSpec.Image}}', web) === v1) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await new Promise((r) => setTimeout(r, 700));
+    child.kill('SIGKILL');
+    await new Promise((r) => child.once('exit', r));
+    const next = await cli('deploy', web, '--image', ref(v1));
+    assert.equal(next.code, 2);
+    assert.match(next.stderr, /was interrupted .*run `depwarden deploy --resume` first/);
+    const r = await cli('deploy', '--resume', '--format', 'json');
+    assert.equal(r.code, 0, r.stderr + r.stdout);
+    assert.deepEqual((JSON.parse(r.stdout) as { outcome: string; live: string }[]).map((x) => [x.outcome, x.live]), [['interrupted', v2]]);
+    assert.equal(docker('service', 'inspect', '--format', '{{.Spec.TaskTemplate.ContainerSpec.Image}}', web), v2);
+    const running = docker('service', 'ps', web, '--filter', 'desired-state=running', '--format', '{{.Image}}').split('\n');
+    assert.deepEqual([...new Set(running)], [v2]);
+    const rows = JSON.parse((await cli('deploys', 'list', '--format', 'json')).stdout) as { outcome: string }[];
+    assert.equal(rows[rows.length - 1]!.outcome, 'interrupted');
+    const l = await startLoad(`http://127.0.0.1:${port}/cgi-bin/page`, 20, 20).done;
+    assert.deepEqual(Object.keys(l.bodies), ['v2']);
+  });
 });
