@@ -3,6 +3,8 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { stopProxy } from '../../src/deploy/proxy/haproxy.ts';
+import { ComposeProxyDriver } from '../../src/deploy/drivers/compose-proxy.ts';
+import type { Group, ServiceTarget } from '../../src/deploy/drivers/driver.ts';
 import { runCli } from '../helpers/run-cli.ts';
 import { buildImage, docker, engineMissing, freePort, makeRepo, startLoad } from './engine.ts';
 
@@ -165,3 +167,55 @@ describe('deploy --change: one change, three services, in waves', { skip: missin
     assert.equal((await runCli(['audit-log', 'verify', root])).code, 0);
   });
 });
+
+describe('a driver error half way', { skip: missing && process.env.CI !== 'true' ? `needs ${missing}` : false, timeout: 120_000 }, () => {
+  test('a clear error, the service left on its previous version, an audit event saying what happened', async () => {
+    const v1 = buildImage('v1');
+    const v2 = buildImage('v2');
+    const svc = `${PREFIX}half`;
+    const p = await freePort();
+    const root = makeRepo(`deploy:\n  probeIntervalSeconds: 0.5\n  readinessTimeoutSeconds: 3\n  analysis: { intervalSeconds: 0.5, count: 2 }\n  notify: { log: notices.jsonl }\n  services:\n    ${svc}: { driver: compose-proxy, port: ${p}, replicas: 2, healthPath: /cgi-bin/health, trafficPath: /cgi-bin/page, drainSeconds: 0.3 }\n`);
+    const { deploy } = await import('../../src/deploy/deploy.ts');
+    const { loadConfig } = await import('../../src/config/load.ts');
+    const { openRepositoryStore } = await import('../../src/store/store.ts');
+    const { readLog } = await import('../../src/governance/audit-log.ts');
+    const { LogChannel } = await import('../../src/alerts/channels/log.ts');
+    const ids = () => docker('ps', '-q', '--no-trunc', '--filter', `label=depwarden.service=${svc}`).split('\n').filter(Boolean);
+    const store = await openRepositoryStore(root, {});
+    try {
+      const { config } = await loadConfig(root);
+      const env = { root, config, store, notifier: new LogChannel({ file: path.join(root, 'notices.jsonl') }), actor: 'ci' };
+      assert.equal((await deploy(env, { service: svc, image: ref(v1) })).result.ok, true);
+      // The engine fails once the new version's first container is up: the rest of the update never happens.
+      class Failing extends ComposeProxyDriver {
+        calls = 0;
+        override async startNew(t: ServiceTarget, group: Group, image: string, signal: AbortSignal): Promise<void> {
+          if (this.calls++ === 0) {
+            await new Promise((r) => setTimeout(r, 10));
+            const { docker: run } = await import('../../src/deploy/drivers/docker-cli.ts');
+            await run(['run', '-d', '--label', `depwarden.service=${svc}`, '--label', 'depwarden.group=main', '-p', '127.0.0.1::8080', image]);
+            throw new Error('engine error: no space left on device (injected)');
+          }
+          return super.startNew(t, group, image, signal);
+        }
+      }
+      const out = await deploy({ ...env, driverFor: (_n, _s, dir) => new Failing({ proxyDir: dir }) }, { service: svc, image: ref(v2) });
+      assert.equal(out.result.ok, false);
+      assert.equal(out.result.failed, 'driver');
+      assert.match(out.result.reason!, /no space left on device/);
+      assert.equal(out.record.outcome, 'rolled_back');
+      assert.deepEqual([...new Set(docker('inspect', '--format', '{{.Image}}', ...ids()).split('\n'))], [v1]);
+      const kinds = (await readLog(store)).map((e) => e.kind);
+      assert.ok(kinds.includes('deploy_rolled_back') && kinds.includes('rollback_applied'), kinds.join(','));
+    } finally {
+      await store.close();
+      const c = ids();
+      if (c.length) docker('rm', '-f', ...c);
+      await stopProxy(path.join(root, '.depwarden/deploy', svc));
+    }
+  });
+});
+
+function ref(id: string): string {
+  return `depwarden-test/app@${id}`;
+}
