@@ -11,6 +11,7 @@ import { localImageId } from './drivers/docker-cli.ts';
 import type { Driver, ServiceTarget } from './drivers/driver.ts';
 import { SwarmDriver } from './drivers/swarm.ts';
 import { ComposeProxyDriver } from './drivers/compose-proxy.ts';
+import { KubernetesDriver } from './drivers/kubernetes.ts';
 import { DeployError } from './errors.ts';
 import type { AnalysisSpec } from './gates/analysis.ts';
 import type { ReadinessSpec } from './gates/readiness.ts';
@@ -56,10 +57,12 @@ export interface DeployOutcome {
 const DIGEST_REF = /^(?:(.+)@)?(sha256:[0-9a-f]{64})$/;
 export const STRATEGIES: Record<string, Strategy> = { rolling, 'blue-green': blueGreen };
 
-function defaultDriver(env: DeployEnv, svc: DeployServiceConfig, stateDir: string): Driver {
+function defaultDriver(env: DeployEnv, name: string, svc: DeployServiceConfig, stateDir: string): Driver {
   if (svc.driver === 'swarm') return new SwarmDriver({ proxyDir: stateDir, ...(env.engineEnv ? { env: env.engineEnv } : {}) });
   if (svc.driver === 'compose-proxy') return new ComposeProxyDriver({ proxyDir: stateDir, ...(env.engineEnv ? { env: env.engineEnv } : {}) });
-  throw new DeployError(`the ${svc.driver} driver is not built yet (issue 16): swarm and compose-proxy are`, 4);
+  const k = svc.kubernetes;
+  const kubeconfig = env.engineEnv?.KUBECONFIG;
+  return new KubernetesDriver({ namespace: k?.namespace ?? 'default', deployment: k?.deployment ?? name, service: k?.service ?? name, ...(kubeconfig ? { kubeconfig } : {}) });
 }
 
 /** The service's config, the folder of its traffic front, and the target the drivers are given. */
@@ -106,7 +109,7 @@ export async function resolveImage(ref: string, env?: NodeJS.ProcessEnv): Promis
 
 export async function driverSetup(env: DeployEnv, service: string): Promise<{ driver: Driver; ctxBase: Omit<RolloutContext, 'step' | 'elapsed' | 'onGate'>; svc: DeployServiceConfig }> {
   const { svc, stateDir, t } = serviceSetup(env, service);
-  const driver = env.driverFor ? env.driverFor(service, svc, stateDir) : defaultDriver(env, svc, stateDir);
+  const driver = env.driverFor ? env.driverFor(service, svc, stateDir) : defaultDriver(env, service, svc, stateDir);
   if (driver.kind !== 'kubernetes') {
     mkdirSync(stateDir, { recursive: true });
     await ensureProxy({ dir: stateDir, port: svc.port, metricsPort: svc.metricsPort, healthPath: svc.healthPath, checkIntervalMs: Math.min(1000, env.config.deploy.probeIntervalSeconds * 1000) });
@@ -146,7 +149,8 @@ export async function deploy(env: DeployEnv, req: DeployRequest): Promise<Deploy
   try {
     const { svc } = serviceSetup(env, req.service);
     if (!DIGEST_REF.test(req.image)) await resolveImage(req.image);
-    to = svc.driver === 'kubernetes' ? DIGEST_REF.exec(req.image)![2]! : await resolveImage(req.image, env.engineEnv);
+    // Kubernetes pulls the image itself: the pinned reference is what it runs (and what is recorded).
+    to = svc.driver === 'kubernetes' ? req.image : await resolveImage(req.image, env.engineEnv);
     setup = await driverSetup(env, req.service);
     strategy = STRATEGIES[req.strategy ?? setup.svc.strategy ?? env.config.deploy.strategy]!;
     if (req.change) {

@@ -28,7 +28,7 @@ export const register: RegisterCommand = (program, ctx, result) => {
     .option('--actor <login>', 'who deploys (recorded in the audit log)', 'depwarden')
     .option('--resume', 'finish deploys an earlier run left unfinished (killed): each service ends on its last known good images')
     .option('--format <fmt>', 'text or json', 'text')
-    .addHelpText('after', '\nExit codes: 0 deployed, 1 a gate failed and the service was rolled back, 2 refused (bad input, config), 4 driver not built, 5 engine unreachable.\nConfig: deploy: in depwarden.yaml (see docs/deploy.md).\n')
+    .addHelpText('after', '\nExit codes: 0 deployed, 1 a gate failed and the service was rolled back, 2 refused (bad input, config), 5 engine unreachable.\nConfig: deploy: in depwarden.yaml (see docs/deploy.md).\n')
     .action(async (service: string | undefined, o: { repo: string; image: string[]; strategy?: string; change?: string; actor: string; resume?: boolean; format: string }) => {
       const root = repoPath(ctx.cwd, o.repo);
       const { loadConfig } = await import('../../config/load.ts');
