@@ -79,7 +79,7 @@ export function gateSpecs(config: Config, svc: DeployServiceConfig): { readiness
   const intervalMs = d.probeIntervalSeconds * 1000;
   const probeTimeoutMs = Math.min(2000, Math.max(250, intervalMs));
   return {
-    readiness: { kind: svc.probe, path: svc.healthPath, intervalMs: Math.min(intervalMs, 500), timeoutMs: d.readinessTimeoutSeconds * 1000, probeTimeoutMs },
+    readiness: { kind: svc.probe, path: svc.healthPath, intervalMs, timeoutMs: d.readinessTimeoutSeconds * 1000, probeTimeoutMs },
     analysis: {
       intervalMs: d.analysis.intervalSeconds * 1000,
       count: d.analysis.count,
@@ -98,10 +98,15 @@ async function refuse(env: DeployEnv, req: Partial<DeployRequest>, e: unknown): 
   throw e instanceof DeployError ? e : new DeployError(reason, 3);
 }
 
-/** `REF@sha256:…` → the content digest the engine knows the image by (its ID). */
-export async function resolveImage(ref: string, env?: NodeJS.ProcessEnv): Promise<string> {
+function requireDigest(ref: string): RegExpExecArray {
   const m = DIGEST_REF.exec(ref);
   if (!m) throw new DeployError(`${ref} is not pinned by digest: deploy images as NAME@sha256:<64 hex> (the protocol deploys digests, never tags)`);
+  return m;
+}
+
+/** `REF@sha256:…` → the content digest the engine knows the image by (its ID). */
+export async function resolveImage(ref: string, env?: NodeJS.ProcessEnv): Promise<string> {
+  const m = requireDigest(ref);
   const id = (await localImageId(ref, env)) ?? (await localImageId(m[2]!, env));
   if (!id) throw new DeployError(`the engine has no image ${ref}: build or load it first (depwarden deploys images the engine holds, by digest)`);
   return id;
@@ -112,7 +117,7 @@ export async function driverSetup(env: DeployEnv, service: string): Promise<{ dr
   const driver = env.driverFor ? env.driverFor(service, svc, stateDir) : defaultDriver(env, service, svc, stateDir);
   if (driver.kind !== 'kubernetes') {
     mkdirSync(stateDir, { recursive: true });
-    await ensureProxy({ dir: stateDir, port: svc.port, metricsPort: svc.metricsPort, healthPath: svc.healthPath, checkIntervalMs: Math.min(1000, env.config.deploy.probeIntervalSeconds * 1000) });
+    await ensureProxy({ dir: stateDir, port: svc.port, metricsPort: svc.metricsPort, healthPath: svc.healthPath, checkIntervalMs: env.config.deploy.probeIntervalSeconds * 1000 });
   }
   return { driver, svc, ctxBase: { driver, t, ...gateSpecs(env.config, svc), blueKeepSeconds: env.config.deploy.blueKeepSeconds, stateDir } };
 }
@@ -148,7 +153,7 @@ export async function deploy(env: DeployEnv, req: DeployRequest): Promise<Deploy
   });
   try {
     const { svc } = serviceSetup(env, req.service);
-    if (!DIGEST_REF.test(req.image)) await resolveImage(req.image);
+    requireDigest(req.image);
     // Kubernetes pulls the image itself: the pinned reference is what it runs (and what is recorded).
     to = svc.driver === 'kubernetes' ? req.image : await resolveImage(req.image, env.engineEnv);
     setup = await driverSetup(env, req.service);

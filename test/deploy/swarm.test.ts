@@ -63,8 +63,9 @@ describe('deploy on Docker Swarm', { skip: missing && process.env.CI !== 'true' 
   test('a first rolling deploy, then a good update of 3 replicas under load: 0 failed requests, new digest live, known good updated', async () => {
     const first = await cli('deploy', web, '--image', ref(v1));
     assert.equal(first.code, 0, first.stderr + first.stdout);
-    const load = startLoad(`http://127.0.0.1:${port}/cgi-bin/page`, 400, 25);
+    const load = startLoad(`http://127.0.0.1:${port}/cgi-bin/page`, 1500, 25);
     const r = await cli('deploy', web, '--image', ref(v2), '--format', 'json');
+    load.stop();
     const l = await load.done;
     assert.equal(r.code, 0, r.stderr + r.stdout);
     assert.equal(l.failed, 0, JSON.stringify(l));
@@ -134,9 +135,11 @@ describe('deploy on Docker Swarm', { skip: missing && process.env.CI !== 'true' 
 
   test('blue/green: a good update switches with 0 failed requests; the old side is stopped', async () => {
     assert.equal((await cli('deploy', bg, '--image', ref(v1))).code, 0);
-    const load = startLoad(`http://127.0.0.1:${bgPort}/cgi-bin/page`, 250, 25);
+    const load = startLoad(`http://127.0.0.1:${bgPort}/cgi-bin/page`, 750, 25);
     const r = await cli('deploy', bg, '--image', ref(v2), '--format', 'json');
+    load.stop();
     const l = await load.done;
+    assert.ok(l.bodies.v1 && l.bodies.v2, `the switch happened under load: ${JSON.stringify(l.bodies)}`);
     assert.equal(r.code, 0, r.stderr + r.stdout);
     assert.equal(l.failed, 0, JSON.stringify(l));
     const names = docker('service', 'ls', '--format', '{{.Name}}').split('\n').filter((n) => n.startsWith(bg));
