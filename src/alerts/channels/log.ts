@@ -23,6 +23,15 @@ export class LogChannel implements Notifier {
   }
 
   async notify(notice: Notice): Promise<void> {
-    this.write(`${redactSecrets(canonical({ ...notice, channel: 'log' }))}\n`);
+    // Redacted field by field before serialising: in JSON text a newline is `\n`, which a credential pattern
+    // would swallow together with the next word.
+    this.write(`${canonical(redactDeep({ ...notice, channel: 'log' }))}\n`);
   }
+}
+
+function redactDeep(v: unknown): unknown {
+  if (typeof v === 'string') return redactSecrets(v);
+  if (Array.isArray(v)) return v.map(redactDeep);
+  if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, redactDeep(x)]));
+  return v;
 }
