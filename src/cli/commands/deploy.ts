@@ -22,23 +22,24 @@ export const register: RegisterCommand = (program, ctx, result) => {
     .description('Roll an image out by digest (rolling or blue/green) behind readiness and analysis gates; a failed gate rolls back to the last known good images, records it, notifies and writes a post-mortem.')
     .argument('[service]', 'service name in deploy.services of depwarden.yaml')
     .option('-C, --repo <path>', 'repository root', '.')
-    .option('--image <ref>', 'image to deploy, pinned by digest: NAME@sha256:<64 hex>; with --change and no SERVICE, once per service as SERVICE=NAME@sha256:… (rolled out in waves)', (v: string, acc: string[]) => [...acc, v], [] as string[])
+    .option('--image <ref>', 'image to deploy, pinned by digest: NAME@sha256:<64 hex>; with --change and no SERVICE, once per service as SERVICE=NAME@sha256:… (rolled out in waves)', (v: string, acc: string[] | undefined) => [...(acc ?? []), v])
     .option('--strategy <name>', 'rolling or blue-green (default: deploy.strategy, or the service\'s own)')
     .option('--change <id>', 'the approved change this image ships (an unapproved change is refused); on rollback it becomes rolled_back')
     .option('--actor <login>', 'who deploys (recorded in the audit log)', 'depwarden')
     .option('--resume', 'finish deploys an earlier run left unfinished (killed): each service ends on its last known good images')
     .option('--format <fmt>', 'text or json', 'text')
     .addHelpText('after', '\nExit codes: 0 deployed, 1 a gate failed and the service was rolled back, 2 refused (bad input, config), 5 engine unreachable.\nConfig: deploy: in depwarden.yaml (see docs/deploy.md).\n')
-    .action(async (service: string | undefined, o: { repo: string; image: string[]; strategy?: string; change?: string; actor: string; resume?: boolean; format: string }) => {
+    .action(async (service: string | undefined, o: { repo: string; image?: string[]; strategy?: string; change?: string; actor: string; resume?: boolean; format: string }) => {
       const root = repoPath(ctx.cwd, o.repo);
+      const images = o.image ?? [];
       const { loadConfig } = await import('../../config/load.ts');
       const { config } = await loadConfig(root);
       if (o.strategy && !['rolling', 'blue-green'].includes(o.strategy)) throw new UserError('--strategy must be rolling or blue-green');
       const waves = !service && o.change && !o.resume;
-      if (!o.resume && !waves && (!service || o.image.length !== 1)) throw new UserError('deploy needs a service and one --image NAME@sha256:<digest> (or --change ID with --image SERVICE=NAME@sha256:… per service, or --resume)');
+      if (!o.resume && !waves && (!service || images.length !== 1)) throw new UserError('deploy needs a service and one --image NAME@sha256:<digest> (or --change ID with --image SERVICE=NAME@sha256:… per service, or --resume)');
       const pairs: [string, string][] = [];
       if (waves) {
-        for (const i of o.image) {
+        for (const i of images) {
           const m = /^([a-z0-9][a-z0-9_.-]*)=(.+)$/.exec(i);
           if (!m) throw new UserError(`--image ${i}: with --change and no service, each image is SERVICE=NAME@sha256:<digest>`);
           pairs.push([m[1]!, m[2]!]);
@@ -67,7 +68,7 @@ export const register: RegisterCommand = (program, ctx, result) => {
           return;
         }
         const { deploy } = await import('../../deploy/deploy.ts');
-        const out = await deploy(env, { service: service!, image: o.image[0]!, ...(o.strategy ? { strategy: o.strategy as 'rolling' } : {}), ...(o.change ? { change: o.change } : {}) });
+        const out = await deploy(env, { service: service!, image: images[0]!, ...(o.strategy ? { strategy: o.strategy as 'rolling' } : {}), ...(o.change ? { change: o.change } : {}) });
         if (o.format === 'json') ctx.stdout(`${JSON.stringify({ ...out.record, postmortem: out.postmortem ?? null, rollbackChange: out.rollbackChange ?? null, detectedAtMs: out.result.detectedAtMs ?? null, restoredAtMs: out.result.restoredAtMs ?? null }, null, 2)}\n`);
         else if (out.result.ok) ctx.stdout(`${service}: ${out.record.to} live (${out.record.strategy}, ${out.record.durationMs} ms); known good updated\n`);
         else ctx.stdout(`${service}: ${out.result.failed} gate failed (${out.result.reason}); rolled back to ${out.result.live.join(', ') || 'nothing'} in ${((out.result.restoredAtMs ?? 0) / 1000).toFixed(1)} s; post-mortem ${out.postmortem}\n`);
