@@ -388,7 +388,19 @@ export async function merge(gov: Gov, id: string, actor: Actor, into?: string): 
   if (!isAncestor(gov.root, mergeCommit, commitOf(gov.root, gov.policy.ref) ?? gov.policy.commit)) return refuse(gov, 'merge', id, actor.login, `${target} (${mergeCommit.slice(0, 12)}) is not on the trusted ref ${gov.policy.ref}: a merge is recorded once it is there`);
   if (!containsChange(gov.root, c, mergeCommit)) return refuse(gov, 'merge', id, actor.login, `${target} (${mergeCommit.slice(0, 12)}) does not contain change ${id} as approved: neither it nor a merged parent has the change's dependency files (${c.digest.slice(0, 19)}…); merge the change's branch as approved first`);
   const proof = await prove(gov, c, 'merge', actor, { into: mergeCommit });
-  return step(gov, id, { action: 'merge', actor: actor.login, from: OPEN_STATES, to: 'merged', kind: 'merged', payload: { into: mergeCommit, signature: proof.signature } });
+  // A manual rollback owes a post-update review once merged, like an automatic one (governance.rollbackReview).
+  const review = gov.policy.governance.rollbackReview;
+  const owesReview = c.class === 'rollback';
+  const due = new Date(Date.now() + review.deadlineHours * 3600_000).toISOString();
+  return step(gov, id, {
+    action: 'merge',
+    actor: actor.login,
+    from: OPEN_STATES,
+    to: 'merged',
+    kind: 'merged',
+    payload: { into: mergeCommit, signature: proof.signature, ...(owesReview ? { reviewRole: review.role, reviewDue: due } : {}) },
+    ...(owesReview ? { also: async (q: Store['query']) => void (await q('INSERT INTO reviews (change_id, role, due, reason) VALUES ($1, $2, $3, $4) ON CONFLICT (change_id) DO NOTHING', [id, review.role, due, `manual rollback ${id}: post-update review`])) } : {}),
+  });
 }
 
 /**
