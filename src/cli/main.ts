@@ -12,9 +12,10 @@ import { register as registerUpdates } from './commands/updates.ts';
 import { register as registerGovernance } from './commands/governance.ts';
 import { register as registerStore } from './commands/store.ts';
 import { register as registerSupply } from './commands/supply.ts';
+import { register as registerDeploy } from './commands/deploy.ts';
 
 // One module per capability registers its commands; adding a capability is one line here.
-const COMMANDS = [registerInventory, registerConfig, registerConflicts, registerVulns, registerSbom, registerUpdates, registerGovernance, registerStore, registerSupply];
+const COMMANDS = [registerInventory, registerConfig, registerConflicts, registerVulns, registerSbom, registerUpdates, registerGovernance, registerStore, registerSupply, registerDeploy];
 
 export function buildProgram(ctx: CliContext, result: RunResult): Command {
   const program = new Command('depwarden')

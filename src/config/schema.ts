@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { conflictsSection } from './sections/conflicts.ts';
+import { deploySection } from './sections/deploy.ts';
 import { governanceSection } from './sections/governance.ts';
 import { httpSection } from './sections/http.ts';
 import { licensesSection } from './sections/licenses.ts';
@@ -29,6 +30,7 @@ export const configSchema = z
     http: httpSection.prefault({}),
     licenses: licensesSection.prefault({}),
     provenance: provenanceSection.prefault({}),
+    deploy: deploySection.prefault({}),
   })
   .strict()
   .describe('depwarden.yaml: the dependency protocol of this repository.');

@@ -16,7 +16,11 @@ export { SIGNATURE_NAMESPACE, signPayload } from './trust.ts';
  * content digest depwarden computed from the change's commit, the repository and the store. The gate rebuilds
  * the change from those signed events and refuses when the table disagrees with them.
  */
-export const UPDATE_CLASSES = ['patch', 'minor', 'major', 'security'] as const;
+// `rollback` is its own class, not the security lane: an automatic rollback (a failed deploy gate restoring the
+// last known good state, which was approved and verified) needs no approval; a manual rollback to an older or
+// different state needs the approvals `governance.policy.rollback` names (default: one team-lead). Both owe a
+// post-update review (`governance.rollbackReview`).
+export const UPDATE_CLASSES = ['patch', 'minor', 'major', 'security', 'rollback'] as const;
 export type UpdateClass = (typeof UPDATE_CLASSES)[number];
 export type ChangeState = 'proposed' | 'tests_passed' | 'approved' | 'merged' | 'verified' | 'rejected' | 'rolled_back';
 
@@ -49,7 +53,7 @@ export type Action = 'propose' | 'tested' | 'approve' | 'reject' | 'merge' | 've
 export const OPEN_STATES: readonly ChangeState[] = ['proposed', 'tests_passed', 'approved'];
 
 /** Audit-log kinds only depwarden's own governance steps write; `audit-log record` refuses them. */
-export const GOVERNANCE_EVENT_KINDS = ['proposed', 'tests_passed', 'approved', 'rejected', 'merged', 'verified', 'emergency_bypass', 'review_signed_off', 'rolled_back', 'rollback_proposed', 'rollback_started', 'rollback_abandoned', 'known_good_recorded', 'refused'] as const;
+export const GOVERNANCE_EVENT_KINDS = ['proposed', 'tests_passed', 'approved', 'rejected', 'merged', 'verified', 'emergency_bypass', 'review_signed_off', 'rolled_back', 'rollback_proposed', 'rollback_started', 'rollback_abandoned', 'rollback_applied', 'known_good_recorded', 'refused', 'deploy_started', 'deploy_step', 'deploy_gate', 'deploy_succeeded', 'deploy_failed', 'deploy_rolled_back', 'deploy_resumed'] as const;
 
 /** The fields of a change every signature binds. */
 export type Bound = Pick<Change, 'id' | 'class' | 'author' | 'digest' | 'commit' | 'impact'>;
@@ -205,7 +209,8 @@ async function step(gov: Gov, id: string, o: StepOptions): Promise<Change> {
 const NEXT: Record<ChangeState, ChangeState[]> = {
   proposed: ['tests_passed', 'approved', 'merged', 'rejected'],
   tests_passed: ['approved', 'merged', 'rejected'],
-  approved: ['merged', 'rejected'],
+  // approved → rolled_back: a deploy of the approved change failed its gates and was rolled back.
+  approved: ['merged', 'rejected', 'rolled_back'],
   merged: ['verified', 'rolled_back'],
   verified: ['rolled_back'],
   rejected: [],
@@ -383,7 +388,19 @@ export async function merge(gov: Gov, id: string, actor: Actor, into?: string): 
   if (!isAncestor(gov.root, mergeCommit, commitOf(gov.root, gov.policy.ref) ?? gov.policy.commit)) return refuse(gov, 'merge', id, actor.login, `${target} (${mergeCommit.slice(0, 12)}) is not on the trusted ref ${gov.policy.ref}: a merge is recorded once it is there`);
   if (!containsChange(gov.root, c, mergeCommit)) return refuse(gov, 'merge', id, actor.login, `${target} (${mergeCommit.slice(0, 12)}) does not contain change ${id} as approved: neither it nor a merged parent has the change's dependency files (${c.digest.slice(0, 19)}…); merge the change's branch as approved first`);
   const proof = await prove(gov, c, 'merge', actor, { into: mergeCommit });
-  return step(gov, id, { action: 'merge', actor: actor.login, from: OPEN_STATES, to: 'merged', kind: 'merged', payload: { into: mergeCommit, signature: proof.signature } });
+  // A manual rollback owes a post-update review once merged, like an automatic one (governance.rollbackReview).
+  const review = gov.policy.governance.rollbackReview;
+  const owesReview = c.class === 'rollback';
+  const due = new Date(Date.now() + review.deadlineHours * 3600_000).toISOString();
+  return step(gov, id, {
+    action: 'merge',
+    actor: actor.login,
+    from: OPEN_STATES,
+    to: 'merged',
+    kind: 'merged',
+    payload: { into: mergeCommit, signature: proof.signature, ...(owesReview ? { reviewRole: review.role, reviewDue: due } : {}) },
+    ...(owesReview ? { also: async (q: Store['query']) => void (await q('INSERT INTO reviews (change_id, role, due, reason) VALUES ($1, $2, $3, $4) ON CONFLICT (change_id) DO NOTHING', [id, review.role, due, `manual rollback ${id}: post-update review`])) } : {}),
+  });
 }
 
 /**

@@ -6,7 +6,7 @@ import type { Store } from '../store/store.ts';
 import { writeFileInside } from '../edit/atomic-write.ts';
 import { resolveInside } from '../edit/paths.ts';
 import { appendChangelog } from '../publish/changelog.ts';
-import { appendEvent, readableEntries, readLog } from './audit-log.ts';
+import { appendEvent, appendEventIn, readableEntries, readLog } from './audit-log.ts';
 import { getChange, PolicyError, proposeChange, type UpdateClass } from './changes.ts';
 import { emergencyMerge } from './emergency.ts';
 import type { Actor, Gov } from './trust.ts';
@@ -18,6 +18,8 @@ export interface KnownGood {
   checks: string[];
   /** Repository-relative path → sha256 of the file at `commit`: locks, manifests, Dockerfiles, compose files. */
   files: Record<string, string>;
+  /** The image content digests (`sha256:…`) the service ran healthy with, when a deploy recorded them. */
+  images: string[];
 }
 
 const git = (root: string, ...args: string[]): string => execFileSync('git', ['-C', root, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
@@ -34,15 +36,65 @@ export async function recordKnownGood(store: Store, root: string, service: Servi
       /* not committed at that revision: not part of the known-good state */
     }
   }
-  const kg: KnownGood = { service: service.name, commit: sha, recorded: now.toISOString(), checks, files };
+  const kg: KnownGood = { service: service.name, commit: sha, recorded: now.toISOString(), checks, files, images: [] };
   await store.query('INSERT INTO known_good (service, commit, recorded, checks, files) VALUES ($1,$2,$3,$4,$5)', [kg.service, kg.commit, kg.recorded, JSON.stringify(checks), JSON.stringify(files)]);
   await appendEvent(store, { actor, kind: 'known_good_recorded', payload: { service: kg.service, commit: sha, checks, files: Object.keys(files).length }, time: now });
   return kg;
 }
 
 export async function lastKnownGood(store: Store, service: string): Promise<KnownGood | undefined> {
-  const r = (await store.query<{ service: string; commit: string; recorded: string; checks: string; files: string }>('SELECT * FROM known_good WHERE service = $1 ORDER BY recorded DESC LIMIT 1', [service]))[0];
-  return r ? { service: r.service, commit: r.commit, recorded: r.recorded, checks: JSON.parse(r.checks) as string[], files: JSON.parse(r.files) as Record<string, string> } : undefined;
+  const r = (await store.query<{ service: string; commit: string; recorded: string; checks: string; files: string; images?: string }>('SELECT * FROM known_good WHERE service = $1 ORDER BY recorded DESC LIMIT 1', [service]))[0];
+  if (!r) return undefined;
+  const images = JSON.parse(r.images ?? '[]') as unknown;
+  return { service: r.service, commit: r.commit, recorded: r.recorded, checks: JSON.parse(r.checks) as string[], files: JSON.parse(r.files) as Record<string, string>, images: Array.isArray(images) ? (images as string[]) : [] };
+}
+
+/**
+ * A deploy that passed its gates: the service's known-good state gains the image digests that ran healthy. The
+ * dependency files and commit of the previous known-good record are kept (the images were built from them), or
+ * `commit` when the deploy names the commit it shipped.
+ */
+export async function recordHealthyImages(store: Store, service: string, images: string[], opts: { actor: string; deployId: string; checks: string[]; commit?: string; now?: Date }): Promise<KnownGood> {
+  const now = opts.now ?? new Date();
+  const prev = await lastKnownGood(store, service);
+  const kg: KnownGood = { service, commit: opts.commit ?? prev?.commit ?? '', recorded: now.toISOString(), checks: opts.checks, files: prev?.files ?? {}, images: [...new Set(images)].sort() };
+  await store.transaction(async (q) => {
+    await q('INSERT INTO known_good (service, commit, recorded, checks, files, images) VALUES ($1,$2,$3,$4,$5,$6) ON CONFLICT (service, recorded) DO UPDATE SET images = EXCLUDED.images, checks = EXCLUDED.checks', [kg.service, kg.commit, kg.recorded, JSON.stringify(kg.checks), JSON.stringify(kg.files), JSON.stringify(kg.images)]);
+    await appendEventIn(q, store.kind, { actor: opts.actor, kind: 'known_good_recorded', payload: { service, images: kg.images, deploy: opts.deployId, checks: kg.checks, ...(kg.commit ? { commit: kg.commit } : {}) }, time: now });
+  });
+  return kg;
+}
+
+/**
+ * An automatic rollback by a failed deploy gate, recorded as a change of class `rollback`: it restores a state
+ * that was approved and verified (the last known good), so it needs no approval and is merged at once; like
+ * every rollback it owes a post-update review (governance.rollbackReview). The change that caused it, if named
+ * and deployed, becomes `rolled_back`. One transaction: the change, its review and the events, or none.
+ */
+export async function applyAutomaticRollback(
+  store: Store,
+  g: Pick<Gov['policy']['governance'], 'rollbackReview'>,
+  opts: { service: string; deployId: string; to: string[]; from: string[]; reason: string; badChange?: string; actor: string; now?: Date },
+): Promise<{ changeId: string; reviewDue: string }> {
+  const now = opts.now ?? new Date();
+  const id = `rollback-${opts.deployId}`;
+  const digest = `sha256:${createHash('sha256').update(JSON.stringify({ service: opts.service, images: [...opts.to].sort() })).digest('hex')}`;
+  const due = new Date(now.getTime() + g.rollbackReview.deadlineHours * 3600_000).toISOString();
+  const kg = await lastKnownGood(store, opts.service);
+  await store.transaction(async (q) => {
+    if ((await q('SELECT 1 FROM changes WHERE id = $1', [id])).length) return; // recorded by an interrupted run
+    await q('INSERT INTO changes (id, title, class, author, digest, commit, state, tests, impact, created) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10)', [id, `Roll ${opts.service} back to its last known good images`, 'rollback', opts.actor, digest, kg?.commit ?? '', 'merged', false, false, now.toISOString()]);
+    await q('INSERT INTO reviews (change_id, role, due, reason) VALUES ($1, $2, $3, $4)', [id, g.rollbackReview.role, due, `automatic rollback of ${opts.service}: ${opts.reason}`]);
+    await appendEventIn(q, store.kind, { actor: opts.actor, kind: 'rollback_applied', payload: { change: id, service: opts.service, deploy: opts.deployId, automatic: true, from: opts.from, to: opts.to, reason: opts.reason, reviewRole: g.rollbackReview.role, reviewDue: due }, time: now });
+    if (opts.badChange) {
+      const bad = (await q<{ state: string }>('SELECT state FROM changes WHERE id = $1 FOR UPDATE', [opts.badChange]))[0];
+      if (bad && ['approved', 'merged', 'verified'].includes(bad.state)) {
+        await q('UPDATE changes SET state = $2 WHERE id = $1', [opts.badChange, 'rolled_back']);
+        await appendEventIn(q, store.kind, { actor: opts.actor, kind: 'rolled_back', payload: { change: opts.badChange, by: id, deploy: opts.deployId }, time: now });
+      }
+    }
+  });
+  return { changeId: id, reviewDue: due };
 }
 
 export interface RollbackResult {
@@ -203,7 +255,9 @@ export async function rollback(
 async function finish(gov: Gov, _root: string, r: StartedRollback & { commit: string; actor: Actor; now: Date; resumed: boolean; step: (s: RollbackStep) => void }): Promise<RollbackResult> {
   const store = gov.store;
   const actor = r.actor.login;
-  const cls: UpdateClass = r.healthCheckFailed ? 'security' : 'patch';
+  // A manual rollback is its own class (approvals per governance.policy.rollback); one a failed health check
+  // triggered still takes the emergency lane here (`depwarden deploy` rolls back through applyAutomaticRollback).
+  const cls: UpdateClass = r.healthCheckFailed ? 'security' : 'rollback';
   const existing = await getChange(store, r.change).catch(() => undefined);
   if (!existing) await proposeChange(gov, { id: r.change, title: `Roll ${r.service} back to ${r.to.slice(0, 12)}`, class: cls, author: r.actor, commit: r.commit, now: r.now });
   await appendEvent(store, { actor, kind: 'rollback_proposed', payload: { change: r.change, service: r.service, to: r.to, branch: r.branch, restored: r.restored, reason: r.reason, ...(r.resumed ? { resumed: true } : {}) }, time: r.now });

@@ -14,6 +14,7 @@ const TABLES: { name: string; key: string; identity?: boolean }[] = [
   { name: 'approvals', key: 'change_id, approver' },
   { name: 'reviews', key: 'change_id' },
   { name: 'known_good', key: 'service, recorded' },
+  { name: 'deploys', key: 'id' },
 ];
 
 export interface CopyReport {

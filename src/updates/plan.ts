@@ -75,7 +75,7 @@ export interface PlanInput {
   releases?: Map<string, PackageReleases>;
 }
 
-const CLASS_RANK: Record<UpdateClass, number> = { patch: 0, minor: 1, major: 2, security: 3 };
+const CLASS_RANK: Record<UpdateClass, number> = { patch: 0, minor: 1, major: 2, security: 3, rollback: 4 };
 
 function classOf(t: ProposalUpdateType): UpdateClass {
   return t === 'major' ? 'major' : t === 'minor' ? 'minor' : 'patch';

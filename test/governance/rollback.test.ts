@@ -55,7 +55,7 @@ describe('rollback end to end on a real git repository', () => {
       assert.match(git('log', '-1', '--format=%s'), /^revert\(deps\): roll api back to [0-9a-f]{12}$/);
       assert.match(readFileSync(path.join(repo, 'docs', 'dependency-changelog.md'), 'utf8'), /rollback of api[\s\S]*Reason: 5xx after deploy/);
       assert.match((await run('changes', 'list')).stdout, /^c1\s+rolled_back/m);
-      assert.match((await run('changes', 'list')).stdout, /^rollback-api-\S+\s+proposed\s+patch\s+alice\s+.*needs: tests have not passed; 1 more approval from developers/m);
+      assert.match((await run('changes', 'list')).stdout, /^rollback-api-\S+\s+proposed\s+rollback\s+alice\s+.*needs: 1 more approval from team-lead/m);
       const kinds = (await runCli(['audit-log', 'export', repo])).stdout.trim().split('\n').map((l) => (JSON.parse(l) as { kind: string }).kind);
       assert.deepEqual(kinds, ['known_good_recorded', 'proposed', 'tests_passed', 'approved', 'merged', 'rollback_started', 'proposed', 'rollback_proposed', 'rolled_back']);
       assert.equal((await runCli(['audit-log', 'verify', repo])).code, 0);

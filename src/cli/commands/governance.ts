@@ -212,7 +212,8 @@ export const register: RegisterCommand = (program, ctx, result) => {
     if (o.github) {
       const m = /^([\w.-]+)\/([\w.-]+)#(\d+)$/.exec(o.github);
       if (!m) throw new UserError('--github takes owner/repo#number');
-      if (!['patch', 'minor', 'major', 'security'].includes(o.class)) throw new UserError('--class must be patch, minor, major or security');
+      const { UPDATE_CLASSES } = await import('../../governance/changes.ts');
+      if (!(UPDATE_CLASSES as readonly string[]).includes(o.class)) throw new UserError(`--class must be one of ${UPDATE_CLASSES.join(', ')}`);
       const { loadTrustedPolicy } = await import('../../governance/trust.ts');
       const { PolicyError } = await import('../../governance/errors.ts');
       // Roles come from the trusted ref, never from the pull request's own depwarden.yaml.

@@ -27,10 +27,11 @@ export const governanceSection = z
         minor: classPolicy.prefault({ approvals: [{ role: 'developers', count: 1 }] }),
         major: classPolicy.prefault({ approvals: [{ role: 'team-lead', count: 1 }, { role: 'security', count: 1 }], impactAssessment: true }),
         security: classPolicy.prefault({ approvals: [{ role: 'security', count: 1 }] }),
+        rollback: classPolicy.prefault({ approvals: [{ role: 'team-lead', count: 1 }], tests: false }),
       })
       .strict()
       .prefault({})
-      .describe('Per update class: approvals by role and the other gates. Defaults: patch/minor need passing tests and one developer; major an impact assessment, the team lead and a security review; security fixes the security team.'),
+      .describe('Per update class: approvals by role and the other gates. Defaults: patch/minor need passing tests and one developer; major an impact assessment, the team lead and a security review; security fixes the security team; a manual rollback (class rollback) one team-lead — an automatic rollback by a failed deploy gate needs none.'),
     emergency: z
       .object({
         allowed: z.boolean().default(true).describe('Security fixes may be merged without the normal approvals.'),
@@ -52,7 +53,15 @@ export const governanceSection = z
       .strict()
       .prefault({})
       .describe('Who may move a change from state to state. Every such step is SSH-signed by a key the trusted policy lists for the login.'),
-    policyChangeClass: z.enum(['patch', 'minor', 'major', 'security']).default('major').describe('A change that edits the governance policy also needs the approvals of this class (as the current, trusted policy names them).'),
+    rollbackReview: z
+      .object({
+        role: z.string().default('team-lead').describe('Role that signs off the post-update review every rollback owes.'),
+        deadlineHours: z.number().int().min(1).default(72).describe('Hours after a rollback before its review is overdue.'),
+      })
+      .strict()
+      .prefault({})
+      .describe('The post-update review of rollbacks (automatic and manual).'),
+    policyChangeClass: z.enum(['patch', 'minor', 'major', 'security', 'rollback']).default('major').describe('A change that edits the governance policy also needs the approvals of this class (as the current, trusted policy names them).'),
     trustedRef: z.string().min(1).optional().describe('Git ref the policy is read from (default: origin/HEAD, else main, else master). Read only from the default ref\'s own depwarden.yaml; `--trusted-ref` or DEPWARDEN_TRUSTED_REF override it.'),
   })
   .strict()
