@@ -29,10 +29,12 @@ export function parseLcov(file: string, text: string): CoverageSummary {
   let cur: FileCov | undefined;
   const lines = text.split(/\r?\n/);
   let sawRecord = false;
+  let last = 0;
   for (let i = 0; i < lines.length; i++) {
     const raw = lines[i]!.trim();
     const at = i + 1;
     if (raw === '') continue;
+    last = at;
     const fail = (why: string): never => {
       throw new ReportError(file, at, why);
     };
@@ -115,7 +117,7 @@ export function parseLcov(file: string, text: string): CoverageSummary {
       }
     }
   }
-  if (cur) throw new ReportError(file, lines.length, 'the last record has no end_of_record (truncated file?)');
+  if (cur) throw new ReportError(file, last, 'the last record has no end_of_record (truncated file?)');
   if (!sawRecord) throw new ReportError(file, undefined, 'no SF: records: not an LCOV tracefile, or an empty one');
   let linesTotal = 0;
   let linesCovered = 0;
