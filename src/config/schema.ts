@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { conflictsSection } from './sections/conflicts.ts';
 import { governanceSection } from './sections/governance.ts';
+import { healthSection } from './sections/health.ts';
 import { httpSection } from './sections/http.ts';
 import { failOnSection, ignoreSection, rulesSection, servicesSection } from './sections/rules.ts';
 import { sbomSection } from './sections/sbom.ts';
@@ -25,6 +26,7 @@ export const configSchema = z
     updates: updatesSection.prefault({}),
     governance: governanceSection.prefault({}),
     http: httpSection.prefault({}),
+    health: healthSection,
   })
   .strict()
   .describe('depwarden.yaml: the dependency protocol of this repository.');

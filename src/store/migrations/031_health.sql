@@ -1,0 +1,21 @@
+-- Runtime health (src/health/): one sample per probe round of a service, the series the API and metrics read.
+CREATE TABLE IF NOT EXISTS health_samples (
+  seq      bigserial PRIMARY KEY,
+  repo     text NOT NULL,
+  service  text NOT NULL,
+  at       text NOT NULL,
+  status   text NOT NULL,
+  reason   text NOT NULL,
+  checks   jsonb NOT NULL
+);
+CREATE INDEX IF NOT EXISTS health_samples_service ON health_samples (repo, service, seq);
+
+-- Which process probes a service in a time slot: the first to insert the slot's row. Several `serve` replicas on
+-- one PostgreSQL thus probe each service once per interval, without a leader.
+CREATE TABLE IF NOT EXISTS health_claims (
+  repo     text NOT NULL,
+  service  text NOT NULL,
+  slot     bigint NOT NULL,
+  claimed  text NOT NULL,
+  PRIMARY KEY (repo, service, slot)
+);
