@@ -147,7 +147,9 @@ export async function fetchBytes(url: string, opts: FetchOptions): Promise<Uint8
 }
 
 async function readBody(res: { headers: { get(name: string): string | null }; body: unknown }, opts: FetchOptions): Promise<Uint8Array> {
-  const total = Number(res.headers.get('content-length')) || undefined;
+  // fetch decodes gzip/deflate/br bodies: Content-Length then counts the encoded bytes, not the ones read here.
+  const encoded = (res.headers.get('content-encoding') ?? 'identity').toLowerCase() !== 'identity';
+  const total = encoded ? undefined : Number(res.headers.get('content-length')) || undefined;
   const max = opts.maxBytes ?? 2 * 1024 * 1024 * 1024;
   if (total !== undefined && total > max) throw new HttpError(`response of ${total} bytes exceeds the ${max}-byte limit`);
   const chunks: Uint8Array[] = [];
