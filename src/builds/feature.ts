@@ -117,11 +117,11 @@ export function buildMetrics(registry: MetricsRegistry, store: Store): void {
     new Gauge({
       name: 'depwarden_build_passing',
       help: 'Latest completed build of each repository, branch, workflow and service: 1 success, 0 otherwise (failure, cancelled, timed out, ...).',
-      labelNames: ['repo', 'branch', 'workflow', 'service', 'status'],
+      labelNames: ['repo', 'branch', 'workflow', 'service'],
       registers: [],
       async collect() {
         this.reset();
-        for (const b of await latestCompletedBuilds(store.query)) this.set({ repo: b.repo, branch: b.branch ?? '', workflow: b.workflow, service: b.service, status: b.status }, b.status === 'success' || b.status === 'skipped' || b.status === 'neutral' ? 1 : 0);
+        for (const b of await latestCompletedBuilds(store.query)) this.set({ repo: b.repo, branch: b.branch ?? '', workflow: b.workflow, service: b.service }, b.status === 'success' || b.status === 'skipped' || b.status === 'neutral' ? 1 : 0);
       },
     }),
   );
