@@ -12,9 +12,10 @@ import { register as registerUpdates } from './commands/updates.ts';
 import { register as registerGovernance } from './commands/governance.ts';
 import { register as registerStore } from './commands/store.ts';
 import { register as registerReport } from './commands/report.ts';
+import { register as registerHealth } from './commands/health.ts';
 
 // One module per capability registers its commands; adding a capability is one line here.
-const COMMANDS = [registerInventory, registerConfig, registerConflicts, registerVulns, registerSbom, registerUpdates, registerGovernance, registerStore, registerReport];
+const COMMANDS = [registerInventory, registerConfig, registerConflicts, registerVulns, registerSbom, registerUpdates, registerGovernance, registerStore, registerReport, registerHealth];
 
 export function buildProgram(ctx: CliContext, result: RunResult): Command {
   const program = new Command('depwarden')
