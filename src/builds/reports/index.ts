@@ -16,5 +16,7 @@ export function parseCoverage(file: string, text: string): CoverageSummary {
     if (/<coverage[\s>]/.test(head.slice(0, 4096))) return parseCobertura(file, text);
     throw new ReportError(file, 1, 'an XML file that is not a Cobertura report (JUnit results go to `report build --junit`)');
   }
+  const first = head.split(/\r?\n/, 1)[0] ?? '';
+  if (first && !/^(TN|SF|VER):/.test(first)) throw new ReportError(file, 1, 'neither an LCOV tracefile (it starts with TN: or SF:) nor Cobertura XML');
   return parseLcov(file, text);
 }
