@@ -2,7 +2,8 @@ import { Gauge } from 'prom-client';
 import { z } from 'zod';
 import type { ApiResponse, ApiRoute, MetricsRegistry, RequestContext, ServeFeature } from '../serve/feature.ts';
 import type { Store } from '../store/store.ts';
-import { BadCursorError, decodeCursor, pageLimit } from '../util/cursor.ts';
+import { repoRead } from '../serve/repo-route.ts';
+import { decodeCursor, pageLimit } from '../util/cursor.ts';
 import { reportedBuildSchema, reportedCoverageSchema, storeReportedBuild, storeReportedCoverage } from './reported.ts';
 import { servicesOfCheckout } from './services.ts';
 import { latestBuilds, latestCompletedBuilds, latestCoverage, listBuilds, listCoverage } from './store.ts';
@@ -49,20 +50,6 @@ const pageOf = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item)
 
 function optional(q: URLSearchParams, key: string): string | undefined {
   return q.get(key) ?? undefined;
-}
-
-/** A read route for a registered repository: 404 for an unknown one, 400 for a bad cursor. */
-function repoRead(fn: (ctx: RequestContext, repo: string) => Promise<unknown>): (ctx: RequestContext) => Promise<ApiResponse> {
-  return async (ctx) => {
-    const repo = ctx.params.name ?? '';
-    if (!(await ctx.repos()).some((r) => r.name === repo)) return { status: 404, body: { error: `no registered repository ${repo}` } };
-    try {
-      return { status: 200, body: await fn(ctx, repo) };
-    } catch (e) {
-      if (e instanceof BadCursorError) return { status: 400, body: { error: e.message } };
-      throw e;
-    }
-  };
 }
 
 /** A write of a report: the repository must be registered; the write is an audit-log event. */

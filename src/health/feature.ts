@@ -1,6 +1,7 @@
 import { Gauge } from 'prom-client';
 import { z } from 'zod';
-import type { ApiResponse, ApiRoute, MetricsRegistry, RequestContext, ServeFeature } from '../serve/feature.ts';
+import type { ApiRoute, MetricsRegistry, ServeFeature } from '../serve/feature.ts';
+import { repoRead } from '../serve/repo-route.ts';
 import type { Store } from '../store/store.ts';
 import { BadCursorError, decodeCursor, pageLimit } from '../util/cursor.ts';
 import { startProber } from './prober.ts';
@@ -12,28 +13,15 @@ import { currentHealth, healthSeries } from './store.ts';
 const check = z.object({ check: z.string(), status: z.string(), reason: z.string(), latencyMs: z.number().optional(), value: z.number().optional() });
 const healthOut = z.object({ repo: z.string(), service: z.string(), at: z.string(), status: z.enum(['up', 'degraded', 'down', 'unknown']), reason: z.string(), checks: z.array(check) });
 
-function read(fn: (ctx: RequestContext, repo: string) => Promise<unknown>): (ctx: RequestContext) => Promise<ApiResponse> {
-  return async (ctx) => {
-    const repo = ctx.params.name ?? '';
-    if (!(await ctx.repos()).some((r) => r.name === repo)) return { status: 404, body: { error: `no registered repository ${repo}` } };
-    try {
-      return { status: 200, body: await fn(ctx, repo) };
-    } catch (e) {
-      if (e instanceof BadCursorError) return { status: 400, body: { error: e.message } };
-      throw e;
-    }
-  };
-}
-
 const routes: ApiRoute[] = [
   {
     method: 'GET', path: '/api/v1/repos/{name}/health', scope: 'read', tags: ['health'], summary: 'Health of each probed service now (its latest sample)', response: z.object({ items: z.array(healthOut) }),
-    handler: read(async (ctx, repo) => ({ items: await currentHealth(ctx.store.query, repo) })),
+    handler: repoRead(async (ctx, repo) => ({ items: await currentHealth(ctx.store.query, repo) })),
   },
   {
     method: 'GET', path: '/api/v1/repos/{name}/health/{service}', scope: 'read', tags: ['health'], summary: 'Health samples of one service, newest first',
     query: z.object({ since: z.string().optional(), cursor: z.string().optional(), limit: z.string().optional() }), response: z.object({ items: z.array(healthOut), nextCursor: z.string().nullable() }),
-    handler: read(async (ctx, repo) => {
+    handler: repoRead(async (ctx, repo) => {
       const since = ctx.query.get('since') ?? undefined;
       if (since !== undefined && Number.isNaN(Date.parse(since))) throw new BadCursorError('since must be an ISO 8601 time');
       return healthSeries(ctx.store.query, repo, ctx.params.service ?? '', pageLimit(ctx.query.get('limit'), 100, 1000), decodeCursor(ctx.query.get('cursor')), since === undefined ? undefined : new Date(since).toISOString());

@@ -3,7 +3,10 @@ import type { Logger, RegisteredRepo } from '../serve/feature.ts';
 import type { Store } from '../store/store.ts';
 import { probeService } from './probe.ts';
 import type { ServiceHealth } from './status.ts';
-import { claimSlot, pruneClaims, recordSample } from './store.ts';
+import { claimSlot, pruneClaims, pruneSamples, recordSample } from './store.ts';
+
+/** Samples older than this are removed (hourly): a service probed every minute keeps ~43,000 rows. */
+export const SAMPLE_RETENTION_DAYS = 30;
 
 /** What is probed: each registered repository's `health:` section. */
 export interface ProbeTarget {
@@ -88,6 +91,7 @@ export function startProber(o: ProberOptions): () => Promise<void> {
       if (Date.now() - lastPrune > 3_600_000) {
         lastPrune = Date.now();
         await pruneClaims(o.store.query, new Date(Date.now() - 86_400_000).toISOString());
+        await pruneSamples(o.store.query, new Date(Date.now() - SAMPLE_RETENTION_DAYS * 86_400_000).toISOString());
       }
     } catch (e) {
       o.log.error('health: prober round failed', { error: e instanceof Error ? e.message : String(e) });

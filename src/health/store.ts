@@ -21,6 +21,10 @@ export async function pruneClaims(q: Q, before: string): Promise<void> {
   await q('DELETE FROM health_claims WHERE claimed < $1', [before]);
 }
 
+export async function pruneSamples(q: Q, before: string): Promise<void> {
+  await q('DELETE FROM health_samples WHERE at < $1', [before]);
+}
+
 interface Row {
   seq: string | number;
   repo: string;

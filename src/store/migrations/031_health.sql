@@ -19,3 +19,5 @@ CREATE TABLE IF NOT EXISTS health_claims (
   claimed  text NOT NULL,
   PRIMARY KEY (repo, service, slot)
 );
+-- Hourly retention deletes by time.
+CREATE INDEX IF NOT EXISTS health_samples_at ON health_samples (at);
