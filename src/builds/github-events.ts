@@ -11,7 +11,7 @@ export const BUILD_EVENTS = ['workflow_run', 'check_suite', 'check_run', 'status
 export type BuildEvent = (typeof BUILD_EVENTS)[number];
 
 const sha = z.string().regex(/^[0-9a-f]{40}([0-9a-f]{24})?$/, 'a full commit SHA');
-const when = z.string().min(1);
+const when = z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'an ISO 8601 time');
 
 export const repositoryPart = z.object({
   full_name: z.string().min(1),

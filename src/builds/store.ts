@@ -9,6 +9,9 @@ type Q = Store['query'];
  * does not promise delivery order) is ignored, so a late "queued" never hides a "success". Returns whether it was stored.
  */
 export async function recordBuild(q: Q, b: BuildRecord, now: string): Promise<boolean> {
+  // One clock format (GitHub writes `…:49Z`, we write `…:49.000Z`), so the text comparison below orders them.
+  const t = Date.parse(b.updated);
+  const updated = Number.isNaN(t) ? b.updated : new Date(t).toISOString();
   const failing = b.tests ? JSON.stringify([...b.tests.failing].sort().slice(0, MAX_FAILING)) : null;
   const rows = await q<{ seq: string }>(
     `INSERT INTO builds (repo, service, commit, branch, workflow, source, status, url, updated, recorded, tests_run, tests_failed, tests_skipped, failing_tests)
@@ -21,7 +24,7 @@ export async function recordBuild(q: Q, b: BuildRecord, now: string): Promise<bo
        tests_skipped = COALESCE(EXCLUDED.tests_skipped, builds.tests_skipped), failing_tests = COALESCE(EXCLUDED.failing_tests, builds.failing_tests)
      WHERE builds.updated <= EXCLUDED.updated
      RETURNING seq`,
-    [b.repo, b.service, b.commit, b.branch, b.workflow, b.source, b.status, b.url, b.updated, now, b.tests?.run ?? null, b.tests?.failed ?? null, b.tests?.skipped ?? null, failing],
+    [b.repo, b.service, b.commit, b.branch, b.workflow, b.source, b.status, b.url, updated, now, b.tests?.run ?? null, b.tests?.failed ?? null, b.tests?.skipped ?? null, failing],
   );
   return rows.length > 0;
 }
