@@ -76,10 +76,11 @@ async function send(ctx: CliContext, server: string, route: string, body: unknow
   return parsed;
 }
 
-async function withDataStore<T>(dataDir: string, fn: (store: import('../../store/store.ts').Store) => Promise<T>): Promise<T> {
+/** The store a server with this data directory uses: PostgreSQL when DATABASE_URL is set (as `serve` does), else the embedded one in the directory. */
+async function withDataStore<T>(ctx: CliContext, dataDir: string, fn: (store: import('../../store/store.ts').Store) => Promise<T>): Promise<T> {
   const { serverStoreDir } = await import('../../serve/data-dir.ts');
   const { openStore } = await import('../../store/store.ts');
-  const store = await openStore({ dir: serverStoreDir(path.resolve(dataDir)) });
+  const store = await openStore({ dir: serverStoreDir(path.resolve(dataDir)), ...(ctx.env.DATABASE_URL ? { databaseUrl: ctx.env.DATABASE_URL, ...(ctx.env.DEPWARDEN_DB_SCHEMA ? { schema: ctx.env.DEPWARDEN_DB_SCHEMA } : {}) } : {}) });
   try {
     return await fn(store);
   } finally {
@@ -134,7 +135,7 @@ export const register: RegisterCommand = (program: Command, ctx, result) => {
       if (t.server) await send(ctx, t.server, '/api/v1/builds', input);
       else {
         const { storeReportedBuild } = await import('../../builds/reported.ts');
-        await withDataStore(t.data!, (s) => storeReportedBuild(s, input, new Date().toISOString()));
+        await withDataStore(ctx, t.data!, (s) => storeReportedBuild(s, input, new Date().toISOString()));
       }
       const testsLine = tests ? `, ${tests.run} tests, ${tests.failed} failed, ${tests.skipped} skipped` : '';
       ctx.stdout(`recorded build ${input.commit.slice(0, 12)}${input.branch ? ` on ${input.branch}` : ''} (${input.repo}${input.service ? `/${input.service}` : ''}, ${input.workflow}): ${input.status}${testsLine}\n`);
@@ -168,7 +169,7 @@ export const register: RegisterCommand = (program: Command, ctx, result) => {
       if (t.server) stored = (await send(ctx, t.server, '/api/v1/coverage', input)) as typeof stored;
       else {
         const { storeReportedCoverage } = await import('../../builds/reported.ts');
-        stored = await withDataStore(t.data!, (s) => storeReportedCoverage(s, input, new Date().toISOString()));
+        stored = await withDataStore(ctx, t.data!, (s) => storeReportedCoverage(s, input, new Date().toISOString()));
       }
       const delta = stored && stored.lineDelta !== null && stored.lineDelta !== undefined ? `; ${stored.lineDelta >= 0 ? '+' : ''}${stored.lineDelta.toFixed(2)} points against ${stored.baseBranch} (${stored.baseCommit?.slice(0, 12)})` : stored ? `; no coverage on ${stored.baseBranch} yet to compare with` : '';
       ctx.stdout(`recorded coverage of ${input.commit.slice(0, 12)} (${input.repo}${input.service ? `/${input.service}` : ''}, ${summary.format}): lines ${pct(summary.linesCovered, summary.linesTotal)}, branches ${pct(summary.branchesCovered, summary.branchesTotal)}${delta}\n`);
