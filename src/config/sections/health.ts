@@ -11,7 +11,7 @@ const httpProbe = z
   .object({
     url: z.url({ protocol: /^https?$/ }).describe('URL to GET (http or https). Its host is the only one this probe may reach.'),
     expectStatus: z.union([z.number().int().min(100).max(599), z.array(z.number().int().min(100).max(599)).min(1)]).default(200).describe('Status (or statuses) meaning up.'),
-    expectBody: z.string().optional().describe('Text the body must contain to be up (checked on the first 1 MiB).'),
+    expectBody: z.string().optional().describe('Text the body must contain to be up (a body over 1 MiB is down).'),
     timeoutSeconds: seconds(5, 'Deadline of the whole request; a slower answer is down.'),
     degradedAboveSeconds: z.number().positive().optional().describe('A correct answer slower than this is degraded.'),
   })
