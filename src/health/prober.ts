@@ -45,7 +45,7 @@ export async function probeRound(store: Store, targets: ProbeTarget[], nowMs: nu
       try {
         if (!(await claimSlot(store.query, t.repo, t.service, slot, iso))) return undefined;
         const h = await probeService(t.repo, t.service, t.cfg);
-        await recordSample(store.query, h);
+        await recordSample(store, h);
         if (h.status !== 'up') log.warn('health: service not up', { repo: t.repo, service: t.service, status: h.status, reason: h.reason });
         return h;
       } catch (e) {

@@ -4,8 +4,17 @@ import type { CheckResult, HealthStatus, ServiceHealth } from './status.ts';
 
 type Q = Store['query'];
 
-export async function recordSample(q: Q, h: ServiceHealth): Promise<void> {
-  await q('INSERT INTO health_samples (repo, service, at, status, reason, checks) VALUES ($1,$2,$3,$4,$5,$6::jsonb)', [h.repo, h.service, h.at, h.status, h.reason, JSON.stringify(h.checks)]);
+/** Appends a sample to the series and makes it the service's current health (newer samples only), in one transaction. */
+export async function recordSample(store: Store, h: ServiceHealth): Promise<void> {
+  await store.transaction(async (q) => {
+    const [row] = await q<{ seq: string | number }>('INSERT INTO health_samples (repo, service, at, status, reason, checks) VALUES ($1,$2,$3,$4,$5,$6::jsonb) RETURNING seq', [h.repo, h.service, h.at, h.status, h.reason, JSON.stringify(h.checks)]);
+    await q(
+      `INSERT INTO health_current (repo, service, seq, at, status, reason, checks) VALUES ($1,$2,$3,$4,$5,$6,$7::jsonb)
+       ON CONFLICT (repo, service) DO UPDATE SET seq = EXCLUDED.seq, at = EXCLUDED.at, status = EXCLUDED.status, reason = EXCLUDED.reason, checks = EXCLUDED.checks
+       WHERE health_current.at <= EXCLUDED.at`,
+      [h.repo, h.service, row!.seq, h.at, h.status, h.reason, JSON.stringify(h.checks)],
+    );
+  });
 }
 
 /**
@@ -39,10 +48,7 @@ const toHealth = (r: Row): ServiceHealth => ({ repo: r.repo, service: r.service,
 
 /** The latest sample of each service (of one repository, or of all for metrics). */
 export async function currentHealth(q: Q, repo?: string): Promise<ServiceHealth[]> {
-  const rows = await q<Row>(
-    `SELECT * FROM (SELECT DISTINCT ON (repo, service) * FROM health_samples ${repo === undefined ? '' : 'WHERE repo = $1'} ORDER BY repo, service, seq DESC) t ORDER BY repo, service`,
-    repo === undefined ? [] : [repo],
-  );
+  const rows = await q<Row>(`SELECT * FROM health_current ${repo === undefined ? '' : 'WHERE repo = $1'} ORDER BY repo, service`, repo === undefined ? [] : [repo]);
   return rows.map(toHealth);
 }
 

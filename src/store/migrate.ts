@@ -21,6 +21,7 @@ const TABLES: { name: string; key: string; identity?: boolean; serial?: string }
   { name: 'build_pull_requests', key: 'repo, number' },
   { name: 'webhook_deliveries', key: 'delivery_id' },
   { name: 'health_samples', key: 'seq', serial: 'seq' },
+  { name: 'health_current', key: 'repo, service' },
   { name: 'health_claims', key: 'repo, service, slot' },
 ];
 
