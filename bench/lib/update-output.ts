@@ -39,7 +39,8 @@ export interface UpdateRunOutput {
 }
 
 const HEADER = /^(\S+) {2}\[([^,\]]+), (\S+) lane\] {2}/;
-const UPDATE = /^ {2}(\S.*?) {2}(\S+) {2}(\S+) -> (\S+)(?: @\S+)? {2}\(([^)]+)\) {2}(\S.*)$/;
+// Columns are two spaces apart; a name (`node (engines)`) and a range (`>=20 <22`) may hold single spaces.
+const UPDATE = /^ {2}(\S.*?) {2}(\S+(?: \S+)*) {2}(\S+(?: \S+)*) -> (\S+)(?: @\S+)? {2}\(([^)]+)\) {2}(\S.*)$/;
 const OUTCOME = /^ {2}(committed|unchanged|failed|planned)\b/;
 const DEFERRED = /^\s+(\d+) changes?, (\d+) updates?\s{2,}(\S.*)$/;
 

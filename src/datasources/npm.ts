@@ -44,7 +44,7 @@ export function packumentUrl(registry: string, name: string): string {
 interface Packument {
   name?: string;
   'dist-tags'?: Record<string, string>;
-  versions?: Record<string, { deprecated?: string | boolean; peerDependencies?: Record<string, unknown>; dist?: { tarball?: string; integrity?: string; shasum?: string }; repository?: Packument['repository'] }>;
+  versions?: Record<string, { deprecated?: string | boolean; dependencies?: Record<string, unknown>; peerDependencies?: Record<string, unknown>; dist?: { tarball?: string; integrity?: string; shasum?: string }; repository?: Packument['repository'] }>;
   time?: Record<string, string>;
   repository?: string | { type?: string; url?: string; directory?: string };
   homepage?: string;
@@ -89,11 +89,13 @@ export function parsePackument(doc: Packument, registry: string): PackageRelease
     const hashes = npmHashes(meta.dist?.integrity, meta.dist?.shasum);
     const deprecated = typeof meta.deprecated === 'string' && meta.deprecated ? meta.deprecated : undefined;
     const peers = Object.entries(meta.peerDependencies ?? {}).filter((e): e is [string, string] => typeof e[1] === 'string');
+    const deps = Object.entries(meta.dependencies ?? {}).filter((e): e is [string, string] => typeof e[1] === 'string');
     releases.push({
       version,
       ...(isoTime(doc.time?.[version]) ? { releasedAt: isoTime(doc.time?.[version])! } : {}),
       ...(deprecated ? { deprecated } : {}),
       ...(peers.length ? { peerDependencies: Object.fromEntries(peers) } : {}),
+      ...(deps.length ? { dependencies: Object.fromEntries(deps) } : {}),
       ...(tarball ? { files: [{ filename: decodeURIComponent(tarball.replace(/[?#].*$/, '').split('/').pop() ?? ''), url: tarball, hashes }] } : {}),
     });
   }

@@ -62,6 +62,7 @@ export function parsePackageJson(file: string, text: string): ParseResult<Packag
     }
   }
   const overrides = forcedVersions(text, doc, idx);
+  const engineRanges = engineDeclarations(text, doc, idx);
   const ws = doc.workspaces;
   const workspaces = Array.isArray(ws) ? ws : isObj(ws) && Array.isArray(ws.packages) ? ws.packages : [];
   const engines: Record<string, string> = {};
@@ -80,6 +81,7 @@ export function parsePackageJson(file: string, text: string): ParseResult<Packag
       ...(Object.keys(engines).length ? { engines } : {}),
       ...(license ? { license } : {}),
       ...(overrides.length ? { overrides } : {}),
+      ...(engineRanges.length ? { engineRanges } : {}),
     },
     findings,
   };
@@ -106,6 +108,27 @@ function forcedVersions(text: string, doc: Obj, idx: LineIndex): Dependency[] {
       const lit = KeyLocator.stringValue(text, at);
       out.push({ ecosystem: 'npm', name: m[1]!, normalizedName: m[1]!, constraint: value, constraintSyntax: 'npm', group: key, dev: false, optional: false, span: idx.span(at, at), ...(lit ? { constraintSpan: idx.span(lit.start, lit.end) } : {}) });
     }
+  }
+  return out;
+}
+
+/**
+ * The `engines` entries whose runtime is published on the npm registry (node, npm, pnpm): compatibility ranges,
+ * checked for updates like peer ranges (group "engines"). Other keys (vscode, ...) name no npm package.
+ */
+export const ENGINE_PACKAGES = ['node', 'npm', 'pnpm'] as const;
+
+function engineDeclarations(text: string, doc: Obj, idx: LineIndex): Dependency[] {
+  const section = doc.engines;
+  if (!isObj(section)) return [];
+  const sectionAt = new KeyLocator(text).next('engines') ?? 0;
+  const loc = new KeyLocator(text, sectionAt + 1);
+  const out: Dependency[] = [];
+  for (const [k, value] of Object.entries(section)) {
+    const at = loc.next(k);
+    if (typeof value !== 'string' || at === undefined || !(ENGINE_PACKAGES as readonly string[]).includes(k)) continue;
+    const lit = KeyLocator.stringValue(text, at);
+    out.push({ ecosystem: 'npm', name: k, normalizedName: k, constraint: value, constraintSyntax: 'npm', group: 'engines', dev: false, optional: false, span: idx.span(at, at), ...(lit ? { constraintSpan: idx.span(lit.start, lit.end) } : {}) });
   }
   return out;
 }

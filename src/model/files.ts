@@ -89,6 +89,8 @@ export interface PackageJsonData {
   license?: string;
   /** npm `overrides` and yarn `resolutions` entries with a version range (group "overrides" / "resolutions"); kept apart from `dependencies`, they are not declarations. */
   overrides?: Dependency[];
+  /** `engines` entries for runtimes published on the npm registry (node, npm, pnpm), group "engines": compatibility ranges, not installs. */
+  engineRanges?: Dependency[];
 }
 
 export interface PackageLockData {

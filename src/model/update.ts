@@ -33,6 +33,8 @@ export interface Release {
   notesUrl?: string;
   /** npm: the release's `peerDependencies` (name -> range), for planning updates that relock together. */
   peerDependencies?: Record<string, string>;
+  /** npm: the release's `dependencies` (name -> range), for the smallest direct-dependency bump that admits a transitive fix. */
+  dependencies?: Record<string, string>;
 }
 
 /** Everything a datasource returns for one package, image or action. */

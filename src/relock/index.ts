@@ -6,6 +6,7 @@ import { resolveInside } from '../edit/paths.ts';
 import { snapshot } from '../edit/transaction.ts';
 import type { TextEdit } from '../model/update.ts';
 import { runNpmLock } from './npm.ts';
+import { pruneLockClosure } from './npm-refresh.ts';
 import { runPoetryLock } from './poetry.ts';
 import { RelockError } from './run-tool.ts';
 
@@ -32,6 +33,11 @@ export interface RelockOptions {
   edits?: TextEdit[];
   /** Packages to move within unchanged constraints (`poetry update --lock`, `npm update`). */
   update?: string[];
+  /**
+   * npm only: when the lock cannot be updated in place (ERESOLVE), retry once with the lock entries of these
+   * packages and of everything they depend on removed, so npm re-resolves what the change touches (npm-refresh.ts).
+   */
+  refreshOnConflict?: string[];
   /** Leave the new manifest(s) and lock on disk; by default the tree is restored and only the texts returned. */
   write?: boolean;
   poetry?: string;
@@ -47,6 +53,8 @@ export interface RelockResult {
   /** Every other snapshotted file that differs afterwards (the edited manifests, anything the tool rewrote). */
   changed: AppliedFile[];
   tool: { name: 'poetry' | 'npm'; version: string; command: string[]; ms: number };
+  /** Set when the first attempt failed with ERESOLVE and the retry re-resolved these packages' lock entries. */
+  refreshed?: string[];
 }
 
 function lockKind(unit: RelockUnit): { kind: 'poetry' | 'npm'; lock: string } {
@@ -76,6 +84,7 @@ export async function relock(root: string, unit: RelockUnit, opts: RelockOptions
   const before = tx.original(lock);
   let after: string;
   let tool: RelockResult['tool'];
+  let refreshed: string[] | undefined;
   const finalState = new Map<string, string | undefined>();
   try {
     applyEdits(root, edits);
@@ -84,7 +93,18 @@ export async function relock(root: string, unit: RelockUnit, opts: RelockOptions
       after = r.lockText;
       tool = { name: 'poetry', version: r.version, command: r.command, ms: r.ms };
     } else {
-      const r = await runNpmLock(projectDir, { ...(opts.npm ? { npm: opts.npm } : {}), ...(opts.npmRegistry ? { registry: opts.npmRegistry } : {}), ...(opts.env ? { env: opts.env } : {}), ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}), ...(opts.update ? { update: opts.update } : {}) });
+      const run = () => runNpmLock(projectDir, { ...(opts.npm ? { npm: opts.npm } : {}), ...(opts.npmRegistry ? { registry: opts.npmRegistry } : {}), ...(opts.env ? { env: opts.env } : {}), ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}), ...(opts.update ? { update: opts.update } : {}) });
+      let r: Awaited<ReturnType<typeof run>>;
+      try {
+        r = await run();
+      } catch (e) {
+        // The tree is inside the snapshot: the pruned lock is restored with everything else if the retry fails too.
+        const pruned = e instanceof RelockError && /\bERESOLVE\b/.test(e.message) && before !== undefined && opts.refreshOnConflict?.length ? pruneLockClosure(before, opts.refreshOnConflict) : undefined;
+        if (!pruned) throw e;
+        fs.writeFileSync(resolveInside(root, lock), pruned.text);
+        r = await run();
+        refreshed = pruned.removed;
+      }
       after = r.lockText;
       tool = { name: 'npm', version: r.version, command: r.command, ms: r.ms };
     }
@@ -97,7 +117,7 @@ export async function relock(root: string, unit: RelockUnit, opts: RelockOptions
   }
   const changed: AppliedFile[] = [...finalState].filter(([f, text]) => f !== lock && text !== undefined && tx.original(f) !== undefined).map(([f, text]) => ({ file: f, before: tx.original(f)!, after: text! }));
   if (opts.write) writeAll(root, watched, lock, before, after, changed);
-  return { file: lock, ...(before !== undefined ? { before } : {}), after, changed, tool };
+  return { file: lock, ...(before !== undefined ? { before } : {}), after, changed, tool, ...(refreshed ? { refreshed } : {}) };
 }
 
 /** Writes the captured state in one step: existing files through applyEdits (checked, atomic, rolled back on failure), a new lock last. */

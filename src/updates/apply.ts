@@ -11,13 +11,15 @@ import { writeFileInside } from '../edit/atomic-write.ts';
 import { RelockError } from '../relock/run-tool.ts';
 import { requirementsHashEdits } from '../relock/requirements-hashes.ts';
 import { explainRelockFailure } from './relock-failure.ts';
+import type { RelockOutcome } from './relock-unit.ts';
 import { isPeer } from './outdated.ts';
-import { compareIn, satisfies } from '../versioning/constraint.ts';
+import { classifyUpdate, compareIn, satisfies } from '../versioning/constraint.ts';
 import type { Finding } from '../model/finding.ts';
 import type { Inventory, ManifestUnit } from '../model/inventory.ts';
 import type { PackageReleases, TextEdit } from '../model/update.ts';
 import { severityRank } from '../model/finding.ts';
 import { collectCandidates, type Candidate } from './candidates.ts';
+import { holdersOf, smallestFixingBump } from './direct-bump.ts';
 import { diffLock, type LockDiff } from './lock-diff.ts';
 import { relockedFromElsewhere } from './relock-index.ts';
 import type { PlannedChange, PlannedUpdate } from './plan.ts';
@@ -30,12 +32,14 @@ import type { PlannedChange, PlannedUpdate } from './plan.ts';
 export interface ApplyContext {
   config: Config;
   releases: Map<string, PackageReleases>;
+  /** Asks the registry about a candidate the run did not look up (`update --only`): a direct dependency to bump for a transitive fix. */
+  lookup?: (c: Candidate) => Promise<PackageReleases>;
   env?: NodeJS.ProcessEnv;
   /**
    * Relock a manifest unit in place (src/relock); injected so planning tests need no Poetry. `inRange` names the
    * packages whose manifest constraint already admits the new version: the lock must move them explicitly.
    */
-  relock: (root: string, unit: ManifestUnit, inRange: { name: string; version: string }[]) => Promise<void>;
+  relock: (root: string, unit: ManifestUnit, inRange: { name: string; version: string }[], moved: string[]) => Promise<RelockOutcome | void>;
   /** Where the full output of a failed relock is written (`file` inside `root`, through the path guard) and how it is named in the one-line error (`shown`). */
   logFile?: { root: string; file: string; shown: string };
   /** Findings of the analyses the update must not make worse (check's foundation rules + conflicts). */
@@ -83,6 +87,82 @@ function editsFor(root: string, inv: Inventory, ctx: ApplyContext, u: PlannedUpd
   // A range that already admits the new version: only the lock moves (the relock below is told so).
   if (next === undefined) return [];
   return editDependency(c.dependency!, next, text);
+}
+
+/**
+ * A security fix of a package pinned only in a compiled requirements lock: pip-compile cannot run here, so the pin
+ * moves in place (with the registry's sha256 of every file of the new release when the file is hashed), as
+ * `pip-compile --upgrade-package` would write it. The packages that require it (`# via`) are named in the PR body
+ * with the command that re-checks their ranges in CI.
+ */
+function compiledPinEdits(root: string, inv: Inventory, ctx: ApplyContext, u: PlannedUpdate, change: PlannedChange): TextEdit[] {
+  const unit = u.candidate.unit!;
+  const lock = inv.files.get(unit.lock!);
+  if (lock?.kind !== 'requirements') return [];
+  const dep = lock.requirements.find((r) => r.normalizedName === u.candidate.name && r.constraint.trim().replace(/^===?\s*/, '') === u.candidate.current);
+  if (!dep) throw new UpdateFailed(`${unit.lock}: ${u.candidate.displayName} is no longer pinned at ${u.candidate.current ?? '?'}; re-run the plan`);
+  const text = readFileSync(path.join(root, unit.lock!), 'utf8');
+  let edits: TextEdit[];
+  if (dep.hashes?.length) {
+    const files = ctx.releases.get(u.candidate.key)?.releases.find((r) => r.version === u.to)?.files ?? [];
+    if (!files.length) throw new UpdateFailed(`${unit.lock}: the index gave no files for ${u.candidate.displayName} ${u.to}, so its hashes cannot be written`);
+    edits = requirementsHashEdits(text, lock, [{ name: dep.name, version: u.to, files }]);
+  } else edits = editDependency(dep, exactPin('pep440', u.to), text);
+  const via = (dep.via ?? []).filter((v) => !v.startsWith('-r'));
+  change.rationale.push(
+    `${dep.name} is pinned only in ${unit.lock} (compiled from ${unit.manifest}${via.length ? `; required by ${via.join(', ')}` : ''}): its pin moves to ${u.to}${dep.hashes?.length ? ' with the sha256 of every file the index publishes for it' : ''}. pip-compile did not run, so the ranges of the packages that require it were not re-resolved: run \`pip-compile --upgrade-package ${dep.name}==${u.to}${dep.hashes?.length ? ' --generate-hashes' : ''} ${unit.manifest}\` in CI to confirm.`,
+  );
+  return edits;
+}
+
+/**
+ * `transitiveFix: bump` (npm): each direct dependency whose requirement holds a stuck fix back moves to its
+ * smallest release that admits the fix; the manifests are edited and relocked once more. Returns whether anything
+ * moved; what cannot be reached this way is left stuck for the override fallback.
+ */
+async function bumpHolders(root: string, change: PlannedChange, before: Inventory, after: Inventory, fresh: Map<string, Candidate>, ctx: ApplyContext, edits: TextEdit[]): Promise<boolean> {
+  const bumps = new Map<string, { c: Candidate; to: string; why: string }>();
+  for (const { u } of stuckTransitive(change, after)) {
+    const unit = u.candidate.unit!;
+    if (unit.ecosystem !== 'npm') continue;
+    const lock = after.files.get(unit.lock!);
+    if (lock?.kind !== 'package-lock') continue;
+    for (const { pkg, range } of holdersOf(lock.packages, u.candidate.name, u.to)) {
+      const c = [...fresh.values()].find((x) => !x.transitive && x.unit?.manifest === unit.manifest && x.target === 'dependency' && x.dependency?.group !== 'peer' && x.dependency?.group !== 'engines' && pkg.path === `node_modules/${x.alias ?? x.name}`);
+      let rel = c && ctx.releases.get(c.key);
+      if (c && !rel && ctx.lookup) {
+        // A lookup that fails leaves the override fallback, and the PR body says why the bump was not made.
+        rel = await ctx.lookup(c).catch((e: unknown) => void change.rationale.push(`No direct-dependency bump for ${u.candidate.displayName}: the lookup of ${c.displayName} failed (${e instanceof Error ? e.message.split('\n')[0] : String(e)}).`));
+        if (rel) ctx.releases.set(c.key, rel);
+      }
+      const step = c && rel && c.current ? smallestFixingBump(rel, c.current, u.candidate.name, u.to) : undefined;
+      if (!c || !step) continue;
+      const prev = bumps.get(c.key);
+      if (prev && compareIn('npm', prev.to, step.version) >= 0) continue;
+      bumps.set(c.key, { c, to: step.version, why: `${pkg.name} ${pkg.version} requires ${u.candidate.displayName}@${range}; ${pkg.name} ${step.version} ${step.range ? `requires ${step.range}` : `no longer requires ${u.candidate.displayName}`}` });
+    }
+  }
+  if (!bumps.size) return false;
+  const units = new Map<string, ManifestUnit>();
+  for (const { c, to, why } of bumps.values()) {
+    const updateType = classifyUpdate('npm', c.current!, to);
+    const type: PlannedUpdate['updateType'] = updateType === 'major' || updateType === 'minor' || updateType === 'prerelease' ? updateType : 'patch';
+    const u: PlannedUpdate = { candidate: c, entry: { service: c.service, file: c.file, target: 'dependency', ecosystem: 'npm', name: c.displayName, declared: c.declared, current: c.current!, span: c.dependency!.span }, to, updateType: type };
+    const e = editsFor(root, before, ctx, u, c);
+    applyEdits(root, e);
+    edits.push(...e);
+    units.set(c.unit!.manifest, c.unit!);
+    change.updates.push(u);
+    change.rationale.push(`Transitive fix by the smallest direct-dependency bump (updates.transitiveFix: bump): ${why}, so ${c.displayName} moves ${c.current} -> ${to}${type === 'major' ? ' (a major update of a direct dependency: review it for breaking changes)' : ''}.`);
+  }
+  for (const unit of units.values()) {
+    try {
+      await ctx.relock(root, unit, [], [...bumps.values()].filter((b) => b.c.unit!.manifest === unit.manifest).map((b) => b.c.alias ?? b.c.name).sort());
+    } catch (e) {
+      throw new UpdateFailed(`relock of ${unit.manifest} with the bumped ${[...bumps.values()].map((b) => `${b.c.displayName} ${b.to}`).join(', ')} failed: ${relockFailure(unit, e as Error, ctx.logFile)}`);
+    }
+  }
+  return true;
 }
 
 /** One line (the cause and what grouping would fix it); the tool's full output goes to the log file. */
@@ -167,11 +247,19 @@ export async function applyChange(root: string, change: PlannedChange, ctx: Appl
   const edits: TextEdit[] = [];
   const units = new Map<string, ManifestUnit>();
   const inRange = new Map<string, { name: string; version: string }[]>();
+  // Installed names of every package the change moves, per manifest: what npm re-resolves when it cannot update the lock in place.
+  const moved = new Map<string, string[]>();
+  const move = (manifest: string, name: string): void => void moved.set(manifest, [...(moved.get(manifest) ?? []), name]);
   for (const u of change.updates) {
+    if (u.candidate.transitive && before.files.get(u.candidate.unit!.lock!)?.kind === 'requirements') {
+      edits.push(...compiledPinEdits(root, before, ctx, u, change));
+      continue;
+    }
     if (u.candidate.transitive) {
       // Only the lock moves: the relock is told to update this one package within the declared ranges.
       const unit = u.candidate.unit!;
       units.set(unit.manifest, unit);
+      move(unit.manifest, u.candidate.displayName);
       inRange.set(unit.manifest, [...(inRange.get(unit.manifest) ?? []), { name: u.candidate.displayName, version: u.to }]);
       continue;
     }
@@ -181,13 +269,15 @@ export async function applyChange(root: string, change: PlannedChange, ctx: Appl
     edits.push(...e);
     if (c.unit?.lock && c.unit.lock !== c.file) {
       units.set(c.unit.manifest, c.unit);
+      if (c.dependency && c.dependency.group !== 'engines') move(c.unit.manifest, c.alias ?? c.dependency.name);
       if (c.target === 'dependency' && e.length === 0) inRange.set(c.unit.manifest, [...(inRange.get(c.unit.manifest) ?? []), { name: c.alias ?? c.dependency!.name, version: u.to }]);
     }
   }
   applyEdits(root, edits);
   for (const unit of [...units.values()].sort((a, b) => (a.manifest < b.manifest ? -1 : 1))) {
     try {
-      await ctx.relock(root, unit, inRange.get(unit.manifest) ?? []);
+      const r = await ctx.relock(root, unit, inRange.get(unit.manifest) ?? [], [...new Set(moved.get(unit.manifest) ?? [])].sort());
+      if (r?.refreshed) change.rationale.push(`npm could not update ${unit.lock} in place (ERESOLVE: packages the lock shares as peers would have had to move), so the lock entries of the packages this change moves and of everything they depend on (${r.refreshed.length} packages) were re-resolved; the rest of the lock is kept. The lock diff below lists every version that moved.`);
     } catch (e) {
       throw new UpdateFailed(`relock of ${unit.manifest} failed: ${relockFailure(unit, e as Error, ctx.logFile)}`);
     }
@@ -195,9 +285,14 @@ export async function applyChange(root: string, change: PlannedChange, ctx: Appl
   let after = await buildInventory(root, ctx.config);
   const parseErrors = after.findings.filter((f) => f.ruleId === 'DW000');
   if (parseErrors.length > before.findings.filter((f) => f.ruleId === 'DW000').length) throw new UpdateFailed(`the edited files no longer parse: ${parseErrors.map((f) => `${f.location.file}:${f.location.line} ${f.message}`).join('; ')}`);
+  const mode = cfg.transitiveFix ?? 'override';
+  if (mode === 'bump' && stuckTransitive(change, after).length) {
+    const bumped = await bumpHolders(root, change, before, after, fresh, ctx, edits);
+    if (bumped) after = await buildInventory(root, ctx.config);
+  }
   const stuck = stuckTransitive(change, after);
   const forced: string[] = [];
-  if (stuck.length && (cfg.transitiveFix ?? 'override') === 'override') {
+  if (stuck.length && mode !== 'lock-only') {
     // The ranges forbid the fix: the policy's fallback forces it (an npm `overrides` entry, a Poetry constraint)
     // and the PR body says so.
     for (const { u } of stuck) {
@@ -208,11 +303,11 @@ export async function applyChange(root: string, change: PlannedChange, ctx: Appl
       applyEdits(root, [e]);
       edits.push(e);
       forced.push(u.candidate.displayName);
-      change.rationale.push(`Transitive fix forced: the declared ranges keep ${u.candidate.displayName} below ${u.to} (${stuckWhy(u, after)}), so the policy (updates.transitiveFix: override) adds ${unit.ecosystem === 'npm' ? `an \`overrides\` entry "${u.candidate.displayName}": "${range}" to ${unit.manifest}` : `the constraint ${u.candidate.displayName} = "${range}" to ${unit.manifest}`}; remove it once the packages that require it allow ${u.to}.`);
+      change.rationale.push(`Transitive fix forced: the declared ranges keep ${u.candidate.displayName} below ${u.to} (${stuckWhy(u, after)}), so the policy (updates.transitiveFix: ${mode}${mode === 'bump' ? ', and no version of a direct dependency that holds it back admits the fix' : ''}) adds ${unit.ecosystem === 'npm' ? `an \`overrides\` entry "${u.candidate.displayName}": "${range}" to ${unit.manifest}` : `the constraint ${u.candidate.displayName} = "${range}" to ${unit.manifest}`}; remove it once the packages that require it allow ${u.to}.`);
     }
     for (const unit of [...new Map(stuck.map(({ u }) => [u.candidate.unit!.manifest, u.candidate.unit!])).values()]) {
       try {
-        await ctx.relock(root, unit, []);
+        await ctx.relock(root, unit, [], []);
       } catch (e) {
         throw new UpdateFailed(`relock of ${unit.manifest} with the forced ${stuck.map(({ u }) => u.candidate.displayName).join(', ')} failed: ${relockFailure(unit, e as Error, ctx.logFile)}`);
       }
@@ -233,6 +328,11 @@ export async function applyChange(root: string, change: PlannedChange, ctx: Appl
     const m = after.files.get(unit.manifest);
     const direct = new Set(m && (m.kind === 'pyproject' || m.kind === 'package-json') ? m.dependencies.map((d) => d.normalizedName) : []);
     lockDiffs.push(diffLock(unit.lock!, pkgs(a), pkgs(b), direct));
+  }
+  for (const u of change.updates) {
+    // A compiled requirements lock edited in place: its one moved pin is the lock diff.
+    if (!u.candidate.transitive || before.files.get(u.candidate.unit!.lock!)?.kind !== 'requirements') continue;
+    lockDiffs.push({ file: u.candidate.unit!.lock!, changes: [{ name: u.candidate.displayName, ...(u.candidate.current ? { from: u.candidate.current } : {}), to: u.to, kind: u.candidate.current ? classifyUpdate('PyPI', u.candidate.current, u.to) : 'changed', direct: false }] });
   }
   let verification: ApplyResult['verification'];
   if (ctx.verify && cfg.verify) {

@@ -142,6 +142,34 @@ function pinnedHashesOf(inv: Inventory, unit: ManifestUnit | undefined, dep: Dep
   return r && sha(r.hashes).length ? { hashes: sha(r.hashes), file: lock!.file } : undefined;
 }
 
+/**
+ * A package pinned only in a compiled requirements lock (pip-compile's requirements.txt of a requirements.in): a
+ * security fix's lock-only target, looked up with the index options pip would use for that file and vetted against
+ * the hashes it is pinned with.
+ */
+export function compiledLockCandidate(inv: Inventory, service: string, unit: ManifestUnit, dep: Dependency): Candidate {
+  const pipOptions = pipOptionsOf(inv, unit, unit.lock!);
+  const pinnedHashes = pinnedHashesOf(inv, unit, dep);
+  const current = exactVersion(dep);
+  return {
+    key: `${unit.lock}#${dep.normalizedName}@${current ?? dep.constraint}`,
+    service,
+    file: unit.lock!,
+    target: 'dependency',
+    ecosystem: 'PyPI',
+    name: dep.normalizedName,
+    displayName: dep.name,
+    declared: '',
+    ...(current ? { current } : {}),
+    dev: dep.dev,
+    dependency: dep,
+    unit,
+    ...(pipOptions?.length ? { pipOptions } : {}),
+    ...(pinnedHashes ? { pinnedHashes } : {}),
+    transitive: true,
+  };
+}
+
 function exactVersion(dep: Dependency): string | undefined {
   if (!isExactPin(dep.constraintSyntax, dep.constraint)) return undefined;
   return dep.constraint.trim().replace(/^(===|==|=)\s*/, '');
@@ -207,6 +235,11 @@ export function collectCandidates(inv: Inventory): Candidate[] {
       for (const d of parsed.overrides ?? []) {
         const current = lockedVersion(inv, unit, d) ?? exactVersion(d);
         push({ key: `${d.span.file}:${d.span.start ?? d.span.line}`, service: s.name, file: d.span.file, target: 'dependency', ecosystem: 'npm', name: d.name, displayName: `${d.name} (${d.group})`, declared: d.constraint, ...(current ? { current } : {}), dev: false, dependency: d, unit });
+      }
+      // `engines`: the runtime's range, looked up as the npm package of the same name (`node` mirrors Node.js
+      // releases). Never a locked version: a `node` package in the lock is an install, not the runtime.
+      for (const d of parsed.engineRanges ?? []) {
+        push({ key: `${d.span.file}:${d.span.start ?? d.span.line}`, service: s.name, file: d.span.file, target: 'dependency', ecosystem: 'npm', name: d.name, displayName: `${d.name} (engines)`, declared: d.constraint, dev: false, dependency: d, unit });
       }
     }
     for (const img of s.images) pushImage(push, s.name, img);

@@ -88,8 +88,11 @@ function resolvedFloor(c: Candidate, rel: PackageReleases): string | undefined {
   return undefined;
 }
 
-/** A library's peer dependency states compatibility: widened when a new major appears, never pinned. */
-export const isPeer = (c: Candidate): boolean => c.dependency?.group === 'peer';
+/**
+ * A library's peer dependency and an `engines` range state compatibility: widened when a new major appears, never
+ * pinned (an exact `engines.node` would refuse every other patch release of the runtime).
+ */
+export const isPeer = (c: Candidate): boolean => c.dependency?.group === 'peer' || c.dependency?.group === 'engines';
 
 export async function evaluateCandidate(c: Candidate, rel: PackageReleases, cfg: UpdatesConfig, now: Date, digestOf: DigestOf): Promise<OutdatedEntry> {
   const base = effectivePolicy(cfg, c);

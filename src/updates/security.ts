@@ -1,7 +1,7 @@
 import type { Inventory } from '../model/inventory.ts';
 import type { SourceSpan } from '../model/source.ts';
 import type { AuditResult } from '../vulns/audit.ts';
-import type { Candidate } from './candidates.ts';
+import { compiledLockCandidate, type Candidate } from './candidates.ts';
 import type { SecurityFix } from './plan.ts';
 import { SEVERITIES } from '../model/finding.ts';
 
@@ -21,8 +21,8 @@ export function securityFixesOf(audit: AuditResult): SecurityFix[] {
 /**
  * A security fix of a package no manifest declares: the locks of the service that hold it at the vulnerable
  * version, each as a lock-only update candidate (`npm update <pkg> --package-lock-only`, `poetry update --lock
- * <pkg>`) that keeps every declared range. Locks without a relock tool (compiled requirements) are left out:
- * the caller reports those as not planned.
+ * <pkg>`) that keeps every declared range; in a compiled requirements lock (pip-compile), the new pin with the
+ * registry's hashes. Other locks are left out: the caller reports those as not planned.
  */
 export function transitiveCandidates(inv: Inventory, fix: SecurityFix): { candidate: Candidate; span: SourceSpan }[] {
   const out: { candidate: Candidate; span: SourceSpan }[] = [];
@@ -31,6 +31,12 @@ export function transitiveCandidates(inv: Inventory, fix: SecurityFix): { candid
     for (const unit of s.units) {
       if (unit.ecosystem !== fix.ecosystem || !unit.lock) continue;
       const lock = inv.files.get(unit.lock);
+      if (lock?.kind === 'requirements' && unit.lock !== unit.manifest) {
+        // A compiled requirements lock: the fix is the new pin with the registry's hashes, written in place.
+        const dep = lock.requirements.find((r) => r.normalizedName === fix.name && r.constraint.trim().replace(/^===?\s*/, '') === fix.from);
+        if (dep) out.push({ span: dep.span, candidate: compiledLockCandidate(inv, s.name, unit, dep) });
+        continue;
+      }
       if (!lock || (lock.kind !== 'poetry-lock' && lock.kind !== 'package-lock')) continue;
       const hit = lock.packages.find((p) => p.normalizedName === fix.name && p.version === fix.from && !p.link);
       if (!hit) continue;

@@ -10,9 +10,9 @@ import { serviceHealth } from '../../src/config/sections/health.ts';
 import { probeService } from '../../src/health/probe.ts';
 import { probePrometheus, queryValue } from '../../src/health/probes/prometheus.ts';
 import { closedPort } from '../helpers/closed-port.ts';
-import { missingTool } from '../helpers/system-tool.ts';
+import { needTool } from '../helpers/system-tool.ts';
 
-const skip = missingTool('prometheus', 'apt-get install prometheus');
+const skip = needTool('prometheus', 'apt-get install prometheus');
 
 /**
  * A real Prometheus (Debian's package) on a loopback port scrapes a loopback exporter whose values the test sets;

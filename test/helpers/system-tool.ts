@@ -1,12 +1,14 @@
 import { spawnSync } from 'node:child_process';
 
 /**
- * A system tool a test needs. Present: undefined. Missing: under CI=true the test must fail (.ci/run installs
- * it), so this throws; elsewhere it returns the skip message with the install command.
+ * A system tool a test needs (Poetry, ssh-keygen, prometheus, docker...). Outside CI a missing tool skips the test
+ * with a message naming the tool and how to install it; under CI=true it fails the file, so CI never hides a skip
+ * (.ci/run installs every tool). Use as `describe(name, { skip: needTool('poetry', 'apt-get install python3-poetry') }, ...)`.
  */
-export function missingTool(command: string, install: string): string | undefined {
-  const found = spawnSync('sh', ['-c', `command -v ${command}`], { encoding: 'utf8' }).status === 0;
-  if (found) return undefined;
-  if (process.env.CI === 'true') throw new Error(`${command} is required under CI (install: ${install})`);
-  return `${command} is not installed (${install})`;
+export function needTool(tool: string, install: string, args: string[] = ['--version']): string | false {
+  const r = spawnSync(tool, args, { stdio: 'ignore', timeout: 30_000 });
+  if (!r.error && r.status !== null) return false;
+  const why = `${tool} is not installed (${install})`;
+  if (process.env.CI === 'true') throw new Error(`${why}: under CI every tool the tests need must be installed by .ci/run`);
+  return why;
 }

@@ -12,6 +12,7 @@ import { parsePoetryLock } from '../../src/formats/poetry-lock.ts';
 import { parsePyproject } from '../../src/formats/pyproject.ts';
 import { redactSecrets, relock, RelockError, poetryLockArgs } from '../../src/relock/index.ts';
 import { startPackageIndex, type PackageIndex } from '../helpers/package-index.ts';
+import { needTool } from '../helpers/system-tool.ts';
 
 /**
  * The real Poetry (Debian's 1.3.2 on this machine and CI) and the real npm against a package index on
@@ -82,7 +83,7 @@ requires = ["poetry-core"]
 build-backend = "poetry.core.masonry.api"
 `;
 
-describe('relock with the real Poetry', () => {
+describe('relock with the real Poetry', { skip: needTool('poetry', 'apt-get install python3-poetry') }, () => {
   it('creates a lock, then moves pkg-a 1.0.0 → 1.1.0 with the served hashes and the new transitive pkg-b', SLOW, async () => {
     const r = repo('poetry', { 'svc/pyproject.toml': pyproject(index.simpleUrl, '1.0.0') });
     const unit = { ecosystem: 'PyPI' as const, manifest: 'svc/pyproject.toml' };

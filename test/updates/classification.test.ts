@@ -25,6 +25,8 @@ const REG: Record<string, Release[]> = {
   'engine.io-client': [rel('3.5.2', 900), rel('3.5.4', 600), rel('6.6.0', 30)],
   react: [rel('17.0.2', 900), rel('18.2.0', 300), rel('18.3.1', 100)],
   lodash: [rel('4.17.20', 900), rel('4.17.21', 600)],
+  node: [rel('20.11.0', 900), rel('20.19.5', 200), rel('22.20.0', 100), rel('24.11.0', 40)],
+  npm: [rel('10.9.0', 400), rel('11.6.2', 60)],
 };
 
 function lookup(asked: string[]): ReleaseLookup {
@@ -109,5 +111,30 @@ describe('overrides and resolutions', () => {
     const e = by.get('lodash (overrides)')!;
     await applyChange(root, { slug: 's', branch: 'b', title: 't', class: 'patch', lane: 'normal', labels: [], rationale: [], updates: [{ candidate: c, entry: e, to: '4.17.21', updateType: 'patch' }] }, { config: cfg, releases: new Map(), relock: async () => {} });
     assert.equal(JSON.parse(readFileSync(path.join(root, 'app/package.json'), 'utf8')).overrides.lodash, '4.17.21');
+  });
+});
+
+describe('engines', () => {
+  it('node and npm ranges are checked for updates as compatibility ranges: widened for a new major, never pinned; other keys and the locked `node` package are not the runtime', async () => {
+    const { root, cfg, report, asked, by } = await outdated({ name: 'app', engines: { node: '^20.11.0', npm: '>=10', vscode: '^1.80.0' }, devDependencies: { node: '20.19.5' } });
+    assert.deepEqual(report.failures, []);
+    assert.deepEqual([...new Set(asked)].sort(), ['node', 'npm']);
+    const node = by.get('node (engines)')!;
+    assert.equal(node.current, undefined, 'the devDependency `node` is an install, not the runtime the engines range names');
+    assert.deepEqual([node.allowed, node.updateType], ['24.11.0', 'major']);
+    assert.equal(by.get('npm (engines)')?.updateType, undefined, '>=10 already admits npm 11: nothing to change');
+    assert.equal(by.get('vscode (engines)'), undefined);
+    const c = collectCandidates(await buildInventory(root, cfg)).find((x) => x.displayName === 'node (engines)')!;
+    await applyChange(root, { slug: 's', branch: 'b', title: 't', class: 'major', lane: 'approval', labels: [], rationale: [], updates: [{ candidate: c, entry: node, to: '24.11.0', updateType: 'major' }] }, { config: cfg, releases: new Map(), relock: async () => {} });
+    const after = JSON.parse(readFileSync(path.join(root, 'app/package.json'), 'utf8'));
+    assert.equal(after.engines.node, '^20.11.0 || ^24.11.0');
+    assert.equal(after.devDependencies.node, '20.19.5', 'the installed package is not touched by the engines update');
+  });
+
+  it('an engines update needs the approval a major needs: it goes to the approval lane, not the non-major group', async () => {
+    const { cfg, candidates, report } = await outdated({ name: 'app', engines: { node: '^20.11.0' } });
+    const plan = planUpdates({ config: cfg, now: NOW, candidates, entries: new Map(report.entries.map((e) => [`${e.span.file}:${e.span.start}`, e])), security: [], openChanges: 0 });
+    const change = plan.changes.find((ch) => ch.updates.some((u) => u.candidate.displayName === 'node (engines)'))!;
+    assert.equal(change.lane, 'approval');
   });
 });

@@ -8,6 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import { runCli } from '../helpers/run-cli.ts';
 import { startPackageIndex, type PackageIndex } from '../helpers/package-index.ts';
 import { writeTree } from '../helpers/temp-tree.ts';
+import { needTool } from '../helpers/system-tool.ts';
 
 /**
  * Issue 12, item 3, with the real `poetry lock`: boto3 pins botocore to its own minor line, so boto3 1.1.0 and
@@ -18,7 +19,7 @@ import { writeTree } from '../helpers/temp-tree.ts';
 const git = (cwd: string, ...args: string[]): string => execFileSync('git', ['-C', cwd, ...args], { encoding: 'utf8', env: { ...process.env, GIT_AUTHOR_DATE: '2026-11-20T10:00:00Z', GIT_COMMITTER_DATE: '2026-11-20T10:00:00Z' } }).trim();
 const run = promisify(execFile);
 
-describe('update relocks a Poetry family as one change', { timeout: 300_000 }, () => {
+describe('update relocks a Poetry family as one change', { timeout: 300_000, skip: needTool('poetry', 'apt-get install python3-poetry') }, () => {
   let index: PackageIndex;
   let repo: string;
   const home = mkdtempSync(path.join(tmpdir(), 'dw-poetry-groups-home-'));

@@ -10,6 +10,7 @@ import { runCli } from '../helpers/run-cli.ts';
 import { startPackageIndex, type PackageIndex } from '../helpers/package-index.ts';
 import { startStandIn, type StandIn } from '../helpers/registry-stand-in.ts';
 import { writeTree } from '../helpers/temp-tree.ts';
+import { needTool } from '../helpers/system-tool.ts';
 
 /**
  * End to end, everything real but the internet: a git repository with outdated Poetry, npm, Docker and Actions
@@ -26,7 +27,7 @@ const git = (cwd: string, ...args: string[]): string => execFileSync('git', ['-C
 const run = promisify(execFile);
 const show = (repo: string, rev: string, file: string): string => git(repo, 'show', `${rev}:${file}`);
 
-describe('depwarden update end to end', { timeout: 600_000 }, () => {
+describe('depwarden update end to end', { timeout: 600_000, skip: needTool('poetry', 'apt-get install python3-poetry') }, () => {
   let index: PackageIndex;
   let registry: StandIn;
   let github: StandIn;

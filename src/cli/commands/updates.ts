@@ -71,9 +71,9 @@ export const register: RegisterCommand = (program, ctx, result) => {
     .option('--offline', 'answer registry questions from the HTTP cache only')
     .option('--github-repo <owner/repo>', 'repository on GitHub (default $GITHUB_REPOSITORY)')
     .option('--remote <name>', 'git remote branches are pushed to', 'origin')
-    .option('--base <branch>', 'base branch of pull requests', 'main')
+    .option('--base <branch>', 'base branch of pull requests (default main); also the ref the approval policy is read from when given (else DEPWARDEN_TRUSTED_REF, origin/HEAD, main, master)')
     .option('--actor <login>', 'who runs the update (recorded in the audit trail; excluded from reviewers)', 'depwarden')
-    .action(async (p: string, o: { dryRun?: boolean; local?: boolean; publish?: 'github'; force?: boolean; only?: string[]; out: string; offline?: boolean; githubRepo?: string; remote: string; base: string; actor: string }) => {
+    .action(async (p: string, o: { dryRun?: boolean; local?: boolean; publish?: 'github'; force?: boolean; only?: string[]; out: string; offline?: boolean; githubRepo?: string; remote: string; base?: string; actor: string }) => {
       if (o.local && o.publish) throw new UserError('--local and --publish exclude each other: --local writes branches and PR body files without a forge');
       if (o.local && o.dryRun) throw new UserError('--local and --dry-run exclude each other: --dry-run changes nothing');
       const root = repoPath(ctx.cwd, p);
@@ -96,10 +96,19 @@ export const register: RegisterCommand = (program, ctx, result) => {
         const slug = o.githubRepo ?? ctx.env.GITHUB_REPOSITORY;
         if (!slug || !/^[^/\s]+\/[^/\s]+$/.test(slug)) throw new UserError('--publish github needs --github-repo owner/repo (or GITHUB_REPOSITORY)');
         const [owner, repo] = slug.split('/') as [string, string];
-        github = { api: config.updates.registries.github, owner, repo, ...(ctx.env.GITHUB_TOKEN ? { token: ctx.env.GITHUB_TOKEN } : {}), remote: o.remote, base: o.base };
+        github = { api: config.updates.registries.github, owner, repo, ...(ctx.env.GITHUB_TOKEN ? { token: ctx.env.GITHUB_TOKEN } : {}), remote: o.remote, base: o.base ?? 'main' };
         // Before any lookup or branch: the remote answers and the token may open pull requests.
         (await import('../../publish/git.ts')).checkRemote(root, o.remote);
         await (await import('../../publish/github-pr.ts')).checkPrAccess(github);
+      }
+      // The policy every change is registered under is read from a trusted ref: found before any lookup or relock,
+      // so a repository without one fails in a second, not after every change has been built.
+      const trustedRef = o.base ?? ctx.env.DEPWARDEN_TRUSTED_REF;
+      if (!o.dryRun) {
+        const { PolicyError } = await import('../../governance/errors.ts');
+        await (await import('../../governance/trust.ts')).loadTrustedPolicy(root, trustedRef).catch((e: unknown) => {
+          throw e instanceof PolicyError ? new UserError(`update: ${e.message}`) : e;
+        });
       }
       const { lookup, datasources } = await lookupFor(ctx, root, config, inv, Boolean(o.offline));
       const security = await securityFixes(ctx, inv, config, now);
@@ -122,10 +131,10 @@ export const register: RegisterCommand = (program, ctx, result) => {
           outDir: o.out,
           security,
           openChanges: store ? await governance.openChangeCount(store) : 0,
-          relock: (dir, unit, inRange) => relockUnit(dir, unit, inRange, { config }),
+          relock: (dir, unit, inRange, moved) => relockUnit(dir, unit, inRange, { config, moved }),
           verify: (i) => verifyFindings(i, config),
           ...(github ? { github } : {}),
-          ...(store ? { register: async (c, digest, commit) => governance.registerChange(await (await import('../../governance/trust.ts')).openGov(store, root, o.base), c, digest, commit, o.actor, now) } : {}),
+          ...(store ? { register: async (c, digest, commit) => governance.registerChange(await (await import('../../governance/trust.ts')).openGov(store, root, trustedRef), c, digest, commit, o.actor, now) } : {}),
           author: o.actor,
           releaseNotes: (c) => releaseNotesFor(datasources, c),
           log: (line) => ctx.stderr(`${line}\n`),

@@ -76,9 +76,9 @@ export const updatesSection = z
     branchPrefix: z.string().default('depwarden/').describe('Prefix of update branches.'),
     labels: z.array(z.string()).default(['dependencies']).describe('Labels of every update pull request.'),
     transitiveFix: z
-      .enum(['override', 'lock-only'])
+      .enum(['override', 'bump', 'lock-only'])
       .default('override')
-      .describe('A security fix of a transitive package is a lock-only update within the declared ranges; when the ranges forbid it, override: force it with an npm `overrides` entry / a Poetry constraint (explained in the PR body), lock-only: fail the change and say which package holds it back.'),
+      .describe('A security fix of a transitive package is a lock-only update within the declared ranges; when the ranges forbid it, override: force it with an npm `overrides` entry / a Poetry constraint (explained in the PR body); bump: move each direct dependency that holds it back to its smallest release whose range admits the fix (npm; falls back to the override where no release does); lock-only: fail the change and say which package holds it back.'),
     verify: z.boolean().default(true).describe('Run check and conflicts on the result; an update that adds an error is abandoned and the tree restored.'),
   })
   .strict()
