@@ -13,9 +13,11 @@ import { register as registerGovernance } from './commands/governance.ts';
 import { register as registerStore } from './commands/store.ts';
 import { register as registerSupply } from './commands/supply.ts';
 import { register as registerDeploy } from './commands/deploy.ts';
+import { register as registerReport } from './commands/report.ts';
+import { register as registerHealth } from './commands/health.ts';
 
 // One module per capability registers its commands; adding a capability is one line here.
-const COMMANDS = [registerInventory, registerConfig, registerConflicts, registerVulns, registerSbom, registerUpdates, registerGovernance, registerStore, registerSupply, registerDeploy];
+const COMMANDS = [registerInventory, registerConfig, registerConflicts, registerVulns, registerSbom, registerUpdates, registerGovernance, registerStore, registerSupply, registerDeploy, registerReport, registerHealth];
 
 export function buildProgram(ctx: CliContext, result: RunResult): Command {
   const program = new Command('depwarden')

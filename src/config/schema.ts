@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { conflictsSection } from './sections/conflicts.ts';
 import { deploySection } from './sections/deploy.ts';
 import { governanceSection } from './sections/governance.ts';
+import { healthSection } from './sections/health.ts';
 import { httpSection } from './sections/http.ts';
 import { licensesSection } from './sections/licenses.ts';
 import { failOnSection, ignoreSection, rulesSection, servicesSection } from './sections/rules.ts';
@@ -31,6 +32,7 @@ export const configSchema = z
     licenses: licensesSection.prefault({}),
     provenance: provenanceSection.prefault({}),
     deploy: deploySection.prefault({}),
+    health: healthSection,
   })
   .strict()
   .describe('depwarden.yaml: the dependency protocol of this repository.');

@@ -114,12 +114,12 @@ const agents = new Map<string, Agent>();
 /** One Agent (connection pool) per connect/first-byte setting; bodyTimeout is the pause allowed between body bytes. */
 // undici is loaded on the first call: commands that never reach the network do not pay for it.
 let undici: typeof import('undici') | undefined;
-async function agentFor(d: Deadlines): Promise<Agent> {
+async function agentFor(d: Deadlines, socketPath?: string): Promise<Agent> {
   undici ??= await import('undici');
-  const key = `${d.connectMs}/${d.firstByteMs}`;
+  const key = `${d.connectMs}/${d.firstByteMs}/${socketPath ?? ''}`;
   let a = agents.get(key);
   if (!a) {
-    a = new undici.Agent({ connect: { timeout: d.connectMs }, headersTimeout: d.firstByteMs, bodyTimeout: d.firstByteMs });
+    a = new undici.Agent({ connect: { timeout: d.connectMs, ...(socketPath ? { socketPath } : {}) }, headersTimeout: d.firstByteMs, bodyTimeout: d.firstByteMs });
     agents.set(key, a);
   }
   return a;
@@ -147,7 +147,9 @@ export async function fetchBytes(url: string, opts: FetchOptions): Promise<Uint8
 }
 
 async function readBody(res: { headers: { get(name: string): string | null }; body: unknown }, opts: FetchOptions): Promise<Uint8Array> {
-  const total = Number(res.headers.get('content-length')) || undefined;
+  // fetch decodes gzip/deflate/br bodies: Content-Length then counts the encoded bytes, not the ones read here.
+  const encoded = (res.headers.get('content-encoding') ?? 'identity').toLowerCase() !== 'identity';
+  const total = encoded ? undefined : Number(res.headers.get('content-length')) || undefined;
   const max = opts.maxBytes ?? 2 * 1024 * 1024 * 1024;
   if (total !== undefined && total > max) throw new HttpError(`response of ${total} bytes exceeds the ${max}-byte limit`);
   const chunks: Uint8Array[] = [];
@@ -182,8 +184,13 @@ export interface RawResponse {
 
 export interface SendOptions {
   allowHosts: string[];
-  method?: 'GET' | 'HEAD';
+  /** POST only to endpoints where a retried request is harmless (ours upsert by key). */
+  method?: 'GET' | 'HEAD' | 'POST';
   headers?: Record<string, string>;
+  /** Request body (POST). */
+  body?: string | Uint8Array;
+  /** Talk HTTP over this unix socket instead of TCP (the Docker Engine API); the URL's host is then only a name. */
+  socketPath?: string;
   /** Deprecated alias of deadlines.totalMs. */
   timeoutMs?: number;
   deadlines?: Partial<Deadlines>;
@@ -223,7 +230,7 @@ export async function sendWithRetries(url: string, opts: SendOptions): Promise<R
   // server (report its status), not an unreachable host.
   let seen: { status: number; err: HttpError } | undefined;
   let attempts = 0;
-  const dispatcher = await agentFor(d);
+  const dispatcher = await agentFor(d, opts.socketPath);
   for (let attempt = 0; attempt <= retries; attempt++) {
     // Another call found the host unreachable meanwhile: stop here with its cause.
     const down = opts.breaker?.check(host);
@@ -239,7 +246,7 @@ export async function sendWithRetries(url: string, opts: SendOptions): Promise<R
       const timer = setTimeout(() => firstByte.abort(Object.assign(new Error(`no answer within ${d.firstByteMs} ms`), { code: 'UND_ERR_HEADERS_TIMEOUT' })), d.firstByteMs);
       let res: Awaited<ReturnType<typeof import('undici').fetch>>;
       try {
-        res = await undici!.fetch(url, { method, ...(opts.headers ? { headers: opts.headers } : {}), signal: AbortSignal.any([AbortSignal.timeout(left), firstByte.signal]), redirect: 'follow', dispatcher });
+        res = await undici!.fetch(url, { method, ...(opts.headers ? { headers: opts.headers } : {}), ...(opts.body !== undefined ? { body: opts.body } : {}), signal: AbortSignal.any([AbortSignal.timeout(left), firstByte.signal]), redirect: 'follow', dispatcher });
       } finally {
         clearTimeout(timer);
       }

@@ -5,7 +5,7 @@ import type { Store } from './store.ts';
  * The tables of the governance store with their keys, parents before children (approvals and reviews refer to
  * changes). Every table the migrations create is here: `copyStore` refuses a source with a table it does not know.
  */
-const TABLES: { name: string; key: string; identity?: boolean }[] = [
+const TABLES: { name: string; key: string; identity?: boolean; serial?: string }[] = [
   // The store's identity (which every governance signature covers) moves with its history: a migrated store is the
   // same store. The target's own fresh identity is replaced, so it is not "history" for the emptiness check.
   { name: 'store_meta', key: 'key', identity: true },
@@ -15,6 +15,15 @@ const TABLES: { name: string; key: string; identity?: boolean }[] = [
   { name: 'reviews', key: 'change_id' },
   { name: 'known_good', key: 'service, recorded' },
   { name: 'deploys', key: 'id' },
+  // A server's CI results and health series (src/builds/, src/health/); `serial` columns get their sequence moved
+  // past the copied rows.
+  { name: 'builds', key: 'seq', serial: 'seq' },
+  { name: 'coverage', key: 'seq', serial: 'seq' },
+  { name: 'build_pull_requests', key: 'repo, number' },
+  { name: 'webhook_deliveries', key: 'delivery_id' },
+  { name: 'health_samples', key: 'seq', serial: 'seq' },
+  { name: 'health_current', key: 'repo, service' },
+  { name: 'health_claims', key: 'repo, service, slot' },
 ];
 
 export interface CopyReport {
@@ -30,7 +39,10 @@ export interface CopyReport {
 export class MigrateError extends Error {}
 
 /** A value as the two drivers give it (PGlite: numbers, pg: bigint as strings), made comparable. */
-const norm = (v: unknown): string | null => (v === null || v === undefined ? null : typeof v === 'boolean' ? String(v) : String(v));
+const norm = (v: unknown): string | null => (v === null || v === undefined ? null : isJson(v) ? JSON.stringify(v) : String(v));
+
+/** A jsonb value as the drivers return it (parsed): written back as JSON text (pg would turn an array into a SQL array). */
+const isJson = (v: unknown): boolean => typeof v === 'object' && v !== null && !(v instanceof Date) && !Buffer.isBuffer(v) && !(v instanceof Uint8Array);
 
 async function tableNames(q: Store['query']): Promise<string[]> {
   return (await q<{ t: string }>("SELECT table_name AS t FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' AND table_name <> 'schema_migrations' ORDER BY table_name")).map((r) => r.t);
@@ -67,8 +79,9 @@ export async function copyStore(from: Store, to: Store): Promise<CopyReport> {
       for (const row of source.rows.get(t.name)!) {
         const cols = Object.keys(row);
         const upsert = t.identity ? ` ON CONFLICT (${t.key}) DO UPDATE SET ${cols.filter((c) => c !== t.key).map((c) => `${c} = EXCLUDED.${c}`).join(', ')}` : '';
-        await q(`INSERT INTO ${t.name} (${cols.join(', ')}) VALUES (${cols.map((_, i) => `$${i + 1}`).join(', ')})${upsert}`, cols.map((c) => row[c]));
+        await q(`INSERT INTO ${t.name} (${cols.join(', ')}) VALUES (${cols.map((_, i) => `$${i + 1}`).join(', ')})${upsert}`, cols.map((c) => (isJson(row[c]) ? JSON.stringify(row[c]) : row[c])));
       }
+      if (t.serial) await q(`SELECT setval(pg_get_serial_sequence('${t.name}', '${t.serial}'), GREATEST((SELECT max(${t.serial}) FROM ${t.name}), 1), (SELECT count(*) > 0 FROM ${t.name}))`);
     }
   });
   const copy = await readAll(to.query);
