@@ -11,9 +11,10 @@ import { register as registerSbom } from './commands/sbom.ts';
 import { register as registerUpdates } from './commands/updates.ts';
 import { register as registerGovernance } from './commands/governance.ts';
 import { register as registerStore } from './commands/store.ts';
+import { register as registerServe } from './commands/serve.ts';
 
 // One module per capability registers its commands; adding a capability is one line here.
-const COMMANDS = [registerInventory, registerConfig, registerConflicts, registerVulns, registerSbom, registerUpdates, registerGovernance, registerStore];
+const COMMANDS = [registerInventory, registerConfig, registerConflicts, registerVulns, registerSbom, registerUpdates, registerGovernance, registerStore, registerServe];
 
 export function buildProgram(ctx: CliContext, result: RunResult): Command {
   const program = new Command('depwarden')
