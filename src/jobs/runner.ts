@@ -183,13 +183,26 @@ async function dbSync(je: JobEnv, jobId: string | null, attempt: number): Promis
   });
 }
 
+/** Handlers running in this process: draining waits for them (pg-boss's graceful stop is bounded by a timeout). */
+const inflight = new Set<Promise<unknown>>();
+function tracked<T>(p: Promise<T>): Promise<T> {
+  inflight.add(p);
+  void p.finally(() => inflight.delete(p)).catch(() => {});
+  return p;
+}
+
+export async function drainInflight(timeoutMs: number): Promise<boolean> {
+  const all = Promise.allSettled([...inflight]).then(() => true);
+  return Promise.race([all, new Promise<boolean>((r) => setTimeout(() => r(false), timeoutMs).unref())]);
+}
+
 /** The workers of this process (every queue), `jobs.concurrency` repository jobs at a time. */
 export async function startWorkers(je: JobEnv): Promise<void> {
   const poll1 = { pollingIntervalSeconds: Math.max(0.5, Math.min(2, je.cfg.jobs.tickSeconds / 2)), includeMetadata: true as const };
-  await je.boss.work<Record<string, never>>(QUEUES.poll, poll1, async ([job]) => poll(je, job!.id));
-  await je.boss.work<RepoJobData>(QUEUES.repo, { ...poll1, localConcurrency: je.cfg.jobs.concurrency }, async ([job]) => runRepoJob(je, job!.data, job!.id, job!.retryCount + 1));
-  await je.boss.work(QUEUES.snapshots, poll1, async ([job]) => scheduledSnapshots(je, job!.id));
-  await je.boss.work(QUEUES.dbSync, poll1, async ([job]) => dbSync(je, job!.id, job!.retryCount + 1));
+  await je.boss.work<Record<string, never>>(QUEUES.poll, poll1, async ([job]) => tracked(poll(je, job!.id)));
+  await je.boss.work<RepoJobData>(QUEUES.repo, { ...poll1, localConcurrency: je.cfg.jobs.concurrency }, async ([job]) => tracked(runRepoJob(je, job!.data, job!.id, job!.retryCount + 1)));
+  await je.boss.work(QUEUES.snapshots, poll1, async ([job]) => tracked(scheduledSnapshots(je, job!.id)));
+  await je.boss.work(QUEUES.dbSync, poll1, async ([job]) => tracked(dbSync(je, job!.id, job!.retryCount + 1)));
 }
 
 /**

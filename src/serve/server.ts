@@ -8,7 +8,7 @@ import { openApiDocument } from '../api/openapi.ts';
 import { newLocalToken, Router } from '../api/router.ts';
 import { coreRoutes } from '../api/routes.ts';
 import { openQueue } from '../jobs/queue.ts';
-import { startScheduler, startWorkers, type JobEnv } from '../jobs/runner.ts';
+import { drainInflight, startScheduler, startWorkers, type JobEnv } from '../jobs/runner.ts';
 import { openStore, type Store } from '../store/store.ts';
 import { redactSecrets } from '../util/redact.ts';
 import { defaultDbDir } from '../vulns/store.ts';
@@ -181,8 +181,12 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
           if (own?.pid === process.pid) rmSync(serverFile(o.dataDir), { force: true });
         }
         for (const s of stops) await s();
-        // Waits for the jobs in flight (up to their lease), takes no new ones.
-        await boss!.stop({ graceful: true, timeout: o.config.jobs.leaseSeconds * 1000, close: true });
+        // Takes no new jobs and waits for the ones in flight, up to their lease (past it another worker retries them).
+        const grace = o.config.jobs.leaseSeconds * 1000 + 5000;
+        const stopped = boss!.stop({ graceful: true, timeout: grace, close: false });
+        if (!(await drainInflight(grace))) o.log.warn('jobs still running at the end of the drain; their leases will expire and another worker retries them');
+        await stopped;
+        await boss!.stop({ graceful: false, close: true }).catch(() => {});
         if (server) {
           server.closeIdleConnections();
           await new Promise<void>((r) => server!.close(() => r()));
