@@ -7,7 +7,7 @@ import { createToken } from '../../src/api/tokens.ts';
 import { serveConfigSchema } from '../../src/serve/config.ts';
 import type { ServeFeature } from '../../src/serve/feature.ts';
 import { jsonLogger, startServer } from '../../src/serve/server.ts';
-import { get, send, tempDir } from './serve-helpers.ts';
+import { baseEnv, get, send, tempDir } from './serve-helpers.ts';
 
 // What a capability (builds, probes, alerts, the dashboard) gets from the server: its routes mounted with scopes,
 // validation and raw bodies, its schemas in the OpenAPI document, its metrics on /metrics, its background work
@@ -36,8 +36,7 @@ describe('the ServeFeature seam', () => {
     };
     const data = tempDir();
     const log: string[] = [];
-    const env = { ...process.env, DEPWARDEN_HOME: tempDir() };
-    delete env.DATABASE_URL;
+    const env = baseEnv();
     const s = await startServer({ host: '127.0.0.1', port: 0, dataDir: data, workersOnly: false, config: serveConfigSchema.parse({ jobs: { tickSeconds: 3600 } }), env, log: jsonLogger((l) => log.push(l)), features: [feature] });
     try {
       assert.deepEqual(events, ['start:true']);
