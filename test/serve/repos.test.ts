@@ -1,0 +1,54 @@
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { isGitUrl, stripUserinfo } from '../../src/serve/repos.ts';
+import { baseEnv, cli, FAST, fixtureRepo, get, git, serve, stop, tempDir, waitFor, writeServeConfig } from './serve-helpers.ts';
+
+describe('registered repositories', () => {
+  it('strips credentials from git URLs, keeps ssh user names', () => {
+    assert.deepEqual(stripUserinfo('https://user:s3cret@git.example.com/a/b.git'), { url: 'https://git.example.com/a/b.git', stripped: true });
+    assert.deepEqual(stripUserinfo('https://ghp_abc@github.com/a/b'), { url: 'https://github.com/a/b', stripped: true });
+    assert.deepEqual(stripUserinfo('ssh://git@github.com/a/b'), { url: 'ssh://git@github.com/a/b', stripped: false });
+    assert.deepEqual(stripUserinfo('ssh://git:pw@github.com/a/b'), { url: 'ssh://github.com/a/b', stripped: true });
+    assert.ok(isGitUrl('git@github.com:a/b.git'));
+    assert.ok(isGitUrl('file:///srv/x.git'));
+    assert.ok(!isGitUrl('/srv/x'));
+    assert.ok(!isGitUrl('./a:b'));
+  });
+
+  it('clones a git URL into the data dir, follows pushes, and records a repository that cannot be fetched as a failed job while the others go on', async () => {
+    const data = tempDir();
+    const env = baseEnv();
+    writeServeConfig(data, `${FAST}  perCommit: [check]\n`);
+    const work = fixtureRepo();
+    const bare = path.join(tempDir(), 'origin.git');
+    git(path.dirname(bare), 'clone', '-q', '--bare', work, bare);
+    assert.equal(cli(['repo', 'add', `file://${bare}`, '--name', 'cloned', '--data', data], env).code, 0);
+    const broken = cli(['repo', 'add', 'https://deploy:s3cret-value@127.0.0.1:9/nothing.git', '--name', 'broken', '--data', data], env);
+    assert.equal(broken.code, 0, broken.stderr);
+    assert.match(broken.stderr, /credentials in the URL were not stored/);
+    const list = cli(['repo', 'list', '--format', 'json', '--data', data], env);
+    assert.deepEqual(JSON.parse(list.stdout).map((r: { name: string; remote: string }) => [r.name, r.remote]), [['broken', 'https://127.0.0.1:9/nothing.git'], ['cloned', `file://${bare}`]]);
+    const token = cli(['token', 'create', '--login', 'ci', '--data', data], env).stdout.trim();
+    const s = await serve(['--listen', '127.0.0.1:0', '--data', data], env);
+    try {
+      const first = await waitFor('the clone checked', async () => (await get(`${s.url}/api/v1/repos/cloned/findings`, token)).json?.snapshot);
+      assert.equal(first.commit, git(work, 'rev-parse', 'HEAD'));
+      const failed = await waitFor('the failed fetch', async () => (await get(`${s.url}/api/v1/jobs?repo=broken&outcome=failed`, token)).json.items[0]);
+      assert.equal(failed.kind, 'fetch');
+      assert.match(failed.error, /git clone: .*127\.0\.0\.1/);
+      // A push to the remote is a new commit: fetched and checked.
+      writeFileSync(path.join(work, 'api', 'Dockerfile'), 'FROM python:3.13-slim\n');
+      git(work, 'commit', '-qam', 'bump');
+      git(work, 'push', '-q', bare, 'HEAD:main');
+      const head = git(work, 'rev-parse', 'HEAD');
+      await waitFor('the pushed commit checked', async () => (await get(`${s.url}/api/v1/repos/cloned/findings`, token)).json?.snapshot?.commit === head);
+      const after = cli(['repo', 'remove', 'broken', '--data', data], env);
+      assert.equal(after.code, 0, after.stderr);
+    } finally {
+      await stop(s);
+    }
+    assert.ok(!s.stderr().includes('s3cret-value'), 'the credential is never logged');
+  });
+});
