@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { approvalsOf, listChanges } from '../governance/changes.ts';
 import { readLog, verifyLog } from '../governance/audit-log.ts';
 import { fleetSnapshots, getSnapshot, latestSnapshots, series, snapshotDetail, SNAPSHOT_KINDS, type Snapshot, type SnapshotKind } from '../history/snapshots.ts';
+import { QUEUES } from '../jobs/queue.ts';
 import { enqueueRepoJob, REPO_JOB_KINDS, type RepoJobKind } from '../jobs/runner.ts';
 import type { ApiRoute, RequestContext } from '../serve/feature.ts';
 import { getRepo, insertRepo, listRepos, normaliseRepo, removeRepo, RepoInputError, type RepoRecord } from '../serve/repos.ts';
@@ -134,15 +135,15 @@ export function coreRoutes(d: RouteDeps): ApiRoute[] {
       scope: 'write',
       summary: 'Run jobs of a repository now (at its last polled commit)',
       tags: ['jobs'],
-      body: z.object({ kinds: z.array(z.enum(REPO_JOB_KINDS)).min(1).default([...REPO_JOB_KINDS]) }).strict(),
+      body: z.object({ kinds: z.array(z.enum([...REPO_JOB_KINDS, 'update'])).min(1).default([...REPO_JOB_KINDS]).describe('jobs to run; `update` is the weekly update run, now') }).strict(),
       handler: async (ctx) => {
         const repo = await repoOr404(ctx, d.dataDir);
         const boss = d.boss();
         if (!boss) throw new HttpProblem(503, 'the job queue is not running in this process');
-        const kinds = (ctx.body as { kinds: RepoJobKind[] }).kinds;
+        const kinds = (ctx.body as { kinds: (RepoJobKind | 'update')[] }).kinds;
         const slot = `api:${Date.now()}`;
         const ids = [];
-        for (const kind of kinds) ids.push(await enqueueRepoJob(boss, { repo: repo.name, kind, commit: repo.lastCommit ?? 'unknown', reason: 'api' }, slot));
+        for (const kind of kinds) ids.push(kind === 'update' ? await boss.send(QUEUES.update, { repo: repo.name }) : await enqueueRepoJob(boss, { repo: repo.name, kind, commit: repo.lastCommit ?? 'unknown', reason: 'api' }, slot));
         await ctx.audit('jobs_requested', { repo: repo.name, kinds });
         return { status: 201, body: { enqueued: ids.filter(Boolean).length } };
       },
@@ -322,6 +323,21 @@ export function coreRoutes(d: RouteDeps): ApiRoute[] {
         );
         const page = rows.slice(0, limit).map((r) => ({ ...r, id: Number(r.id), attempt: Number(r.attempt), started: new Date(r.started as string).toISOString(), ended: r.ended ? new Date(r.ended as string).toISOString() : null }));
         return items({ items: page, next: rows.length > limit ? Buffer.from(String(page.at(-1)!.id)).toString('base64url') : null });
+      },
+    },
+    {
+      method: 'GET',
+      path: '/api/v1/schedules',
+      scope: 'read',
+      summary: "The cron schedules: daily snapshots and advisory sync, and each repository's update run (its updates.schedule and timezone)",
+      tags: ['jobs'],
+      response: z.object({ items: z.array(z.object({ queue: z.string(), key: z.string(), cron: z.string(), timezone: z.string() })) }),
+      handler: async () => {
+        const boss = d.boss();
+        if (!boss) throw new HttpProblem(503, 'the job queue is not running in this process');
+        const all = await boss.getSchedules();
+        const items = all.map((x) => ({ queue: x.name, key: x.key, cron: x.cron, timezone: (x.options as { tz?: string } | undefined)?.tz ?? 'UTC' })).sort((a, b) => `${a.queue}\0${a.key}`.localeCompare(`${b.queue}\0${b.key}`));
+        return { status: 200, body: { items } };
       },
     },
     {

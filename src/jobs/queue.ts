@@ -18,6 +18,8 @@ export const QUEUES = {
   /** The schedules' occurrences: every repository snapshotted again; the advisory database synced. */
   snapshots: 'dw-snapshots',
   dbSync: 'dw-db-sync',
+  /** Each repository's weekly update run, a cron schedule per repository (its `updates.schedule` and `timezone`). */
+  update: 'dw-update',
 } as const;
 
 export function bossSchema(env: NodeJS.ProcessEnv): string {

@@ -1,4 +1,6 @@
+import { execFile } from 'node:child_process';
 import { hostname } from 'node:os';
+import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import type { PgBoss } from 'pg-boss';
 import { GitError } from '../publish/git.ts';
@@ -136,6 +138,7 @@ export async function poll(je: JobEnv, jobId: string | null): Promise<void> {
     const repos = await listRepos(je.store, je.dataDir);
     const failed: string[] = [];
     let enqueued = 0;
+    await reconcileUpdateSchedules(je, repos);
     for (const repo of repos) {
       try {
         const commit = await withRepo(repo.name, () => syncCheckout(repo));
@@ -151,6 +154,73 @@ export async function poll(je: JobEnv, jobId: string | null): Promise<void> {
     }
     await endRun(je.store.query, runId, failed.length ? 'failed' : 'succeeded', { result: { repos: repos.length, enqueued, failed }, ...(failed.length ? { error: `could not read ${failed.join(', ')}` } : {}) });
     return { outcome: failed.length ? 'failed' : 'succeeded' };
+  });
+}
+
+/**
+ * Each repository's update schedule follows its depwarden.yaml (`updates.schedule`, `updates.timezone`): a pg-boss
+ * cron schedule keyed by the repository, changed when the file changes, removed with the repository.
+ */
+async function reconcileUpdateSchedules(je: JobEnv, repos: RepoRecord[]): Promise<void> {
+  const have = new Map((await je.boss.getSchedules(QUEUES.update)).map((s) => [s.key, s]));
+  const { loadConfig } = await import('../config/load.ts');
+  for (const repo of repos) {
+    let cron: string;
+    let tz: string;
+    try {
+      const { config } = await loadConfig(repo.root);
+      cron = config.updates.schedule;
+      tz = config.updates.timezone;
+    } catch {
+      continue; // not cloned yet, or a config the check job reports
+    }
+    const s = have.get(repo.name);
+    have.delete(repo.name);
+    if (s && s.cron === cron && (s.options as { tz?: string } | undefined)?.tz === tz) continue;
+    await je.boss.schedule(QUEUES.update, cron, { repo: repo.name }, { tz, key: repo.name }).catch((e: unknown) => je.log.warn('cannot schedule the update run', { repo: repo.name, error: message(e) }));
+  }
+  for (const key of have.keys()) await je.boss.unschedule(QUEUES.update, key);
+}
+
+/**
+ * The weekly update: the CLI's own `depwarden update` on the checkout, in a child process (relocks run real
+ * Poetry and npm for minutes; a child keeps them off the server's event loop and is bounded by the lease).
+ */
+async function updateRun(je: JobEnv, data: { repo: string }, jobId: string | null, attempt: number): Promise<void> {
+  const runId = await beginRun(je.store, 'update', data.repo, jobId, attempt);
+  await timed(je, 'update', async () => {
+    let commit: string | undefined;
+    try {
+      const repo = await getRepo(je.store, je.dataDir, data.repo);
+      if (!repo) throw new JobFailure(`repository ${data.repo} is not registered any more`);
+      const u = je.cfg.jobs.update;
+      const out = await withRepo(repo.name, async () => {
+        commit = await syncCheckout(repo);
+        const args = ['update', repo.root, ...(u.mode === 'dry-run' ? ['--dry-run'] : u.mode === 'github' ? ['--publish', 'github', '--base', u.base] : ['--local']), '--actor', 'depwarden-serve'];
+        return runCli(args, je.env, je.cfg.jobs.leaseSeconds * 1000);
+      });
+      // Exit 1 is a run that completed with failed changes (in the plan); 5 a registry that could not be reached.
+      if (out.code !== 0 && out.code !== 1) throw new JobFailure(`depwarden update exited ${out.code}: ${out.stderr.trim().split('\n').slice(-3).join(' | ')}`);
+      await endRun(je.store.query, runId, 'succeeded', { commit: commit!, result: { exit: out.code, plan: out.stdout.slice(0, 20_000) } });
+      return { outcome: 'succeeded' };
+    } catch (e) {
+      await endRun(je.store.query, runId, 'failed', { ...(commit ? { commit } : {}), error: message(e) });
+      if (!permanent(e)) throw e;
+      return { outcome: 'failed' };
+    }
+  });
+}
+
+const BIN = new URL('../../bin/depwarden.js', import.meta.url);
+
+function runCli(args: string[], env: NodeJS.ProcessEnv, timeoutMs: number): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [fileURLToPath(BIN), ...args], { env, timeout: timeoutMs, maxBuffer: 1 << 26, encoding: 'utf8' }, (err, stdout, stderr) => {
+      const e = err as (Error & { code?: unknown; killed?: boolean; signal?: string }) | null;
+      const code = !e ? 0 : typeof e.code === 'number' ? e.code : -1;
+      const why = e && code === -1 ? (e.killed ? `stopped after ${timeoutMs / 1000} s (the job's lease)` : `ended by ${e.signal ?? e.message}`) : '';
+      resolve({ code, stdout, stderr: redactSecrets(why ? `${stderr}\n${why}` : stderr) });
+    });
   });
 }
 
@@ -203,6 +273,7 @@ export async function startWorkers(je: JobEnv): Promise<void> {
   await je.boss.work<RepoJobData>(QUEUES.repo, { ...poll1, localConcurrency: je.cfg.jobs.concurrency }, async ([job]) => tracked(runRepoJob(je, job!.data, job!.id, job!.retryCount + 1)));
   await je.boss.work(QUEUES.snapshots, poll1, async ([job]) => tracked(scheduledSnapshots(je, job!.id)));
   await je.boss.work(QUEUES.dbSync, poll1, async ([job]) => tracked(dbSync(je, job!.id, job!.retryCount + 1)));
+  await je.boss.work<{ repo: string }>(QUEUES.update, poll1, async ([job]) => tracked(updateRun(je, job!.data, job!.id, job!.retryCount + 1)));
 }
 
 /**

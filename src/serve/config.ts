@@ -30,6 +30,13 @@ export const serveConfigSchema = z
         retryDelaySeconds: z.number().int().min(0).default(30),
         concurrency: z.number().int().min(1).max(64).default(2).describe('Jobs this process runs at once.'),
         perCommit: z.array(z.enum(['check', 'conflicts', 'audit', 'sbom', 'outdated'])).default(['check', 'conflicts', 'audit', 'sbom']).describe('Jobs run on every new commit of a registered repository.'),
+        update: z
+          .object({
+            mode: z.enum(['local', 'github', 'dry-run']).default('local').describe('How the weekly `depwarden update` of each repository runs at its `updates.schedule` tick: local (branches and PR body files in the checkout), github (push and open pull requests; GITHUB_TOKEN), dry-run (the plan only).'),
+            base: z.string().default('main').describe('Base branch of update pull requests.'),
+          })
+          .strict()
+          .prefault({}),
         schedule: z
           .object({
             snapshots: cron.default('0 3 * * *').describe('Every registered repository is snapshotted again (all per-commit jobs plus outdated), cron.'),

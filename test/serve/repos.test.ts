@@ -3,7 +3,8 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { isGitUrl, stripUserinfo } from '../../src/serve/repos.ts';
-import { baseEnv, cli, FAST, fixtureRepo, get, git, serve, stop, tempDir, waitFor, writeServeConfig } from './serve-helpers.ts';
+import { closedPort } from '../helpers/closed-port.ts';
+import { baseEnv, cli, FAST, fixtureRepo, get, git, send, serve, stop, tempDir, waitFor, writeServeConfig } from './serve-helpers.ts';
 
 describe('registered repositories', () => {
   it('strips credentials from git URLs, keeps ssh user names', () => {
@@ -20,7 +21,7 @@ describe('registered repositories', () => {
   it('clones a git URL into the data dir, follows pushes, and records a repository that cannot be fetched as a failed job while the others go on', async () => {
     const data = tempDir();
     const env = baseEnv();
-    writeServeConfig(data, `${FAST}  perCommit: [check]\n`);
+    writeServeConfig(data, `${FAST.replace('leaseSeconds: 3', 'leaseSeconds: 120')}  perCommit: [check]\n`);
     const work = fixtureRepo();
     const bare = path.join(tempDir(), 'origin.git');
     git(path.dirname(bare), 'clone', '-q', '--bare', work, bare);
@@ -30,7 +31,14 @@ describe('registered repositories', () => {
     assert.match(broken.stderr, /credentials in the URL were not stored/);
     const list = cli(['repo', 'list', '--format', 'json', '--data', data], env);
     assert.deepEqual(JSON.parse(list.stdout).map((r: { name: string; remote: string }) => [r.name, r.remote]), [['broken', 'https://127.0.0.1:9/nothing.git'], ['cloned', `file://${bare}`]]);
-    const token = cli(['token', 'create', '--login', 'ci', '--data', data], env).stdout.trim();
+    // A repository whose registries are a closed local port: the network jobs must fail cleanly, with the reason.
+    const port = await closedPort();
+    const offline = fixtureRepo();
+    writeFileSync(path.join(offline, 'depwarden.yaml'), `version: 1\nupdates:\n  schedule: "0 6 * * 2"\n  timezone: Europe/Paris\n  registries:\n    pypi: http://127.0.0.1:${port}/pypi\n    npm: http://127.0.0.1:${port}\n    github: http://127.0.0.1:${port}\n    oci:\n      docker.io: http://127.0.0.1:${port}\n`);
+    git(offline, 'add', '-A');
+    git(offline, 'commit', '-qm', 'offline registries');
+    assert.equal(cli(['repo', 'add', offline, '--name', 'offline', '--data', data], env).code, 0);
+    const token = cli(['token', 'create', '--login', 'ci', '--scope', 'write', '--data', data], env).stdout.trim();
     const s = await serve(['--listen', '127.0.0.1:0', '--data', data], env);
     try {
       const first = await waitFor('the clone checked', async () => (await get(`${s.url}/api/v1/repos/cloned/findings`, token)).json?.snapshot);
@@ -44,6 +52,16 @@ describe('registered repositories', () => {
       git(work, 'push', '-q', bare, 'HEAD:main');
       const head = git(work, 'rev-parse', 'HEAD');
       await waitFor('the pushed commit checked', async () => (await get(`${s.url}/api/v1/repos/cloned/findings`, token)).json?.snapshot?.commit === head);
+      // The weekly update follows the repository's own schedule and time zone; run now, it fails cleanly offline.
+      const sched = await waitFor('the update schedule', async () => (await get(`${s.url}/api/v1/schedules`, token)).json.items.find((x: { key: string }) => x.key === 'offline'));
+      assert.deepEqual(sched, { queue: 'dw-update', key: 'offline', cron: '0 6 * * 2', timezone: 'Europe/Paris' });
+      assert.equal((await send('POST', `${s.url}/api/v1/repos/offline/jobs`, token, { kinds: ['outdated', 'update'] })).status, 201);
+      const outdated = await waitFor('the outdated run', async () => (await get(`${s.url}/api/v1/jobs?repo=offline&kind=outdated`, token)).json.items.find((j: { outcome: string }) => j.outcome !== 'running'), 90_000);
+      assert.equal(outdated.outcome, 'failed');
+      assert.match(outdated.error, /registry unreachable: 127\.0\.0\.1/);
+      const update = await waitFor('the update run', async () => (await get(`${s.url}/api/v1/jobs?repo=offline&kind=update`, token)).json.items.find((j: { outcome: string }) => j.outcome !== 'running'), 90_000);
+      assert.equal(update.outcome, 'failed');
+      assert.match(update.error, /depwarden update exited 5/);
       const after = cli(['repo', 'remove', 'broken', '--data', data], env);
       assert.equal(after.code, 0, after.stderr);
     } finally {
