@@ -36,12 +36,42 @@ async function target(ctx: CliContext, t: Target): Promise<{ remote: Remote } | 
     return { remote: { url: t.server, token } };
   }
   const dataDir = path.resolve(ctx.cwd, t.data ?? defaultDataDir(ctx.env));
-  const { runningServer } = await import('../../serve/client.ts');
-  // Embedded store held by a running server: go through it. With DATABASE_URL the store is shared; write directly.
-  const running = ctx.env.DATABASE_URL ? undefined : runningServer(dataDir);
-  if (running) return { remote: running };
   const { openServerStore } = await import('../../serve/server.ts');
-  return { store: await openServerStore(dataDir, ctx.env), dataDir };
+  // With DATABASE_URL the store is shared: write directly.
+  if (ctx.env.DATABASE_URL) return { store: await openServerStore(dataDir, ctx.env), dataDir };
+  const running = await embeddedHolder(dataDir);
+  if (running) return { remote: running };
+  const { StoreBusyError } = await import('../../store/store.ts');
+  try {
+    return { store: await openServerStore(dataDir, ctx.env), dataDir };
+  } catch (e) {
+    if (e instanceof StoreBusyError) throw new UserError(`${e.message} — stop that process, or reach a running server with --server URL`, EXIT.store);
+    throw e;
+  }
+}
+
+/**
+ * The embedded store held by a running server: go through it. A server that is starting holds the store before
+ * it writes its hand-off file, so while the store's lock is held by a live process and no hand-off file names
+ * it, wait (bounded) for one or the other to change.
+ */
+async function embeddedHolder(dataDir: string): Promise<Remote | undefined> {
+  const { runningServer } = await import('../../serve/client.ts');
+  const { processAlive } = await import('../../util/process-alive.ts');
+  const { readFileSync } = await import('node:fs');
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    const running = runningServer(dataDir);
+    if (running) return running;
+    let holder = 0;
+    try {
+      holder = Number(readFileSync(path.join(dataDir, 'store.lock'), 'utf8')) || 0;
+    } catch {
+      holder = 0;
+    }
+    if (!holder || holder === process.pid || !processAlive(holder) || Date.now() > deadline) return undefined;
+    await new Promise((r) => setTimeout(r, 200));
+  }
 }
 
 async function withTarget<T>(ctx: CliContext, t: Target, remote: (r: Remote) => Promise<T>, direct: (store: Store, dataDir: string) => Promise<T>): Promise<T> {
