@@ -25,9 +25,10 @@ describe('depwarden serve (embedded store, real process)', () => {
     assert.equal(t.code, 0, t.stderr);
     write = t.stdout.trim();
     assert.match(t.stdout, /^dw_[0-9a-f]{12}_[A-Za-z0-9_-]{43}\n$/, 'prints only the token');
-    s = await serve(['--listen', '127.0.0.1:0', '--data', data], env);
-    // While it runs, the same commands go through it (the embedded store is held by the server).
+    const starting = serve(['--listen', '127.0.0.1:0', '--data', data], env);
+    // While it starts and runs, the same commands go through it (the embedded store is held by the server).
     const r = cli(['token', 'create', '--login', 'bob', '--scope', 'read', '--data', data], env);
+    s = await starting;
     assert.equal(r.code, 0, r.stderr);
     read = r.stdout.trim();
     admin = cli(['token', 'create', '--login', 'root', '--scope', 'admin', '--expires', '1h', '--data', data], env).stdout.trim();
