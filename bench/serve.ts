@@ -108,3 +108,12 @@ for (const [label, p] of [['fleet overview /api/v1/services?limit=500', '/api/v1
   console.log(`${label}: ${REQUESTS} requests, 16 connections: ${r.rps.toFixed(0)} req/s, p50 ${r.p50} ms, p99 ${r.p99} ms, non-2xx ${r.non2xx}`);
 }
 await stopAll(two.procs);
+
+// The benchmark's schemas are not kept.
+{
+  const { default: pg } = await import('pg');
+  const c = new pg.Client({ connectionString: PG });
+  await c.connect();
+  for (const s of [one.schema, two.schema]) await c.query(`DROP SCHEMA IF EXISTS ${s} CASCADE; DROP SCHEMA IF EXISTS ${s}_boss CASCADE`);
+  await c.end();
+}

@@ -27,8 +27,6 @@ export interface RouterOptions {
   rateLimit: { perToken: number; perAddress: number; windowSeconds: number };
   /** The data dir's local credential (server.json): admin for whoever can read the data dir. */
   localToken: string;
-  /** The prom-client text for GET /metrics. */
-  metrics(): Promise<{ contentType: string; body: string }>;
   now?: () => Date;
 }
 
@@ -103,7 +101,9 @@ export class Router {
       if (!p) this.o.log.error('request failed', { method: req.method, path: url.pathname, error: redactSecrets(e instanceof Error ? (e.stack ?? e.message) : String(e)) });
       send(res, { status, body: { error: p ? p.message : 'internal error', ...(p?.issues ? { issues: p.issues } : {}) }, ...(p?.headers ? { headers: p.headers } : {}) }, false);
     } finally {
-      if (status >= 500 || url.pathname !== '/healthz') this.o.log.info('request', { method: req.method, path: url.pathname, status, ms: Math.round(performance.now() - started) });
+      // Refusals, failures and slow answers are logged; a log line per successful read would cost more than the read.
+      const ms = Math.round(performance.now() - started);
+      if (status >= 400 || ms > 1000 || req.method !== 'GET') (status >= 500 ? this.o.log.error : this.o.log.info)('request', { method: req.method, path: url.pathname, status, ms });
     }
   }
 
@@ -167,7 +167,18 @@ export class Router {
       log: this.o.log,
       repos: this.o.repos,
     };
-    const out = route.path === '/metrics' ? await this.metricsResponse() : await route.handler(ctx);
+    // Cached reads: the same URL at the same data version gets the same bytes (and ETag) without the handler.
+    const version = method === 'GET' && route.cacheVersion ? `${await route.cacheVersion(ctx)}\0${url.pathname}${url.search}` : undefined;
+    if (version) {
+      const hit = this.cache.get(version);
+      if (hit) return conditional(hit, headers['if-none-match']);
+    }
+    const out = await route.handler(ctx);
+    if (version && out.status === 200) {
+      const tagged = withEtag(out, undefined);
+      this.remember(version, tagged);
+      return conditional(tagged, headers['if-none-match']);
+    }
     // Every successful write by a token holder is in the audit log, whether or not the handler wrote a more
     // specific event.
     if (method !== 'GET' && who && out.status < 400 && !audited) await ctx.audit('api_write', { method, path: url.pathname, status: out.status });
@@ -175,9 +186,12 @@ export class Router {
     return out;
   }
 
-  private async metricsResponse(): Promise<ApiResponse> {
-    const m = await this.o.metrics();
-    return { status: 200, body: m.body, contentType: m.contentType };
+  private readonly cache = new Map<string, ApiResponse>();
+
+  private remember(key: string, r: ApiResponse): void {
+    // Bounded, oldest first (Map keeps insertion order).
+    if (this.cache.size >= 512) this.cache.delete(this.cache.keys().next().value!);
+    this.cache.set(key, r);
   }
 
   private limit(key: string, max: number): void {
@@ -240,6 +254,13 @@ function withEtag(r: ApiResponse, ifNoneMatch: string | undefined): ApiResponse 
   const headers = { ...r.headers, etag: tag };
   if (ifNoneMatch && ifNoneMatch.split(',').map((t) => t.trim().replace(/^W\//, '')).some((t) => t === tag || t === '*')) return { status: 304, headers };
   return { ...r, body: s.body, contentType: s.type, headers };
+}
+
+/** A tagged answer, or 304 when the client already has it. */
+function conditional(r: ApiResponse, ifNoneMatch: string | undefined): ApiResponse {
+  const tag = r.headers?.etag;
+  if (tag && ifNoneMatch && ifNoneMatch.split(',').map((t) => t.trim().replace(/^W\//, '')).some((t) => t === tag || t === '*')) return { status: 304, headers: { etag: tag } };
+  return r;
 }
 
 function send(res: ServerResponse, r: ApiResponse, head: boolean): void {

@@ -16,6 +16,8 @@ export interface RouteDeps {
   boss(): PgBoss | undefined;
   ready(): Promise<{ ok: boolean; checks: Record<string, string> }>;
   openapi(): unknown;
+  /** prom-client's text of the registry. */
+  metrics(): Promise<{ contentType: string; body: string }>;
 }
 
 const repoOut = z.object({ name: z.string(), source: z.enum(['path', 'clone']), root: z.string(), remote: z.string().nullable(), branch: z.string().nullable(), added: z.string(), lastCommit: z.string().nullable() });
@@ -41,6 +43,12 @@ async function current(ctx: RequestContext, repo: string, kind: SnapshotKind): P
   return s;
 }
 
+/** The version of everything snapshot-based reads show: the newest snapshot and the registered repositories. */
+const snapshotVersion = async (ctx: RequestContext): Promise<string> => {
+  const r = (await ctx.store.query<{ s: string | null; r: string; l: string | null }>('SELECT (SELECT max(id) FROM snapshots)::text AS s, (SELECT count(*) FROM repos)::text AS r, (SELECT max(last_commit) FROM repos) AS l'))[0]!;
+  return `${r.s}:${r.r}:${r.l}`;
+};
+
 const serviceQuery = z.object({ service: z.string().max(200).optional().describe('a service of the repository (default: the whole repository)') });
 
 export function coreRoutes(d: RouteDeps): ApiRoute[] {
@@ -59,8 +67,18 @@ export function coreRoutes(d: RouteDeps): ApiRoute[] {
         return { status: r.ok ? 200 : 503, body: { status: r.ok ? 'ready' : 'unavailable', checks: r.checks } };
       },
     },
-    // The handler is the router's (prom-client's text); declared here for the scope and the document.
-    { method: 'GET', path: '/metrics', scope: 'read', summary: 'Prometheus metrics (public when metrics.public is set)', tags: ['metrics'], handler: async () => ({ status: 500 }) },
+    // Its scope becomes public with `metrics.public` (the router's option).
+    {
+      method: 'GET',
+      path: '/metrics',
+      scope: 'read',
+      summary: 'Prometheus metrics (public when metrics.public is set)',
+      tags: ['metrics'],
+      handler: async () => {
+        const m = await d.metrics();
+        return { status: 200, body: m.body, contentType: m.contentType };
+      },
+    },
     { method: 'GET', path: '/api/v1/openapi.json', scope: 'public', summary: 'This document', tags: ['meta'], handler: async () => ({ status: 200, body: d.openapi() }) },
     {
       method: 'GET',
@@ -154,6 +172,7 @@ export function coreRoutes(d: RouteDeps): ApiRoute[] {
       scope: 'read',
       summary: "The repository's services with their newest numbers (findings, vulnerabilities, outdated, components, compliance)",
       tags: ['repos'],
+      cacheVersion: snapshotVersion,
       handler: async (ctx) => {
         const repo = await repoOr404(ctx, d.dataDir);
         const by = new Map<string, Record<string, unknown>>();
@@ -169,6 +188,7 @@ export function coreRoutes(d: RouteDeps): ApiRoute[] {
       tags: ['findings'],
       query: serviceQuery.extend({ severity: SEVERITY.optional(), rule: z.string().max(20).optional() }).extend(pageQuery.shape),
       response: pageOf(findingOut).extend({ snapshot: snapshotOut }),
+      cacheVersion: snapshotVersion,
       handler: async (ctx) => {
         const repo = await repoOr404(ctx, d.dataDir);
         const s = await current(ctx, repo.name, 'check');
@@ -186,6 +206,7 @@ export function coreRoutes(d: RouteDeps): ApiRoute[] {
       tags: ['vulnerabilities'],
       query: serviceQuery.extend({ severity: SEVERITY.optional() }).extend(pageQuery.shape),
       response: pageOf(vulnOut).extend({ snapshot: snapshotOut }),
+      cacheVersion: snapshotVersion,
       handler: async (ctx) => {
         const repo = await repoOr404(ctx, d.dataDir);
         const s = await current(ctx, repo.name, 'audit');
@@ -200,6 +221,7 @@ export function coreRoutes(d: RouteDeps): ApiRoute[] {
       summary: 'Outdated dependencies of the newest outdated snapshot',
       tags: ['outdated'],
       query: serviceQuery.extend(pageQuery.shape),
+      cacheVersion: snapshotVersion,
       handler: async (ctx) => {
         const repo = await repoOr404(ctx, d.dataDir);
         const s = await current(ctx, repo.name, 'outdated');
@@ -214,6 +236,7 @@ export function coreRoutes(d: RouteDeps): ApiRoute[] {
       summary: 'Components of the newest SBOM snapshot (name, version, purl)',
       tags: ['dependencies'],
       query: serviceQuery.extend(pageQuery.shape),
+      cacheVersion: snapshotVersion,
       handler: async (ctx) => {
         const repo = await repoOr404(ctx, d.dataDir);
         const s = await current(ctx, repo.name, 'sbom');
@@ -231,6 +254,7 @@ export function coreRoutes(d: RouteDeps): ApiRoute[] {
       tags: ['history'],
       query: z.object({ kind: z.enum(SNAPSHOT_KINDS), service: z.string().max(200).optional() }).extend(pageQuery.shape),
       response: pageOf(snapshotOut),
+      cacheVersion: snapshotVersion,
       handler: async (ctx) => {
         const repo = await repoOr404(ctx, d.dataDir);
         const limit = Number(ctx.query.get('limit') ?? 100);
@@ -264,6 +288,7 @@ export function coreRoutes(d: RouteDeps): ApiRoute[] {
       summary: 'The fleet: every repository and service with its newest numbers',
       tags: ['repos'],
       query: pageQuery,
+      cacheVersion: snapshotVersion,
       handler: async (ctx) => {
         const by = new Map<string, Record<string, unknown>>();
         for (const kind of SNAPSHOT_KINDS) {

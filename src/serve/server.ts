@@ -129,7 +129,6 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
         metricsPublic: o.config.metrics.public,
         rateLimit: o.config.limits,
         localToken,
-        metrics: async () => ({ contentType: metrics.registry.contentType, body: await metrics.registry.metrics() }),
       });
       let doc: unknown;
       router.add(
@@ -137,6 +136,7 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
           dataDir: o.dataDir,
           boss: () => boss,
           openapi: () => (doc ??= openApiDocument(router.list())),
+          metrics: async () => ({ contentType: metrics.registry.contentType, body: await metrics.registry.metrics() }),
           ready: async () => {
             const checks: Record<string, string> = {};
             try {
