@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
-import { baseEnv, cli, FAST, fixtureRepo, get, git, send, serve, stop, tempDir, waitFor, writeServeConfig, type Served } from './serve-helpers.ts';
+import { advisoryHome, baseEnv, cli, FAST, fixtureRepo, npmLock, get, git, send, serve, stop, tempDir, waitFor, writeServeConfig, type Served } from './serve-helpers.ts';
 
 // One embedded (PGlite) server for the API's behaviour: registration before and while it runs, tokens and scopes,
 // validation, limits, ETags, pagination, the OpenAPI document, and a new commit becoming a new snapshot.
@@ -17,6 +17,7 @@ describe('depwarden serve (embedded store, real process)', () => {
   let admin: string;
 
   before(async () => {
+    advisoryHome(env.DEPWARDEN_HOME!);
     writeServeConfig(data, `${FAST}limits:\n  bodyBytes: 2048\n  perToken: 40\n  perAddress: 0\n  windowSeconds: 60\n`);
     // Registered and token made before the server starts: written to the embedded store directly.
     const add = cli(['repo', 'add', repo, '--name', 'fixture', '--data', data], env);
@@ -68,10 +69,13 @@ describe('depwarden serve (embedded store, real process)', () => {
     assert.ok(f.snapshot.summary.compliance.total > 0);
     const repos = await get(`${s.url}/api/v1/repos`, read);
     assert.deepEqual(repos.json.items.map((r: { name: string }) => r.name), ['fixture']);
-    // The audit job fails cleanly (no advisory database in this home), with the reason recorded.
-    const failed = await waitFor('the audit run', async () => (await get(`${s.url}/api/v1/jobs?repo=fixture&kind=audit&outcome=failed`, read)).json.items[0]);
-    assert.equal(failed.outcome, 'failed');
-    assert.match(failed.error, /no advisory database/);
+    // The audit against the advisory database: the one advisory, with its triage state (none).
+    const vulns = await waitFor('the audit snapshot', async () => {
+      const r = await get(`${s.url}/api/v1/repos/fixture/vulnerabilities?service=web`, read);
+      return r.status === 200 && r.json;
+    });
+    assert.deepEqual(vulns.items.map((v: { id: string; package: string; version: string; severity: string; triage: unknown }) => [v.id, v.package, v.version, v.severity, v.triage]), [['GHSA-dw00-test-0001', 'leftpad', '1.0.0', 'high', null]]);
+    assert.equal(vulns.snapshot.summary.new, 1);
     const sbom = await waitFor('the sbom snapshot', async () => {
       const r = await get(`${s.url}/api/v1/repos/fixture/history?kind=sbom`, read);
       return r.json.items.find((x: { service: string }) => x.service === '');
@@ -87,13 +91,21 @@ describe('depwarden serve (embedded store, real process)', () => {
 
   it('takes a new commit as a new snapshot, keyed by commit, with the history queryable', async () => {
     writeFileSync(path.join(repo, 'api', 'Dockerfile'), 'FROM python:3.12-slim\nFROM node:22\nRUN true\n');
+    writeFileSync(path.join(repo, 'web', 'package-lock.json'), npmLock('1.0.1'));
     git(repo, 'commit', '-qam', 'second');
     const head = git(repo, 'rev-parse', 'HEAD');
     await waitFor('a check snapshot of the new commit', async () => (await get(`${s.url}/api/v1/repos/fixture/findings`, read)).json?.snapshot?.commit === head);
+    // The upgrade fixed the vulnerability: fixed since the previous snapshot.
+    const audit = await waitFor('the audit of the new commit', async () => {
+      const r = (await get(`${s.url}/api/v1/repos/fixture/vulnerabilities?service=web`, read)).json;
+      return r?.snapshot?.commit === head && r;
+    });
+    assert.deepEqual([audit.items.length, audit.snapshot.summary.fixed, audit.snapshot.summary.new], [0, 1, 0]);
     const h = await get(`${s.url}/api/v1/repos/fixture/history?kind=check&service=`, read);
     assert.deepEqual(h.json.items.map((x: { commit: string }) => x.commit).slice(-2), [git(repo, 'rev-parse', 'HEAD~1'), head]);
     const [a, b] = h.json.items.slice(-2);
-    assert.ok(b.summary.findings > a.summary.findings, 'the second FROM adds findings');
+    assert.ok((b.summary.byRule.DW006 ?? 0) > (a.summary.byRule.DW006 ?? 0), `the second FROM adds a tag-only image: ${JSON.stringify([a.summary.byRule, b.summary.byRule])}`);
+    assert.equal(b.summary.byRule.DW201, undefined, 'and the upgrade removed the vulnerability finding');
   });
 
   it('gives ETags on reads and 304 when the client has the representation', async () => {

@@ -35,7 +35,7 @@ export function writeServeConfig(dataDir: string, yaml: string): void {
 export const FAST = `jobs:\n  tickSeconds: 2\n  superviseSeconds: 1\n  leaseSeconds: 3\n  retryDelaySeconds: 0\n`;
 
 /** Starts `depwarden serve` and resolves once it listens (or, with --workers-only, once it says so). */
-export async function serve(args: string[], env: NodeJS.ProcessEnv, timeoutMs = 60_000): Promise<Served> {
+export async function serve(args: string[], env: NodeJS.ProcessEnv, timeoutMs = 120_000): Promise<Served> {
   const proc = spawn(NODE, [BIN, 'serve', ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
@@ -103,11 +103,26 @@ export async function waitFor<T>(what: string, fn: () => Promise<T | undefined |
 const GIT_ENV = { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@t', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@t', GIT_CONFIG_NOSYSTEM: '1' };
 export const git = (dir: string, ...args: string[]): string => execFileSync('git', ['-C', dir, '-c', 'commit.gpgsign=false', ...args], { encoding: 'utf8', env: GIT_ENV }).trim();
 
+/** A package-lock.json (v3) of the fixture's web service, with leftpad at `version`. */
+export function npmLock(version: string): string {
+  const integrity = `sha512-${Buffer.alloc(64, version).toString('base64')}`;
+  return `${JSON.stringify({ name: 'web', version: '1.0.0', lockfileVersion: 3, requires: true, packages: { '': { name: 'web', version: '1.0.0', dependencies: { leftpad: '^1.0.0' } }, 'node_modules/leftpad': { version, resolved: `https://registry.npmjs.org/leftpad/-/leftpad-${version}.tgz`, integrity } } }, null, 2)}\n`;
+}
+
+/** An advisory database with one advisory (leftpad < 1.0.1, high), imported into `home` with the real CLI. */
+export function advisoryHome(home: string): void {
+  const dir = tempDir('dw-osv-');
+  writeFileSync(path.join(dir, 'GHSA-dw00-test-0001.json'), JSON.stringify({ schema_version: '1.6.0', id: 'GHSA-dw00-test-0001', modified: '2024-01-01T00:00:00Z', published: '2024-01-01T00:00:00Z', summary: 'test advisory', affected: [{ package: { ecosystem: 'npm', name: 'leftpad' }, ranges: [{ type: 'SEMVER', events: [{ introduced: '0' }, { fixed: '1.0.1' }] }] }], database_specific: { severity: 'HIGH' } }));
+  const r = cli(['db', 'import', dir], { ...process.env, DEPWARDEN_HOME: home });
+  if (r.code !== 0) throw new Error(`db import: ${r.stderr}`);
+}
+
 /** A small git repository with findings: an image pinned by tag only, an action by tag, an npm range. */
 export function fixtureRepo(): string {
   const dir = writeTree({
     'api/Dockerfile': 'FROM python:3.12-slim\nRUN true\n',
     'web/package.json': JSON.stringify({ name: 'web', version: '1.0.0', dependencies: { leftpad: '^1.0.0' } }, null, 2),
+    'web/package-lock.json': npmLock('1.0.0'),
     '.github/workflows/ci.yml': 'on: push\njobs:\n  t:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4\n',
   });
   git(dir, 'init', '-q', '-b', 'main');
