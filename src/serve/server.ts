@@ -29,6 +29,8 @@ export interface ServeOptions {
   dataDir: string;
   workersOnly: boolean;
   tls?: { cert: string; key: string };
+  /** A non-loopback address without TLS was asked for explicitly (`--insecure-listen`). */
+  insecureListen?: boolean;
   config: ServeConfig;
   env: NodeJS.ProcessEnv;
   log: Logger;
@@ -83,7 +85,7 @@ const withTimeout = <T>(p: Promise<T>, ms: number, what: string): Promise<T> =>
   Promise.race([p, new Promise<T>((_r, reject) => setTimeout(() => reject(new Error(`${what}: no answer in ${ms} ms`)), ms).unref())]);
 
 export async function startServer(o: ServeOptions): Promise<RunningServer> {
-  checkListen(o.host, Boolean(o.tls), false);
+  checkListen(o.host, Boolean(o.tls), Boolean(o.insecureListen));
   mkdirSync(o.dataDir, { recursive: true, mode: 0o700 });
   const store = await openServerStore(o.dataDir, o.env);
   let boss: PgBoss | undefined;

@@ -201,6 +201,12 @@ describe('depwarden serve: bad input at start', () => {
     assert.match(r.stderr, /refusing to listen on 0\.0\.0\.0 without TLS/);
   });
 
+  it('refuses --workers-only on the embedded store (exit 2)', () => {
+    const r = cli(['serve', '--workers-only', '--data', tempDir()], baseEnv());
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /--workers-only needs DATABASE_URL/);
+  });
+
   it('exits 7 with one line when the store is unreachable', () => {
     const r = cli(['serve', '--listen', '127.0.0.1:0', '--data', tempDir()], baseEnv({ DATABASE_URL: 'postgres://postgres@127.0.0.1:1/test' }));
     assert.equal(r.code, 7, r.stderr);

@@ -118,6 +118,7 @@ export const register: RegisterCommand = (program, ctx, result) => {
         if (e instanceof ListenRefused) throw new UserError(e.message);
         throw e;
       }
+      if (o.workersOnly && !ctx.env.DATABASE_URL) throw new UserError('--workers-only needs DATABASE_URL: the embedded store belongs to one process, which must also serve the API');
       const dataDir = path.resolve(ctx.cwd, o.data ?? defaultDataDir(ctx.env));
       const { loadServeConfig, ServeConfigError } = await import('../../serve/config.ts');
       let config;
@@ -129,7 +130,7 @@ export const register: RegisterCommand = (program, ctx, result) => {
       }
       const { FEATURES } = await import('../../serve/features.ts');
       const log = jsonLogger(ctx.stderr);
-      const server = await startServer({ host, port: Number(m[2]), dataDir, workersOnly: Boolean(o.workersOnly), ...(o.tlsCert ? { tls: { cert: path.resolve(ctx.cwd, o.tlsCert), key: path.resolve(ctx.cwd, o.tlsKey!) } } : {}), config, env: ctx.env, log, features: FEATURES });
+      const server = await startServer({ host, port: Number(m[2]), dataDir, workersOnly: Boolean(o.workersOnly), insecureListen: Boolean(o.insecureListen), ...(o.tlsCert ? { tls: { cert: path.resolve(ctx.cwd, o.tlsCert), key: path.resolve(ctx.cwd, o.tlsKey!) } } : {}), config, env: ctx.env, log, features: FEATURES });
       if (server.url) ctx.stdout(`depwarden serve: listening on ${server.url} (data ${dataDir}, store ${server.store.kind})\n`);
       await new Promise<void>((resolve) => {
         const onSignal = (sig: NodeJS.Signals): void => {
