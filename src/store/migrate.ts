@@ -5,7 +5,7 @@ import type { Store } from './store.ts';
  * The tables of the governance store with their keys, parents before children (approvals and reviews refer to
  * changes). Every table the migrations create is here: `copyStore` refuses a source with a table it does not know.
  */
-const TABLES: { name: string; key: string; identity?: boolean }[] = [
+const TABLES: { name: string; key: string; identity?: boolean; serial?: string }[] = [
   // The store's identity (which every governance signature covers) moves with its history: a migrated store is the
   // same store. The target's own fresh identity is replaced, so it is not "history" for the emptiness check.
   { name: 'store_meta', key: 'key', identity: true },
@@ -14,6 +14,11 @@ const TABLES: { name: string; key: string; identity?: boolean }[] = [
   { name: 'approvals', key: 'change_id, approver' },
   { name: 'reviews', key: 'change_id' },
   { name: 'known_good', key: 'service, recorded' },
+  // depwarden serve's: registered repositories, API tokens (hashed), job runs and the snapshots of history.
+  { name: 'repos', key: 'name' },
+  { name: 'api_tokens', key: 'id' },
+  { name: 'job_runs', key: 'id', serial: 'id' },
+  { name: 'snapshots', key: 'id', serial: 'id' },
 ];
 
 export interface CopyReport {
@@ -29,7 +34,7 @@ export interface CopyReport {
 export class MigrateError extends Error {}
 
 /** A value as the two drivers give it (PGlite: numbers, pg: bigint as strings), made comparable. */
-const norm = (v: unknown): string | null => (v === null || v === undefined ? null : typeof v === 'boolean' ? String(v) : String(v));
+const norm = (v: unknown): string | null => (v === null || v === undefined ? null : v instanceof Date ? v.toISOString() : typeof v === 'object' ? JSON.stringify(v) : String(v));
 
 async function tableNames(q: Store['query']): Promise<string[]> {
   return (await q<{ t: string }>("SELECT table_name AS t FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' AND table_name <> 'schema_migrations' ORDER BY table_name")).map((r) => r.t);
@@ -66,8 +71,11 @@ export async function copyStore(from: Store, to: Store): Promise<CopyReport> {
       for (const row of source.rows.get(t.name)!) {
         const cols = Object.keys(row);
         const upsert = t.identity ? ` ON CONFLICT (${t.key}) DO UPDATE SET ${cols.filter((c) => c !== t.key).map((c) => `${c} = EXCLUDED.${c}`).join(', ')}` : '';
-        await q(`INSERT INTO ${t.name} (${cols.join(', ')}) VALUES (${cols.map((_, i) => `$${i + 1}`).join(', ')})${upsert}`, cols.map((c) => row[c]));
+        // jsonb values go in as JSON text (a driver would send an array as a PostgreSQL array).
+        await q(`INSERT INTO ${t.name} (${cols.join(', ')}) VALUES (${cols.map((_, i) => `$${i + 1}`).join(', ')})${upsert}`, cols.map((c) => (row[c] !== null && typeof row[c] === 'object' && !(row[c] instanceof Date) ? JSON.stringify(row[c]) : row[c])));
       }
+      // Rows keep their ids; the id sequence continues after them.
+      if (t.serial) await q(`SELECT setval(pg_get_serial_sequence('${t.name}', '${t.serial}'), COALESCE(max(${t.serial}), 1), max(${t.serial}) IS NOT NULL) FROM ${t.name}`);
     }
   });
   const copy = await readAll(to.query);

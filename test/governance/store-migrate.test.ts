@@ -30,7 +30,7 @@ describe('switching from the embedded store to PostgreSQL (issue 11.7)', () => {
 
       const m = await runCli(['store', 'migrate', '--to', DATABASE_URL, '--schema', target, '-C', repo]);
       assert.equal(m.code, 0, m.stderr);
-      assert.match(m.stdout, /^copied 1 store_meta, 3 audit_log, 0 changes, 0 approvals, 0 reviews, 0 known_good from the embedded store to postgres:\/\/127\.0\.0\.1:5432\/test \(schema dw_migrate_\w+\)\nverified: the copy matches the source row for row \(sha256 [0-9a-f]{16}…\) and its chain ends at the same head #3 /);
+      assert.match(m.stdout, /^copied 1 store_meta, 3 audit_log, 0 changes, 0 approvals, 0 reviews, 0 known_good, 0 repos, 0 api_tokens, 0 job_runs, 0 snapshots from the embedded store to postgres:\/\/127\.0\.0\.1:5432\/test \(schema dw_migrate_\w+\)\nverified: the copy matches the source row for row \(sha256 [0-9a-f]{16}…\) and its chain ends at the same head #3 /);
       const v = await runCli(['audit-log', 'verify', repo], { env: pg(target) });
       assert.equal(v.code, 0, v.stdout);
       assert.match(v.stdout, /3 entries, chain intact, head #3 matches/);
