@@ -71,6 +71,11 @@ export interface ApiRoute {
   query?: z.ZodType;
   /** Response schema of the success status, for the OpenAPI document. */
   response?: z.ZodType;
+  /**
+   * For reads whose answer depends only on the URL and stored data: a cheap version of that data (a max id, a
+   * count). While it is unchanged the server answers from its cache (the ETag is kept too).
+   */
+  cacheVersion?(ctx: RequestContext): Promise<string>;
   handler(ctx: RequestContext): Promise<ApiResponse>;
 }
 

@@ -24,6 +24,11 @@ const TABLES: { name: string; key: string; identity?: boolean; serial?: string }
   { name: 'health_samples', key: 'seq', serial: 'seq' },
   { name: 'health_current', key: 'repo, service' },
   { name: 'health_claims', key: 'repo, service, slot' },
+  // depwarden serve's: registered repositories, API tokens (hashed), job runs and the snapshots of history.
+  { name: 'repos', key: 'name' },
+  { name: 'api_tokens', key: 'id' },
+  { name: 'job_runs', key: 'id', serial: 'id' },
+  { name: 'snapshots', key: 'id', serial: 'id' },
 ];
 
 export interface CopyReport {
@@ -39,7 +44,7 @@ export interface CopyReport {
 export class MigrateError extends Error {}
 
 /** A value as the two drivers give it (PGlite: numbers, pg: bigint as strings), made comparable. */
-const norm = (v: unknown): string | null => (v === null || v === undefined ? null : isJson(v) ? JSON.stringify(v) : String(v));
+const norm = (v: unknown): string | null => (v === null || v === undefined ? null : v instanceof Date ? v.toISOString() : isJson(v) ? JSON.stringify(v) : String(v));
 
 /** A jsonb value as the drivers return it (parsed): written back as JSON text (pg would turn an array into a SQL array). */
 const isJson = (v: unknown): boolean => typeof v === 'object' && v !== null && !(v instanceof Date) && !Buffer.isBuffer(v) && !(v instanceof Uint8Array);

@@ -126,6 +126,8 @@ export async function openStore(opts: { databaseUrl?: string; dir: string; schem
     if (schema && !/^[a-z_][a-z0-9_]*$/.test(schema)) throw new Error(`invalid schema name ${schema}`);
     // The schema is part of every connection's startup options: no query can run before it applies.
     const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: 4, ...(schema ? { options: `-c search_path=${schema}` } : {}) });
+    // An idle connection dropped by the server (a restart) is not a crash: the next query reconnects or fails.
+    pool.on('error', () => {});
     const store: Store = {
       kind: 'postgres',
       query: async <T>(text: string, params: unknown[] = []) => (await pool.query(text, params)).rows as T[],

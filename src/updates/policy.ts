@@ -56,11 +56,12 @@ export function effectivePolicy(cfg: UpdatesConfig, c: Candidate, type?: Proposa
   return p;
 }
 
-/** Is `now` within the window after a tick of the cron schedule (UTC)? */
-export function onSchedule(cfg: Pick<UpdatesConfig, 'schedule' | 'scheduleWindowHours'>, now: Date): { on: boolean; last: Date; next: Date } {
-  const it = CronExpressionParser.parse(cfg.schedule, { currentDate: new Date(now.getTime() + 1), tz: 'UTC' });
+/** Is `now` within the window after a tick of the cron schedule (in `timezone`, UTC when not given)? */
+export function onSchedule(cfg: Pick<UpdatesConfig, 'schedule' | 'scheduleWindowHours'> & { timezone?: string }, now: Date): { on: boolean; last: Date; next: Date } {
+  const tz = cfg.timezone ?? 'UTC';
+  const it = CronExpressionParser.parse(cfg.schedule, { currentDate: new Date(now.getTime() + 1), tz });
   const last = it.prev().toDate();
-  const next = CronExpressionParser.parse(cfg.schedule, { currentDate: now, tz: 'UTC' }).next().toDate();
+  const next = CronExpressionParser.parse(cfg.schedule, { currentDate: now, tz }).next().toDate();
   return { on: now.getTime() - last.getTime() < cfg.scheduleWindowHours * 3_600_000, last, next };
 }
 

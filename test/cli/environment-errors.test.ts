@@ -76,7 +76,9 @@ const git = (cwd: string, ...args: string[]): string => execFileSync('git', ['-C
 
 describe('environment failures: one line and their own exit code, for every command', () => {
   const program = buildProgram({ cwd: '.', env: {}, stdout: () => {}, stderr: () => {}, isTTY: false }, { code: 0 });
-  const all = leaves(program);
+  // `serve` runs until a signal: its failures at start (store unreachable: 7, refused address: 2) are tested on
+  // real processes in test/serve/api.test.ts.
+  const all = leaves(program).filter((l) => l.names.join(' ') !== 'serve');
   const dirs: string[] = [];
   const schema = `dw_env_${process.pid}`;
   let port: number;

@@ -76,6 +76,27 @@ async function send(ctx: CliContext, server: string, route: string, body: unknow
   return parsed;
 }
 
+/**
+ * `--data DIR`: a server running on that directory's embedded store holds it (PGlite is one process's database),
+ * so the report goes through that server's API with its local credential, as `repo` and `token` do; otherwise
+ * the store is written directly.
+ */
+async function toDataDir<T>(ctx: CliContext, dataDir: string, route: string, input: unknown, direct: (store: import('../../store/store.ts').Store) => Promise<T>): Promise<T> {
+  if (!ctx.env.DATABASE_URL) {
+    const { call, runningServer, RemoteError } = await import('../../serve/client.ts');
+    const remote = runningServer(path.resolve(dataDir));
+    if (remote) {
+      try {
+        return await call<T>(remote, 'POST', route, input);
+      } catch (e) {
+        if (e instanceof RemoteError) throw new UserError(`the server holding ${dataDir} refused the report: ${e.message}`, e.status === 0 ? EXIT.network : EXIT.usage);
+        throw e;
+      }
+    }
+  }
+  return withDataStore(ctx, dataDir, direct);
+}
+
 /** The store a server with this data directory uses: PostgreSQL when DATABASE_URL is set (as `serve` does), else the embedded one in the directory. */
 async function withDataStore<T>(ctx: CliContext, dataDir: string, fn: (store: import('../../store/store.ts').Store) => Promise<T>): Promise<T> {
   const { serverStoreDir } = await import('../../serve/data-dir.ts');
@@ -135,7 +156,7 @@ export const register: RegisterCommand = (program: Command, ctx, result) => {
       if (t.server) await send(ctx, t.server, '/api/v1/builds', input);
       else {
         const { storeReportedBuild } = await import('../../builds/reported.ts');
-        await withDataStore(ctx, t.data!, (s) => storeReportedBuild(s, input, new Date().toISOString()));
+        await toDataDir(ctx, t.data!, '/api/v1/builds', input, (s) => storeReportedBuild(s, input, new Date().toISOString()));
       }
       const testsLine = tests ? `, ${tests.run} tests, ${tests.failed} failed, ${tests.skipped} skipped` : '';
       ctx.stdout(`recorded build ${input.commit.slice(0, 12)}${input.branch ? ` on ${input.branch}` : ''} (${input.repo}${input.service ? `/${input.service}` : ''}, ${input.workflow}): ${input.status}${testsLine}\n`);
@@ -169,7 +190,7 @@ export const register: RegisterCommand = (program: Command, ctx, result) => {
       if (t.server) stored = (await send(ctx, t.server, '/api/v1/coverage', input)) as typeof stored;
       else {
         const { storeReportedCoverage } = await import('../../builds/reported.ts');
-        stored = await withDataStore(ctx, t.data!, (s) => storeReportedCoverage(s, input, new Date().toISOString()));
+        stored = await toDataDir(ctx, t.data!, '/api/v1/coverage', input, (s) => storeReportedCoverage(s, input, new Date().toISOString()));
       }
       const delta = stored && stored.lineDelta !== null && stored.lineDelta !== undefined ? `; ${stored.lineDelta >= 0 ? '+' : ''}${stored.lineDelta.toFixed(2)} points against ${stored.baseBranch} (${stored.baseCommit?.slice(0, 12)})` : stored ? `; no coverage on ${stored.baseBranch} yet to compare with` : '';
       ctx.stdout(`recorded coverage of ${input.commit.slice(0, 12)} (${input.repo}${input.service ? `/${input.service}` : ''}, ${summary.format}): lines ${pct(summary.linesCovered, summary.linesTotal)}, branches ${pct(summary.branchesCovered, summary.branchesTotal)}${delta}\n`);

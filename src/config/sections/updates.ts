@@ -67,7 +67,19 @@ export const updatesSection = z
       .enum(['pin', 'replace', 'bump'])
       .default('pin')
       .describe('How a manifest constraint changes: pin (the protocol: write the exact new version), replace (keep a range that admits the new version, else rewrite it keeping its operator), bump (move the range floor to the new version).'),
-    schedule: z.string().default('0 5 * * 1').describe('When updates are proposed (cron, UTC; default Monday 05:00). Runs outside the window propose only security fixes unless --force.'),
+    schedule: z.string().default('0 5 * * 1').describe('When updates are proposed (cron in `timezone`; default Monday 05:00). Runs outside the window propose only security fixes unless --force. `depwarden serve` runs the update at each tick.'),
+    timezone: z
+      .string()
+      .default('UTC')
+      .refine((tz) => {
+        try {
+          new Intl.DateTimeFormat('en', { timeZone: tz });
+          return true;
+        } catch {
+          return false;
+        }
+      }, 'not an IANA time zone (Europe/Paris, America/New_York, UTC)')
+      .describe('IANA time zone `schedule` is read in.'),
     scheduleWindowHours: z.number().int().min(1).default(24).describe('A run within this many hours after a schedule tick counts as on schedule.'),
     maxOpenChanges: z.number().int().min(0).default(10).describe('Open update changes at most (security fixes exempt). Filled in priority order: merge-after-tests changes before majors.'),
     maxChangesPerRun: z.number().int().min(0).optional().describe('New update changes one run may propose at most (security fixes exempt); no limit when absent.'),
