@@ -2,19 +2,12 @@ import path from 'node:path';
 import type { RegisterCommand } from '../context.ts';
 import { EXIT, UserError } from '../context.ts';
 import { repoPath } from '../repo-path.ts';
+import { repositoryStore } from '../repo-store.ts';
 
 /**
  * `depwarden deploy SERVICE --image REF@sha256:…`: a zero-downtime rollout with gates and automatic rollback
  * (src/deploy/), and `depwarden deploys list`: the deploy records.
  */
-async function storeFor(root: string, env: NodeJS.ProcessEnv, create: boolean) {
-  const { StoreError, openRepositoryStore } = await import('../../store/store.ts');
-  try {
-    return await openRepositoryStore(root, env, { create });
-  } catch (e) {
-    throw e instanceof StoreError ? new UserError(e.message) : e;
-  }
-}
 
 export const register: RegisterCommand = (program, ctx, result) => {
   program
@@ -48,7 +41,7 @@ export const register: RegisterCommand = (program, ctx, result) => {
       }
       const { DeployError } = await import('../../deploy/errors.ts');
       const { LogChannel } = await import('../../alerts/channels/log.ts');
-      const store = await storeFor(root, ctx.env, true);
+      const store = await repositoryStore(root, ctx.env, true);
       const notifier = new LogChannel({ ...(config.deploy.notify.log ? { file: path.resolve(root, config.deploy.notify.log) } : {}), stderr: ctx.stderr });
       const env = { root, config, store, notifier, actor: o.actor, engineEnv: { ...process.env, ...ctx.env } };
       try {
@@ -97,7 +90,7 @@ export const register: RegisterCommand = (program, ctx, result) => {
         ctx.stdout(o.format === 'json' ? '[]\n' : 'no deploys recorded\n');
         return;
       }
-      const store = await storeFor(root, ctx.env, false);
+      const store = await repositoryStore(root, ctx.env, false);
       try {
         const { listRecords } = await import('../../deploy/records.ts');
         const rows = await listRecords(store, o.service ? { service: o.service } : {});

@@ -5,21 +5,10 @@ import type { RegisterCommand } from '../context.ts';
 import { EXIT, UserError } from '../context.ts';
 import { writeAtomic } from '../finding-command.ts';
 import { repoPath } from '../repo-path.ts';
+import { repositoryStore } from '../repo-store.ts';
 
 const HEAD_FILE = '.depwarden/audit-head';
 
-/**
- * PostgreSQL when DATABASE_URL is set, else the embedded PGlite under .depwarden/state of the repository.
- * Commands that only read pass `create: false`: where there is no store they say so (exit 2) and create none.
- */
-async function storeFor(root: string, env: NodeJS.ProcessEnv, create = true) {
-  const { StoreError, openRepositoryStore } = await import('../../store/store.ts');
-  try {
-    return await openRepositoryStore(root, env, { create });
-  } catch (e) {
-    throw e instanceof StoreError ? new UserError(e.message) : e;
-  }
-}
 
 export const register: RegisterCommand = (program, ctx, result) => {
   type GovOpts = { repo: string; trustedRef?: string };
@@ -50,7 +39,7 @@ export const register: RegisterCommand = (program, ctx, result) => {
       const root = repoPath(ctx.cwd, o.repo);
       const { loadConfig } = await import('../../config/load.ts');
       const { config } = await loadConfig(root);
-      const store = await storeFor(root, ctx.env);
+      const store = await repositoryStore(root, ctx.env);
       try {
         const inv = await (await import('../lazy.ts')).inventoryOf(root, config);
         const svc = inv.services.find((s) => s.name === name);
@@ -88,7 +77,7 @@ export const register: RegisterCommand = (program, ctx, result) => {
     const g = await import('../../governance/changes.ts');
     const { openGov } = await import('../../governance/trust.ts');
     const { UnreadableEntryError } = await import('../../governance/audit-log.ts');
-    const store = await storeFor(root, ctx.env, create);
+    const store = await repositoryStore(root, ctx.env, create);
     try {
       return await fn(await openGov(store, root, o.trustedRef ?? ctx.env.DEPWARDEN_TRUSTED_REF), g);
     } catch (e) {
@@ -254,7 +243,7 @@ export const register: RegisterCommand = (program, ctx, result) => {
       const { GOVERNANCE_EVENT_KINDS } = await import('../../governance/changes.ts');
       // Governance events are written only by the signed steps that own them: a hand-recorded "approved" is a forgery.
       if ((GOVERNANCE_EVENT_KINDS as readonly string[]).includes(kind)) throw new UserError(`${kind} is a governance event: it is recorded only by its own command (changes, approve, reject, rollback), never by hand`);
-      const store = await storeFor(repoPath(ctx.cwd, opts.repo), ctx.env);
+      const store = await repositoryStore(repoPath(ctx.cwd, opts.repo), ctx.env);
       try {
         const { appendEvent } = await import('../../governance/audit-log.ts');
         const e = await appendEvent(store, { actor: opts.actor, kind, payload });
@@ -269,7 +258,7 @@ export const register: RegisterCommand = (program, ctx, result) => {
     .argument('[path]', 'repository root', '.')
     .action(async (p: string) => {
       const root = repoPath(ctx.cwd, p);
-      const store = await storeFor(root, ctx.env, false);
+      const store = await repositoryStore(root, ctx.env, false);
       try {
         const { readLog, verifyLog } = await import('../../governance/audit-log.ts');
         const entries = await readLog(store);
@@ -289,7 +278,7 @@ export const register: RegisterCommand = (program, ctx, result) => {
     .argument('[path]', 'repository root', '.')
     .option('-o, --output <file>', 'write to a file')
     .action(async (p: string, opts: { output?: string }) => {
-      const store = await storeFor(repoPath(ctx.cwd, p), ctx.env, false);
+      const store = await repositoryStore(repoPath(ctx.cwd, p), ctx.env, false);
       try {
         const { exportJsonl, readableEntries, readLog, UnreadableEntryError } = await import('../../governance/audit-log.ts');
         let text: string;
@@ -310,7 +299,7 @@ export const register: RegisterCommand = (program, ctx, result) => {
     .argument('[path]', 'repository root', '.')
     .action(async (p: string) => {
       const root = repoPath(ctx.cwd, p);
-      const store = await storeFor(root, ctx.env, false);
+      const store = await repositoryStore(root, ctx.env, false);
       try {
         const { readLog } = await import('../../governance/audit-log.ts');
         const entries = await readLog(store);
