@@ -17,7 +17,8 @@ import { startPackageIndex, type PackageIndex } from '../helpers/package-index.t
  */
 const require = createRequire(import.meta.url);
 const TOOLS = {
-  pnpm: path.join(path.dirname(require.resolve('pnpm/package.json')), 'bin', 'pnpm.mjs'),
+  // pnpm 10's exports map lets no subpath be resolved: its bin is found where npm installed the devDependency.
+  pnpm: path.resolve(import.meta.dirname, '..', '..', 'node_modules', 'pnpm', 'bin', 'pnpm.cjs'),
   yarnClassic: path.join(path.dirname(require.resolve('yarn/package.json')), 'bin', 'yarn.js'),
   yarnBerry: path.join(path.dirname(require.resolve('@yarnpkg/cli-dist/package.json')), 'bin', 'yarn.js'),
 };
