@@ -63,7 +63,16 @@ export async function handleWebhook(ctx: RequestContext, opts: WebhookOptions): 
     if (!r.success) return refuse(400, 'malformed payload: repository');
     const { matchRepository } = await import('./repo-match.ts');
     repo = matchRepository(await ctx.repos(), r.data);
-    if (!repo) return refuse(404, `repository ${r.data.full_name} is not registered here (depwarden repo add, with its remote)`);
+    if (!repo) {
+      // Only a sender that proves it knows the server's secret learns which repositories are registered: anyone
+      // else gets the refusal a wrong signature gets (the log says why).
+      const fallback = opts.env[DEFAULT_SECRET_ENV];
+      if (!fallback || !signatureMatches(fallback, ctx.rawBody, sig)) {
+        ctx.log.warn('github webhook refused', { status: 401, reason: `repository ${r.data.full_name} is not registered here`, event: event.slice(0, 64), delivery: delivery.slice(0, 64) });
+        return { status: 401, body: { error: "X-Hub-Signature-256 does not match the body under this repository's secret" } };
+      }
+      return refuse(404, `repository ${r.data.full_name} is not registered here (depwarden repo add, with its remote)`);
+    }
   } else if (event !== 'ping') return refuse(400, 'payload names no repository');
   const secretEnv = repo?.webhookSecretEnv || DEFAULT_SECRET_ENV;
   const secret = opts.env[secretEnv];

@@ -121,7 +121,10 @@ describe('GitHub webhook, recorded payloads (embedded store)', () => {
     const big = await callRoute(small, 'POST', '/api/v1/webhooks/github', { store: s.store, repos, headers: { 'x-github-event': 'check_run', 'x-github-delivery': 'big-1', 'x-hub-signature-256': sign(HELLO_SECRET, body) }, body, recorded: rec });
     assert.equal(big.status, 413);
     const stranger = Buffer.from(body.toString().replaceAll('Codertocat/Hello-World', 'someone/else'));
-    assert.equal((await deliver(s.store, 'check_run', stranger, { recorded: rec })).status, 404);
+    // An unregistered repository is named only to a sender who signs with the server's own secret; to anyone else
+    // it is the refusal of a wrong signature, so registrations cannot be probed.
+    assert.equal((await deliver(s.store, 'check_run', stranger, { secret: DEFAULT_SECRET, recorded: rec })).status, 404);
+    assert.equal((await deliver(s.store, 'check_run', stranger, { recorded: rec })).status, 401);
     assert.equal((await callRoute(feature, 'POST', '/api/v1/webhooks/github', { store: s.store, repos, headers: { 'x-github-delivery': 'no-event' }, body, recorded: rec })).status, 400);
     assert.equal(await count(s.store, 'builds'), builds);
     assert.equal(await count(s.store, 'webhook_deliveries'), seen, 'a refused delivery is not claimed');
