@@ -1,4 +1,5 @@
 import type { Dependency } from '../model/dependency.ts';
+import { isLockData, type ParsedData } from '../model/files.ts';
 import { isExactPin } from '../versioning/constraint.ts';
 import { finding, type Rule } from './context.ts';
 import { allUnits } from './units.ts';
@@ -22,6 +23,26 @@ function pinnedBySource(d: Dependency): boolean {
   }
 }
 
+/** The version the lock holds for a declaration (the top-level install for package-lock), if any. */
+function lockedVersion(lock: ParsedData | undefined, dep: Dependency): string | undefined {
+  if (lock?.kind === 'requirements') {
+    const r = lock.requirements.find((x) => x.normalizedName === dep.normalizedName && /^===?[^,*\s]+$/.test(x.constraint.trim()));
+    return r?.constraint.trim().replace(/^===?/, '');
+  }
+  if (!isLockData(lock)) return undefined;
+  const hits = lock.packages.filter((p) => p.normalizedName === dep.normalizedName && !p.link);
+  return (hits.find((p) => p.path === `node_modules/${dep.name}`) ?? hits[0])?.version;
+}
+
+/** The exact pin as the manifest itself writes it: what to paste. */
+function pinIn(kind: ParsedData['kind'], dep: Dependency, version: string): string {
+  if (kind === 'package-json') return `"${dep.name}": "${version}"`;
+  if (kind === 'requirements') return `${dep.name}==${version}`;
+  if (kind === 'pipfile') return `${dep.name} = "==${version}"`;
+  // pyproject: Poetry tables take `name = "1.2.3"`; PEP 621 / dependency-group lists take PEP 508 strings.
+  return dep.constraintSyntax === 'poetry' ? `${dep.name} = "${version}"` : `"${dep.name}==${version}"`;
+}
+
 /** DW001: every direct dependency declared with one exact version. */
 export const pinningRule: Rule = (ctx) => {
   const out = [];
@@ -33,9 +54,11 @@ export const pinningRule: Rule = (ctx) => {
       if (pinnedBySource(dep)) continue;
       if (dep.constraintSyntax !== 'none' && isExactPin(dep.constraintSyntax, dep.constraint)) continue;
       const shown = dep.constraint === '' ? 'no version' : `"${dep.constraint}"`;
+      const locked = lockedVersion(u.lockData, dep);
       out.push(
         finding(ctx, 'DW001', dep.constraintSpan ?? dep.span, `${dep.name} is declared with ${shown}, not one exact version`, {
           subject: dep.name,
+          ...(locked ? { hint: `Pin it to the version ${u.lock} holds: ${pinIn(d.kind, dep, locked)}.` } : {}),
           properties: { group: dep.group, constraint: dep.constraint },
         }),
       );
