@@ -34,5 +34,5 @@ export function checkImage(ctx: RuleContext, img: ImageRef): Finding[] {
   if (!img.tag || img.tag === 'latest') {
     return [finding(ctx, 'DW007', where, `image ${img.resolved} ${img.tag ? 'uses the floating tag latest' : 'has no tag or digest (means latest)'}`, { subject: img.resolved, properties: props })];
   }
-  return [finding(ctx, 'DW006', where, `image ${img.resolved} is pinned by tag only, not by digest`, { subject: img.resolved, properties: props })];
+  return [finding(ctx, 'DW006', where, `image ${img.resolved} is pinned by tag only, not by digest`, { subject: img.resolved, properties: props, hint: `Append the digest: \`${img.resolved}@sha256:<digest>\` (keep the tag for readers; \`depwarden update\` writes both).` })];
 }

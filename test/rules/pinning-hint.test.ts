@@ -12,11 +12,15 @@ describe('DW001 hint', () => {
       'agent/pyproject.toml': '[tool.poetry]\nname = "agent"\nversion = "0.1.0"\ndescription = ""\nauthors = []\n\n[tool.poetry.dependencies]\npython = "^3.11"\nrequests = "^2.31"\n',
       'agent/poetry.lock': '[[package]]\nname = "requests"\nversion = "2.32.3"\ndescription = ""\noptional = false\npython-versions = ">=3.8"\nfiles = [{file = "requests-2.32.3.tar.gz", hash = "sha256:55365417734eb18255590a9ff9eb97e9e1da868d4ccd6402399eaf68af20a760"}]\n\n[metadata]\nlock-version = "2.0"\npython-versions = "^3.11"\ncontent-hash = "0"\n',
       'tool/requirements.txt': 'httpx>=0.27\n',
+      'web/Dockerfile': 'FROM node:22-bookworm\n',
     });
     const r = await runCli(['check', root, '--format', 'json', '--fail-on', 'critical']);
     const hints = Object.fromEntries((JSON.parse(r.stdout) as { findings: { ruleId: string; file: string; hint: string }[] }).findings.filter((f) => f.ruleId === 'DW001').map((f) => [f.file, f.hint]));
     assert.equal(hints['web/package.json'], 'Pin it to the version web/package-lock.json holds: "ioredis": "4.28.5".');
     assert.equal(hints['agent/pyproject.toml'], 'Pin it to the version agent/poetry.lock holds: requests = "2.32.3".');
     assert.match(hints['tool/requirements.txt'] ?? '', /^Replace the range with the exact version the lock holds/);
+    // DW006 names the image itself, not an example of another.
+    const dw006 = (JSON.parse(r.stdout) as { findings: { ruleId: string; hint: string }[] }).findings.find((f) => f.ruleId === 'DW006');
+    assert.equal(dw006?.hint, 'Append the digest: `node:22-bookworm@sha256:<digest>` (keep the tag for readers; `depwarden update` writes both).');
   });
 });
