@@ -1,5 +1,6 @@
 import type { Dependency } from '../model/dependency.ts';
-import { isLockData, type ParsedData } from '../model/files.ts';
+import type { ParsedData } from '../model/files.ts';
+import { lockedVersion } from '../inventory/locked-version.ts';
 import { isExactPin } from '../versioning/constraint.ts';
 import { finding, type Rule } from './context.ts';
 import { allUnits } from './units.ts';
@@ -23,17 +24,6 @@ function pinnedBySource(d: Dependency): boolean {
   }
 }
 
-/** The version the lock holds for a declaration (the top-level install for package-lock), if any. */
-function lockedVersion(lock: ParsedData | undefined, dep: Dependency): string | undefined {
-  if (lock?.kind === 'requirements') {
-    const r = lock.requirements.find((x) => x.normalizedName === dep.normalizedName && /^===?[^,*\s]+$/.test(x.constraint.trim()));
-    return r?.constraint.trim().replace(/^===?/, '');
-  }
-  if (!isLockData(lock)) return undefined;
-  const hits = lock.packages.filter((p) => p.normalizedName === dep.normalizedName && !p.link);
-  return (hits.find((p) => p.path === `node_modules/${dep.name}`) ?? hits[0])?.version;
-}
-
 /** The exact pin as the manifest itself writes it: what to paste. */
 function pinIn(kind: ParsedData['kind'], dep: Dependency, version: string): string {
   if (kind === 'package-json') return `"${dep.name}": "${version}"`;
@@ -54,7 +44,7 @@ export const pinningRule: Rule = (ctx) => {
       if (pinnedBySource(dep)) continue;
       if (dep.constraintSyntax !== 'none' && isExactPin(dep.constraintSyntax, dep.constraint)) continue;
       const shown = dep.constraint === '' ? 'no version' : `"${dep.constraint}"`;
-      const locked = lockedVersion(u.lockData, dep);
+      const locked = lockedVersion(ctx.inv, u, dep);
       out.push(
         finding(ctx, 'DW001', dep.constraintSpan ?? dep.span, `${dep.name} is declared with ${shown}, not one exact version`, {
           subject: dep.name,
