@@ -89,10 +89,11 @@ export interface BuildFilter {
   workflow?: string;
 }
 
-function where(f: BuildFilter, before: number | undefined, params: unknown[]): string {
+/** `repo = $1 AND <col> = $n ...` for the given filters (undefined ones left out), and `seq < before` for a cursor. */
+function filtered(repo: string, cols: [string, string | undefined][], before: number | undefined, params: unknown[]): string {
   const conds = ['repo = $1'];
-  params.push(f.repo);
-  for (const [col, v] of [['branch', f.branch], ['commit', f.commit], ['service', f.service], ['workflow', f.workflow]] as const) {
+  params.push(repo);
+  for (const [col, v] of cols) {
     if (v === undefined) continue;
     params.push(v);
     conds.push(`${col} = $${params.length}`);
@@ -103,6 +104,8 @@ function where(f: BuildFilter, before: number | undefined, params: unknown[]): s
   }
   return conds.join(' AND ');
 }
+
+const where = (f: BuildFilter, before: number | undefined, params: unknown[]): string => filtered(f.repo, [['branch', f.branch], ['commit', f.commit], ['service', f.service], ['workflow', f.workflow]], before, params);
 
 /** Builds of a repository, most recently changed first. */
 export async function listBuilds(q: Q, f: BuildFilter, limit: number, before?: number): Promise<Page<StoredBuild>> {
@@ -219,20 +222,7 @@ export interface CoverageFilter {
   commit?: string;
 }
 
-function coverageWhere(f: CoverageFilter, before: number | undefined, params: unknown[]): string {
-  const conds = ['repo = $1'];
-  params.push(f.repo);
-  for (const [col, v] of [['service', f.service], ['branch', f.branch], ['commit', f.commit]] as const) {
-    if (v === undefined) continue;
-    params.push(v);
-    conds.push(`${col} = $${params.length}`);
-  }
-  if (before !== undefined) {
-    params.push(before);
-    conds.push(`seq < $${params.length}`);
-  }
-  return conds.join(' AND ');
-}
+const coverageWhere = (f: CoverageFilter, before: number | undefined, params: unknown[]): string => filtered(f.repo, [['service', f.service], ['branch', f.branch], ['commit', f.commit]], before, params);
 
 export async function listCoverage(q: Q, f: CoverageFilter, limit: number, before?: number): Promise<Page<StoredCoverage>> {
   const params: unknown[] = [];
