@@ -91,13 +91,25 @@ function editsFor(root: string, inv: Inventory, ctx: ApplyContext, u: PlannedUpd
   return editDependency(c.dependency!, next, text);
 }
 
+/** The registry's answer for a candidate: the run's, else asked now (through `ctx.lookup`) and kept for the run. */
+async function releasesOf(ctx: ApplyContext, c: Candidate): Promise<PackageReleases | undefined> {
+  let rel = ctx.releases.get(c.key);
+  if (!rel && ctx.lookup) {
+    rel = await ctx.lookup(c);
+    ctx.releases.set(c.key, rel);
+  }
+  return rel;
+}
+
+const firstLine = (e: unknown): string => (e instanceof Error ? e.message.split('\n')[0]! : String(e));
+
 /**
  * A security fix of a package pinned only in a compiled requirements lock: pip-compile cannot run here, so the pin
  * moves in place (with the registry's sha256 of every file of the new release when the file is hashed), as
  * `pip-compile --upgrade-package` would write it. The packages that require it (`# via`) are named in the PR body
  * with the command that re-checks their ranges in CI.
  */
-function compiledPinEdits(root: string, inv: Inventory, ctx: ApplyContext, u: PlannedUpdate, change: PlannedChange): TextEdit[] {
+async function compiledPinEdits(root: string, inv: Inventory, ctx: ApplyContext, u: PlannedUpdate, change: PlannedChange): Promise<TextEdit[]> {
   const unit = u.candidate.unit!;
   const lock = inv.files.get(unit.lock!);
   if (lock?.kind !== 'requirements') return [];
@@ -106,7 +118,11 @@ function compiledPinEdits(root: string, inv: Inventory, ctx: ApplyContext, u: Pl
   const text = readFileSync(path.join(root, unit.lock!), 'utf8');
   let edits: TextEdit[];
   if (dep.hashes?.length) {
-    const files = ctx.releases.get(u.candidate.key)?.releases.find((r) => r.version === u.to)?.files ?? [];
+    // The run looked up only declared candidates: the release's files come from the index pip would use for this file.
+    const rel = await releasesOf(ctx, u.candidate).catch((e: unknown) => {
+      throw new UpdateFailed(`${unit.lock}: the lookup of ${u.candidate.displayName} failed, so the hashes of ${u.to} cannot be written: ${firstLine(e)}`);
+    });
+    const files = rel?.releases.find((r) => r.version === u.to)?.files ?? [];
     if (!files.length) throw new UpdateFailed(`${unit.lock}: the index gave no files for ${u.candidate.displayName} ${u.to}, so its hashes cannot be written`);
     edits = requirementsHashEdits(text, lock, [{ name: dep.name, version: u.to, files }]);
   } else edits = editDependency(dep, exactPin('pep440', u.to), text);
@@ -131,12 +147,8 @@ async function bumpHolders(root: string, change: PlannedChange, before: Inventor
     if (lock?.kind !== 'package-lock') continue;
     for (const { pkg, range } of holdersOf(lock.packages, u.candidate.name, u.to)) {
       const c = [...fresh.values()].find((x) => !x.transitive && x.unit?.manifest === unit.manifest && x.target === 'dependency' && x.dependency?.group !== 'peer' && x.dependency?.group !== 'engines' && pkg.path === `node_modules/${x.alias ?? x.name}`);
-      let rel = c && ctx.releases.get(c.key);
-      if (c && !rel && ctx.lookup) {
-        // A lookup that fails leaves the override fallback, and the PR body says why the bump was not made.
-        rel = await ctx.lookup(c).catch((e: unknown) => void change.rationale.push(`No direct-dependency bump for ${u.candidate.displayName}: the lookup of ${c.displayName} failed (${e instanceof Error ? e.message.split('\n')[0] : String(e)}).`));
-        if (rel) ctx.releases.set(c.key, rel);
-      }
+      // A lookup that fails leaves the override fallback, and the PR body says why the bump was not made.
+      const rel = c && (await releasesOf(ctx, c).catch((e: unknown) => void change.rationale.push(`No direct-dependency bump for ${u.candidate.displayName}: the lookup of ${c.displayName} failed (${firstLine(e)}).`)));
       const step = c && rel && c.current ? smallestFixingBump(rel, c.current, u.candidate.name, u.to) : undefined;
       if (!c || !step) continue;
       const prev = bumps.get(c.key);
@@ -254,7 +266,7 @@ export async function applyChange(root: string, change: PlannedChange, ctx: Appl
   const move = (manifest: string, name: string): void => void moved.set(manifest, [...(moved.get(manifest) ?? []), name]);
   for (const u of change.updates) {
     if (u.candidate.transitive && before.files.get(u.candidate.unit!.lock!)?.kind === 'requirements') {
-      edits.push(...compiledPinEdits(root, before, ctx, u, change));
+      edits.push(...(await compiledPinEdits(root, before, ctx, u, change)));
       continue;
     }
     if (u.candidate.transitive) {

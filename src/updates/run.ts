@@ -73,7 +73,6 @@ export async function runUpdate(o: RunOptions): Promise<RunResult> {
   let { outdated, plan } = await planFor(first);
   if (o.only?.length && first.length < all.length && o.only.some((x) => !plan.changes.some((c) => c.slug === x))) ({ outdated, plan } = await planFor(all));
   const selected = o.only?.length ? plan.changes.filter((c) => o.only!.includes(c.slug)) : plan.changes;
-  await lookUpCompiledPins(o, selected, outdated);
   const outcomes: ChangeOutcome[] = [];
   if (o.mode === 'dry-run') {
     for (const c of selected) outcomes.push({ slug: c.slug, branch: c.branch, status: 'planned' });
@@ -83,25 +82,6 @@ export async function runUpdate(o: RunOptions): Promise<RunResult> {
   const base = headCommit(o.root);
   for (const change of selected) outcomes.push(await publishChange(o, change, base, outdated));
   return { outdated, plan, outcomes };
-}
-
-/**
- * Security fixes of packages pinned only in a compiled requirements lock are written without a relock tool: the
- * new release's files (their hashes) come from the index pip would use for that file, asked here, once each.
- */
-async function lookUpCompiledPins(o: RunOptions, changes: PlannedChange[], outdated: OutdatedReport): Promise<void> {
-  if (o.mode === 'dry-run') return;
-  for (const u of changes.flatMap((c) => c.updates)) {
-    if (!u.candidate.transitive || o.inv.files.get(u.candidate.unit?.lock ?? '')?.kind !== 'requirements' || outdated.releases.has(u.candidate.key)) continue;
-    try {
-      const rel = await o.lookup.releases(u.candidate);
-      o.lookup.vet?.(u.candidate, rel);
-      outdated.releases.set(u.candidate.key, rel);
-    } catch (e) {
-      // The change then fails with "the index gave no files", and the lookup's own reason is logged once here.
-      o.log(`  lookup of ${u.candidate.displayName} for ${u.candidate.file} failed: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`);
-    }
-  }
 }
 
 const slug = (s: string): string =>
