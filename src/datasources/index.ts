@@ -4,9 +4,9 @@ import type { Deadlines } from '../http/client.ts';
 import { HttpSession, parseJson, type SessionStats, statusError } from '../http/session.ts';
 import type { PackageReleases } from '../model/update.ts';
 import { GITHUB_API, GithubApi, type GithubRelease, type GithubReleases } from './github.ts';
-import { NPM_REGISTRY, npmRegistryFor, npmReleases } from './npm.ts';
+import { NPM_REGISTRY, npmDeclaredLicense, npmRegistryFor, npmReleases } from './npm.ts';
 import { type ManifestDigest, OciRegistry } from './oci.ts';
-import { type LockedIndex, PYPI, type PypiIndex, pypiReleases } from './pypi.ts';
+import { apiOf, type DeclaredLicense, type LockedIndex, PYPI, PYPI_JSON, type PypiIndex, pypiDeclaredLicense, pypiReleases } from './pypi.ts';
 
 /**
  * The datasources of the update engine, behind one HTTP session (allow-list, retries, cache, concurrency, auth).
@@ -21,6 +21,7 @@ import { type LockedIndex, PYPI, type PypiIndex, pypiReleases } from './pypi.ts'
  *   await ds.githubReleases('actions', 'checkout')     // releases with notes, notesUrl, releasedAt, prerelease
  *   await ds.githubTagCommit('actions', 'checkout', 'v4.2.2')      // commit SHA (annotated tags dereferenced)
  *   await ds.githubReleaseNotes('actions', 'checkout', 'v4.1.0', 'v4.2.2') // releases in (from, to]
+ *   await ds.declaredLicense('PyPI', 'requests', '2.32.3')   // { expression?, text?, classifiers? }, undefined: no such release
  *   ds.stats()                                          // { requests, cacheHits, notModified }
  *
  * Every PackageReleases is sorted ascending by its ecosystem's order with unparseable versions left out.
@@ -93,6 +94,12 @@ export interface Datasources {
    * PEP 740 provenance). Undefined on 404/410; HttpError on anything else that is not 200.
    */
   json(url: string, opts?: { maxBytes?: number }): Promise<unknown>;
+  /**
+   * What the registry declares as one release's licence: PyPI's JSON API per-version document (the first configured
+   * index with a JSON API; simple-API indexes carry no metadata), npm's packument (registry from .npmrc).
+   * Undefined when the registry has no such release; HttpError when it cannot be asked (offline: not cached).
+   */
+  declaredLicense(ecosystem: 'PyPI' | 'npm', name: string, version: string, opts?: NpmLookup): Promise<DeclaredLicense | undefined>;
   stats(): SessionStats;
   /** Hosts the circuit breaker closed this run (DNS, refused, TLS, deadlines), with the first cause. */
   unreachable(): OpenCircuit[];
@@ -135,6 +142,11 @@ export function createDatasources(options: DatasourceOptions): Datasources {
       if (res.status !== 200) throw statusError('GET', url, res.status);
       return parseJson(res.body, url);
     },
+    declaredLicense: async (ecosystem, name, version, opts = {}) => {
+      if (ecosystem === 'npm') return npmDeclaredLicense(session, name, npmRegistryFor(name, opts.npmrcTexts ?? npmrcTexts, env, options.npmRegistry ?? NPM_REGISTRY), version);
+      const json = defaultIndexes.find((i) => apiOf(i) === 'json');
+      return json ? pypiDeclaredLicense(session, json.url || PYPI_JSON, name, version) : undefined;
+    },
     stats: () => session.stats(),
     unreachable: () => session.unreachable(),
   };
@@ -142,6 +154,6 @@ export function createDatasources(options: DatasourceOptions): Datasources {
 
 export { IndexSelectionError, NotFoundError } from './errors.ts';
 export { parseImageName, type ManifestDigest } from './oci.ts';
-export { type LockedIndex, normalizePypiName, type PypiIndex, type SourcePriority } from './pypi.ts';
+export { type DeclaredLicense, type LockedIndex, normalizePypiName, type PypiIndex, type SourcePriority } from './pypi.ts';
 export { npmRegistryFor } from './npm.ts';
 export type { GithubRelease, GithubReleases } from './github.ts';

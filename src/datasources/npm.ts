@@ -4,6 +4,7 @@ import { redact } from '../http/client.ts';
 import { type HttpSession, parseJson, statusError } from '../http/session.ts';
 import type { PackageReleases, Release } from '../model/update.ts';
 import { NotFoundError } from './errors.ts';
+import type { DeclaredLicense } from './pypi.ts';
 
 /**
  * The npm registry: full packuments (`<registry>/<name>`, scoped names as `@scope%2fname`). The abbreviated
@@ -44,7 +45,7 @@ export function packumentUrl(registry: string, name: string): string {
 interface Packument {
   name?: string;
   'dist-tags'?: Record<string, string>;
-  versions?: Record<string, { deprecated?: string | boolean; dependencies?: Record<string, unknown>; peerDependencies?: Record<string, unknown>; dist?: { tarball?: string; integrity?: string; shasum?: string }; repository?: Packument['repository'] }>;
+  versions?: Record<string, { license?: unknown; licenses?: unknown; deprecated?: string | boolean; dependencies?: Record<string, unknown>; peerDependencies?: Record<string, unknown>; dist?: { tarball?: string; integrity?: string; shasum?: string }; repository?: Packument['repository'] }>;
   time?: Record<string, string>;
   repository?: string | { type?: string; url?: string; directory?: string };
   homepage?: string;
@@ -120,6 +121,29 @@ export async function npmReleases(session: HttpSession, name: string, choice: Np
   if (res.status === 404) throw new NotFoundError('npm', name, `${name} was not found in the npm registry ${redact(choice.registry)}`);
   if (res.status !== 200) throw statusError('GET', url, res.status);
   return parsePackument(parseJson(res.body, url), choice.registry);
+}
+
+/**
+ * The licence a packument declares for one version: `license` (an SPDX expression, or the legacy `{ type }`
+ * object), else the legacy `licenses: [{ type }]` list. Undefined when the version is not in the packument.
+ */
+export function declaredLicenseOfPackument(doc: Packument, version: string): DeclaredLicense | undefined {
+  const meta = doc.versions?.[version];
+  if (!meta) return undefined;
+  const typeOf = (l: unknown): string | undefined => (typeof l === 'string' ? l.trim() || undefined : l && typeof l === 'object' && typeof (l as { type?: unknown }).type === 'string' ? (l as { type: string }).type.trim() || undefined : undefined);
+  const one = typeOf(meta.license);
+  if (one) return { text: one };
+  const list = (Array.isArray(meta.licenses) ? meta.licenses : meta.licenses ? [meta.licenses] : []).map(typeOf).filter((t): t is string => !!t);
+  return list.length ? { text: list.length === 1 ? list[0]! : list } : {};
+}
+
+/** The licence the registry declares for one version (the full packument, which `npmReleases` caches too). */
+export async function npmDeclaredLicense(session: HttpSession, name: string, choice: NpmRegistryChoice, version: string): Promise<DeclaredLicense | undefined> {
+  const url = packumentUrl(choice.registry, name);
+  const res = await session.request(url, { accept: 'application/json', ...(choice.authorization ? { authorization: choice.authorization } : {}) });
+  if (res.status === 404) return undefined;
+  if (res.status !== 200) throw statusError('GET', url, res.status);
+  return declaredLicenseOfPackument(parseJson(res.body, url), version);
 }
 
 /**

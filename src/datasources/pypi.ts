@@ -358,3 +358,40 @@ export async function pypiReleases(session: HttpSession, project: string, indexe
   }
   throw notFound();
 }
+
+/** What a registry declares as a release's licence, raw (normalising to SPDX is src/licenses/normalize.ts). */
+export interface DeclaredLicense {
+  /** PyPI: PEP 639 `License-Expression` (info.license_expression). */
+  expression?: string;
+  /** PyPI: the `License` field; npm: `license`, or the legacy `licenses` list's types. */
+  text?: string | string[];
+  /** PyPI: the "License :: ..." trove classifiers. */
+  classifiers?: string[];
+}
+
+interface PypiVersionJson {
+  info?: { license_expression?: string | null; license?: string | null; classifiers?: unknown };
+}
+
+/** The licence fields of a JSON API answer for one release (`<base>/<name>/<version>/json`). */
+export function declaredLicenseOfPypiJson(json: PypiVersionJson): DeclaredLicense {
+  const info = json.info ?? {};
+  const classifiers = Array.isArray(info.classifiers) ? info.classifiers.filter((c): c is string => typeof c === 'string' && c.startsWith('License :: ')) : [];
+  return {
+    ...(typeof info.license_expression === 'string' && info.license_expression.trim() ? { expression: info.license_expression.trim() } : {}),
+    ...(typeof info.license === 'string' && info.license.trim() ? { text: info.license.trim() } : {}),
+    ...(classifiers.length ? { classifiers: [...new Set(classifiers)].sort() } : {}),
+  };
+}
+
+/**
+ * The licence PyPI's JSON API declares for one release (per-version document: the project document's `info` is the
+ * latest release's, and a licence can change between releases). Undefined when the index has no such release.
+ */
+export async function pypiDeclaredLicense(session: HttpSession, base: string, project: string, version: string): Promise<DeclaredLicense | undefined> {
+  const url = `${base.replace(/\/+$/, '')}/${normalizePypiName(project)}/${encodeURIComponent(version)}/json`;
+  const res = await session.request(url, { accept: 'application/json' });
+  if (res.status === 404 || res.status === 410) return undefined;
+  if (res.status !== 200) throw statusError('GET', url, res.status);
+  return declaredLicenseOfPypiJson(parseJson(res.body, url));
+}

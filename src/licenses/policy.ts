@@ -28,8 +28,8 @@ function verdict(node: LicenseNode, lists: Lists, strict: boolean): Verdict {
 }
 
 /**
- * `check`'s licence findings (DW801–DW803): every locked package with a licence (from its lock today:
- * package-lock's `license`) against `licenses:`. Opt-in: without `allow` or `deny` nothing is checked.
+ * `check`'s licence findings (DW801–DW803): every locked package with a licence (from its lock, or what the
+ * registry declares: src/licenses/registry.ts) against `licenses:`. Opt-in: without `allow` or `deny` nothing is checked.
  */
 export function licenseFindings(inv: Inventory, config: Config, now: Date): Finding[] {
   const cfg = config.licenses;
@@ -50,7 +50,7 @@ export function licenseFindings(inv: Inventory, config: Config, now: Date): Find
       if (excepted && excepted.expires >= today) continue;
       const lapsed = excepted ? ` (exception expired ${excepted.expires})` : '';
       if (!expression) {
-        if (cfg.unknown === 'review') out.push(make('DW803', 'low', p, s.name, `${p.name} ${p.version} has ${p.license ? `a licence depwarden cannot read as SPDX: ${JSON.stringify(p.license.slice(0, 100))}` : 'no licence in its lock'}${lapsed}`));
+        if (cfg.unknown === 'review') out.push(make('DW803', 'low', p, s.name, `${p.name} ${p.version} has ${p.license ? `a licence depwarden cannot read as SPDX: ${JSON.stringify(p.license.slice(0, 100))}` : 'no licence in its lock, nor in the registry answers depwarden has'}${lapsed}`));
         continue;
       }
       const v = verdict(licenseTree(expression), lists, cfg.allow.length > 0);

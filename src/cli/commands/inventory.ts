@@ -31,13 +31,20 @@ export const register: RegisterCommand = (program, ctx, result) => {
     program
       .command('check')
       .description("Check the protocol's rules; exit 1 when a finding is at or above --fail-on")
-      .argument('[path]', 'repository root', '.'),
-  ).action(async (p: string, opts: FindingCommandOptions) => {
+      .argument('[path]', 'repository root', '.')
+      .option('--registry-licenses', 'ask PyPI / npm for the licences the locks do not record (without it: earlier answers only)')
+      .option('--offline', 'with --registry-licenses: answer from the caches only'),
+  ).action(async (p: string, opts: FindingCommandOptions & { registryLicenses?: boolean; offline?: boolean }) => {
     const root = repoPath(ctx.cwd, p, (l) => ctx.stderr(`note: ${l}\n`));
     const { config, file: configFile } = await loadConfig(root);
     const inv = await inventoryOf(root, config);
     resolveFailOn(opts.failOn, config); // a usage error in the options is said before anything else
     requireSomething(inv, configFile);
+    // Only a licence policy reads licences: without one, no cache is read and no registry asked.
+    if (config.licenses.allow.length || config.licenses.deny.length) {
+      const { applyRegistryLicenses } = await import('../registry-licenses.ts');
+      await applyRegistryLicenses(ctx, root, config, inv, { ask: Boolean(opts.registryLicenses), offline: Boolean(opts.offline) });
+    }
     const { collectCheckFindings } = await import('../../check/index.ts');
     const findings = await collectCheckFindings(inv, config, { env: ctx.env, now: sourceDate(ctx.env), note: (l) => ctx.stderr(`note: ${l}\n`) });
     emitFindings(ctx, result, 'check', findings, config, opts);

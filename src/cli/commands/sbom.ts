@@ -37,8 +37,10 @@ export const register: RegisterCommand = (program, ctx, result) => {
     .option('--vulnerabilities', 'embed the audit (CycloneDX vulnerabilities with VEX analysis; needs the advisory database)')
     .option('--db <dir>', 'advisory database directory (with --vulnerabilities)')
     .option('--provenance', 'add the verdicts of `depwarden provenance` (from its cache): integrity, signature, attestation, who built it')
+    .option('--registry-licenses', 'fill the licences the locks do not record from PyPI / npm (cached on disk)')
+    .option('--offline', 'with --registry-licenses: answer from the caches only, and say what is missing')
     .enablePositionalOptions()
-    .action(async (p: string, opts: { format?: SbomFormat[]; spec?: Spec; outputDir?: string; service?: string; vulnerabilities?: boolean; db?: string; provenance?: boolean }) => {
+    .action(async (p: string, opts: { format?: SbomFormat[]; spec?: Spec; outputDir?: string; service?: string; vulnerabilities?: boolean; db?: string; provenance?: boolean; registryLicenses?: boolean; offline?: boolean }) => {
       const root = repoPath(ctx.cwd, p, (l) => ctx.stderr(`note: ${l}\n`));
       const { config, file: configFile } = await loadConfig(root);
       const formats = opts.format ?? config.sbom.formats;
@@ -46,6 +48,10 @@ export const register: RegisterCommand = (program, ctx, result) => {
       const outputDir = opts.outputDir ? path.resolve(ctx.cwd, opts.outputDir) : config.sbom.outputDir ? path.resolve(root, config.sbom.outputDir) : undefined;
       const inv = await inventoryOf(root, config);
       requireSomething(inv, configFile);
+      if (opts.registryLicenses) {
+        const { applyRegistryLicenses } = await import('../registry-licenses.ts');
+        await applyRegistryLicenses(ctx, root, config, inv, { ask: true, offline: Boolean(opts.offline) });
+      }
       let matches: import('../../vulns/audit.ts').VulnMatch[] | undefined;
       if (opts.vulnerabilities) {
         const { AdvisoryDb, defaultDbDir } = await import('../../vulns/store.ts');
