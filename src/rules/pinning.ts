@@ -142,7 +142,7 @@ function noLockHint(kind: ParsedData['kind'], dep: Dependency, lock: string | un
 }
 
 /** Requirements files other files only constrain (`-c`): like peer ranges they bound versions and install nothing. */
-function constraintFiles(inv: Inventory): Set<string> {
+export function constraintFiles(inv: Inventory): Set<string> {
   const constrained = new Set<string>();
   const required = new Set<string>();
   for (const d of inv.files.values()) {

@@ -31,13 +31,23 @@ export const register: RegisterCommand = (program, ctx, result) => {
     program
       .command('check')
       .description("Check the protocol's rules; exit 1 when a finding is at or above --fail-on")
-      .argument('[path]', 'repository root', '.'),
-  ).action(async (p: string, opts: FindingCommandOptions) => {
+      .argument('[path]', 'repository root', '.')
+      .option('--fix', "pin unpinned direct dependencies (DW001) to the versions their locks hold, then check the result"),
+  ).action(async (p: string, opts: FindingCommandOptions & { fix?: boolean }) => {
     const root = repoPath(ctx.cwd, p, (l) => ctx.stderr(`note: ${l}\n`));
     const { config, file: configFile } = await loadConfig(root);
-    const inv = await inventoryOf(root, config);
+    let inv = await inventoryOf(root, config);
     resolveFailOn(opts.failOn, config); // a usage error in the options is said before anything else
     requireSomething(inv, configFile);
+    if (opts.fix) {
+      const { fixPins } = await import('../../check/fix-pins.ts');
+      const fixed = fixPins(inv);
+      // stderr: stdout stays the report in the chosen format (json, sarif).
+      for (const l of fixed.changed) ctx.stderr(`pinned: ${l}\n`);
+      for (const l of fixed.left) ctx.stderr(`left: ${l}\n`);
+      ctx.stderr(fixed.files.length ? `fix: wrote ${fixed.files.join(', ')}\n` : 'fix: nothing to pin\n');
+      if (fixed.files.length) inv = await inventoryOf(root, config);
+    }
     const { collectCheckFindings } = await import('../../check/index.ts');
     const findings = await collectCheckFindings(inv, config, { env: ctx.env, now: sourceDate(ctx.env), note: (l) => ctx.stderr(`note: ${l}\n`) });
     emitFindings(ctx, result, 'check', findings, config, opts);
