@@ -13,8 +13,9 @@ export const FOUNDATION_RULES: RuleInfo[] = [
     id: 'DW001',
     title: 'Direct dependency not pinned exactly',
     defaultSeverity: 'high',
-    description: 'Every direct dependency is declared with one exact version (==1.2.3, "1.2.3"), so builds are reproducible from the manifest alone.',
-    hint: 'Replace the range with the exact version the lock holds (e.g. requests = "2.32.3").',
+    description:
+      'Every direct dependency is declared with one exact version (==1.2.3, "1.2.3"), so builds are reproducible from the manifest alone. One finding per manifest lists its unpinned dependencies (`properties.dependencies`, `locked`, `notLocked`; every one in `detail`). Severity: medium when the manifest\'s lock holds an exact, hashed version of every one of them (the install is reproducible, the manifest does not say so); high when any of them is pinned by nothing: no lock, a dependency the lock does not hold, or a locked version without a hash. Never for dependencies that cannot be pinned by a version: path, workspace, `link:`/`file:`, editable (`-e`), URL artifacts, git at a full commit SHA, and peer ranges. A pip-compile `.in` is checked against its compiled `.txt` as its lock. `depwarden check --fix` writes the locked versions into the manifest.',
+    hint: 'Replace the range with the exact version the lock holds (e.g. requests = "2.32.3"); `depwarden check --fix` writes the versions the lock holds.',
   },
   {
     id: 'DW002',

@@ -18,7 +18,7 @@ describe('DW001 hint', () => {
     const hints = Object.fromEntries((JSON.parse(r.stdout) as { findings: { ruleId: string; file: string; hint: string }[] }).findings.filter((f) => f.ruleId === 'DW001').map((f) => [f.file, f.hint]));
     assert.equal(hints['web/package.json'], 'Pin it to the version web/package-lock.json holds: "ioredis": "4.28.5".');
     assert.equal(hints['agent/pyproject.toml'], 'Pin it to the version agent/poetry.lock holds: requests = "2.32.3".');
-    assert.match(hints['tool/requirements.txt'] ?? '', /^Replace the range with the exact version the lock holds/);
+    assert.equal(hints['tool/requirements.txt'], 'No lock pins them: pin each to one exact version (e.g. httpx==<version>) and commit a lock (DW002).');
     // DW006 names the image itself, not an example of another.
     const dw006 = (JSON.parse(r.stdout) as { findings: { ruleId: string; hint: string }[] }).findings.find((f) => f.ruleId === 'DW006');
     assert.equal(dw006?.hint, 'Append the digest: `node:22-bookworm@sha256:<digest>` (keep the tag for readers; `depwarden update` writes both).');

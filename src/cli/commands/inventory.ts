@@ -33,13 +33,23 @@ export const register: RegisterCommand = (program, ctx, result) => {
       .description("Check the protocol's rules; exit 1 when a finding is at or above --fail-on")
       .argument('[path]', 'repository root', '.')
       .option('--registry-licenses', 'ask PyPI / npm for the licences the locks do not record (without it: earlier answers only)')
-      .option('--offline', 'with --registry-licenses: answer from the caches only'),
-  ).action(async (p: string, opts: FindingCommandOptions & { registryLicenses?: boolean; offline?: boolean }) => {
+      .option('--offline', 'with --registry-licenses: answer from the caches only')
+      .option('--fix', "pin unpinned direct dependencies (DW001) to the versions their locks hold, then check the result"),
+  ).action(async (p: string, opts: FindingCommandOptions & { registryLicenses?: boolean; offline?: boolean; fix?: boolean }) => {
     const root = repoPath(ctx.cwd, p, (l) => ctx.stderr(`note: ${l}\n`));
     const { config, file: configFile } = await loadConfig(root);
-    const inv = await inventoryOf(root, config);
+    let inv = await inventoryOf(root, config);
     resolveFailOn(opts.failOn, config); // a usage error in the options is said before anything else
     requireSomething(inv, configFile);
+    if (opts.fix) {
+      const { fixPins } = await import('../../check/fix-pins.ts');
+      const fixed = fixPins(inv);
+      // stderr: stdout stays the report in the chosen format (json, sarif).
+      for (const l of fixed.changed) ctx.stderr(`pinned: ${l}\n`);
+      for (const l of fixed.left) ctx.stderr(`left: ${l}\n`);
+      ctx.stderr(fixed.files.length ? `fix: wrote ${fixed.files.join(', ')}\n` : 'fix: nothing to pin\n');
+      if (fixed.files.length) inv = await inventoryOf(root, config);
+    }
     // Only a licence policy reads licences: without one, no cache is read and no registry asked.
     if (config.licenses.allow.length || config.licenses.deny.length) {
       const { applyRegistryLicenses } = await import('../registry-licenses.ts');

@@ -1,0 +1,90 @@
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, describe, it } from 'node:test';
+import { CORPUS } from '../helpers/corpus.ts';
+import { runCli } from '../helpers/run-cli.ts';
+import { writeTree } from '../helpers/temp-tree.ts';
+
+interface JsonFinding {
+  ruleId: string;
+  file: string;
+}
+
+/** Poetry 1.8's content-hash, computed by Python's tomllib + json + hashlib, independently of our code. */
+function poetry1ContentHash(pyprojectPath: string): string {
+  const py = `
+import tomllib, json, hashlib, sys
+d = tomllib.load(open(sys.argv[1], 'rb'))['tool']['poetry']
+rel = {k: d.get(k) for k in ['dependencies', 'source', 'extras', 'dev-dependencies']}
+if d.get('group') is not None: rel['group'] = d['group']
+print(hashlib.sha256(json.dumps(rel, sort_keys=True).encode()).hexdigest())`;
+  return execFileSync('python3', ['-c', py, pyprojectPath], { encoding: 'utf8' }).trim();
+}
+
+const H = (c: string): string => `sha256:${c.repeat(64)}`;
+
+/** `depwarden check --fix` writes DW001's pins from the locks (issue 19, item 5). */
+describe('check --fix', () => {
+  const roots: string[] = [];
+  after(() => roots.forEach((r) => rmSync(r, { recursive: true, force: true })));
+
+  it('pins a real repository (a temp copy of reworkd/AgentGPT) from its npm and Poetry locks, and the locks stay fresh', async () => {
+    const root = mkdtempSync(path.join(tmpdir(), 'dw-fix-'));
+    roots.push(root);
+    cpSync(path.join(CORPUS, 'monorepo/reworkd__AgentGPT'), root, { recursive: true });
+    const before = (f: string): string => readFileSync(path.join(CORPUS, 'monorepo/reworkd__AgentGPT', f), 'utf8');
+    const now = (f: string): string => readFileSync(path.join(root, f), 'utf8');
+
+    const r = await runCli(['check', root, '--fix', '--format', 'json', '--fail-on', 'critical']);
+    assert.equal(r.code, 0, r.stderr);
+    const ids = (JSON.parse(r.stdout) as { findings: JsonFinding[] }).findings.map((f) => `${f.ruleId} ${f.file}`);
+    assert.deepEqual(ids.filter((i) => /^DW00[134]/.test(i)), [], 'no DW001 left, and no lock put out of date (DW003) or contradicted (DW004)');
+    assert.match(r.stderr, /^pinned: cli\/package\.json:\d+: chalk "\^5\.3\.0" -> 5\.3\.0$/m);
+    assert.match(r.stderr, /^pinned: platform\/pyproject\.toml:\d+: fastapi "\^0\.98\.0" -> 0\.98\.0$/m);
+    assert.match(r.stderr, /^fix: wrote cli\/package-lock\.json, cli\/package\.json, next\/package-lock\.json, next\/package\.json, platform\/poetry\.lock, platform\/pyproject\.toml$/m);
+
+    // package.json: only the ranges changed, each to the version the lock installs; formatting kept line for line.
+    const pkgBefore = before('cli/package.json');
+    const pkgAfter = now('cli/package.json');
+    assert.equal(pkgAfter.split('\n').length, pkgBefore.split('\n').length);
+    const lock = JSON.parse(before('cli/package-lock.json')) as { packages: Record<string, { version?: string; dependencies?: Record<string, string> }> };
+    const a = JSON.parse(pkgAfter) as { dependencies: Record<string, string> };
+    const b = JSON.parse(pkgBefore) as { dependencies: Record<string, string> };
+    for (const [name, range] of Object.entries(b.dependencies)) assert.equal(a.dependencies[name], lock.packages[`node_modules/${name}`]!.version, `${name} (was ${range})`);
+    assert.deepEqual({ ...JSON.parse(pkgAfter), dependencies: {}, devDependencies: {} }, { ...JSON.parse(pkgBefore), dependencies: {}, devDependencies: {} });
+    // The lock's root entry says what package.json says (npm's own freshness rule), nothing else moved.
+    const lockAfter = JSON.parse(now('cli/package-lock.json')) as typeof lock;
+    assert.deepEqual(lockAfter.packages['']!.dependencies, a.dependencies);
+    assert.deepEqual({ ...lockAfter.packages, '': null }, { ...lock.packages, '': null });
+
+    // poetry.lock: the content-hash Poetry itself would compute for the pinned pyproject (computed by Python here).
+    assert.match(now('platform/pyproject.toml'), /^fastapi = "0\.98\.0"$/m);
+    assert.equal(/^content-hash = "([0-9a-f]+)"/m.exec(now('platform/poetry.lock'))![1], poetry1ContentHash(path.join(root, 'platform/pyproject.toml')));
+    assert.equal(now('platform/poetry.lock').replace(/^content-hash = .*$/m, ''), before('platform/poetry.lock').replace(/^content-hash = .*$/m, ''));
+
+    const again = await runCli(['check', root, '--fix', '--format', 'json', '--fail-on', 'critical']);
+    assert.match(again.stderr, /^fix: nothing to pin$/m);
+  });
+
+  it('pins a pip-compile .in from its compiled .txt; leaves (and says) what no lock holds and locks it does not rewrite', async () => {
+    const root = writeTree({
+      'a/requirements.in': '# service deps\nrequests  # HTTP\nhttpx[http2]>=0.27 ; python_version >= "3.9"\nnotlocked>=1\n',
+      'a/requirements.txt': `# This file is autogenerated by pip-compile with Python 3.12\nhttpx[http2]==0.27.2 \\\n    --hash=${H('2')}\n    # via -r requirements.in\nrequests==2.32.3 \\\n    --hash=${H('3')}\n    # via -r requirements.in\n`,
+      'p/package.json': '{"name":"p","dependencies":{"left-pad":"^1.3.0"}}\n',
+      'p/pnpm-lock.yaml': "lockfileVersion: '9.0'\n\nimporters:\n\n  .:\n    dependencies:\n      left-pad:\n        specifier: ^1.3.0\n        version: 1.3.0\n\npackages:\n\n  left-pad@1.3.0:\n    resolution: {integrity: sha512-XI5MPzVNApjAyhQzphX8BkmKsKUxD4LdyK24iZeQF6NDUzqeQ5ZIh3+8C3N4mn5X7s4x5yXVvRtBdNzSGeqtlFA==}\n\nsnapshots:\n\n  left-pad@1.3.0: {}\n",
+    });
+    roots.push(root);
+    const txt = readFileSync(path.join(root, 'a/requirements.txt'), 'utf8');
+    const r = await runCli(['check', root, '--fix', '--format', 'json', '--fail-on', 'critical']);
+    assert.equal(readFileSync(path.join(root, 'a/requirements.in'), 'utf8'), '# service deps\nrequests==2.32.3  # HTTP\nhttpx[http2]==0.27.2 ; python_version >= "3.9"\nnotlocked>=1\n');
+    assert.equal(readFileSync(path.join(root, 'a/requirements.txt'), 'utf8'), txt, 'the lock is not touched');
+    assert.match(r.stderr, /^left: a\/requirements\.in: notlocked ">=1": a\/requirements\.txt holds no version of it; relock, then pin$/m);
+    assert.match(r.stderr, /^left: p\/package\.json: left-pad "\^1\.3\.0": p\/pnpm-lock\.yaml records the manifest's ranges; pin it and run `pnpm install --lockfile-only`$/m);
+    assert.equal(readFileSync(path.join(root, 'p/package.json'), 'utf8'), '{"name":"p","dependencies":{"left-pad":"^1.3.0"}}\n');
+    const left = (JSON.parse(r.stdout) as { findings: (JsonFinding & { properties: { dependencies: string[] } })[] }).findings.filter((f) => f.ruleId === 'DW001');
+    assert.deepEqual(left.map((f) => [f.file, f.properties.dependencies]), [['a/requirements.in', ['notlocked']], ['p/package.json', ['left-pad']]]);
+  });
+});
