@@ -38,10 +38,18 @@ async function cachedProvenance(inv: Inventory, config: Config, ce: CheckEnv): P
   const path = await import('node:path');
   const { depwardenHome } = await import('../util/home.ts');
   const { ProvenanceCache } = await import('../provenance/cache.ts');
-  const { runProvenance } = await import('../provenance/verify.ts');
   const cache = new ProvenanceCache(path.join(depwardenHome(ce.env), 'cache', 'provenance'));
+  const note = (n: number): void => {
+    if (n) ce.note(`provenance not checked for ${n} locked package version${n === 1 ? '' : 's'} (run \`depwarden provenance\`)`);
+  };
+  // No verdict cached yet: only the count is needed, and the verifier (registry clients, Sigstore types) stays unloaded.
+  if (!cache.size) {
+    note((await import('../provenance/targets.ts')).countTargets(inv, config, ce.env));
+    return [];
+  }
+  const { runProvenance } = await import('../provenance/verify.ts');
   const run = await runProvenance(inv, { config, cache, env: ce.env });
-  if (run.notChecked) ce.note(`provenance not checked for ${run.notChecked} locked package version${run.notChecked === 1 ? '' : 's'} (run \`depwarden provenance\`)`);
+  note(run.notChecked);
   return run.findings;
 }
 

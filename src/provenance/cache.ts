@@ -28,6 +28,11 @@ export class ProvenanceCache {
     return `${p.ecosystem}|${p.registry}|${p.name}@${p.version}|${[...p.hashes].sort().join(',')}`;
   }
 
+  /** Verdicts held (0: nothing to look up). */
+  get size(): number {
+    return this.entries.size;
+  }
+
   get(key: string): PackageProvenance | undefined {
     return this.entries.get(key);
   }

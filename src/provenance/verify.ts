@@ -3,20 +3,18 @@ import path from 'node:path';
 import type { TrustMaterial } from '@sigstore/verify';
 import type { Config } from '../config/schema.ts';
 import { type Datasources, NotFoundError } from '../datasources/index.ts';
-import { npmRegistryFor, packumentUrl } from '../datasources/npm.ts';
-import { requirementsAsLocked } from '../inventory/build.ts';
-import { isFullyPinned } from '../inventory/services.ts';
-import type { LockedPackage } from '../model/dependency.ts';
+import { packumentUrl } from '../datasources/npm.ts';
 import type { Finding, Severity } from '../model/finding.ts';
 import type { Inventory } from '../model/inventory.ts';
 import type { SourceSpan } from '../model/source.ts';
 import { redact } from '../http/client.ts';
 import { compareVersions } from '../versioning/pep440.ts';
 import type { AttestationResult } from './attestations.ts';
-import { ProvenanceCache } from './cache.ts';
+import type { ProvenanceCache } from './cache.ts';
 import type { PackageProvenance } from './model.ts';
 import { parseRegistryKeys, type RegistryKey, verifyNpmSignatures } from './npm-signatures.ts';
 import { PROVENANCE_RULES } from './rules.ts';
+import { countTargets, type Target, targets } from './targets.ts';
 
 // The Sigstore libraries load only when an attestation is verified (`check` from the cache never needs them).
 type Attestations = typeof import('./attestations.ts');
@@ -27,17 +25,6 @@ type Attestations = typeof import('./attestations.ts');
  * applied. Packages are checked once per registry+name+version+hashes (the cache keeps verdicts across runs); every
  * registry answer is hostile input, so a malformed answer is "unverified" with its reason, never "verified".
  */
-interface Target {
-  key: string;
-  ecosystem: 'npm' | 'PyPI';
-  name: string;
-  version: string;
-  registry: string;
-  hashes: string[];
-  /** PyPI: the index to ask (a Poetry legacy source), else the configured PyPI. */
-  index?: { name: string; url: string; api: 'json' | 'simple' };
-  places: { file: string; span: SourceSpan; service?: string }[];
-}
 export interface ImageCheck {
   image: string;
   digest: string;
@@ -66,54 +53,6 @@ export interface ProvenanceOptions {
 const INFO = new Map(PROVENANCE_RULES.map((r) => [r.id, r]));
 /** Signing keys, attestation bundles and PEP 740 answers are small: anything bigger is refused unread. */
 const SMALL_DOC = 4 * 1024 * 1024;
-
-function targets(inv: Inventory, config: Config, env: NodeJS.ProcessEnv): Target[] {
-  const byKey = new Map<string, Target>();
-  const serviceOf = new Map<string, string>();
-  for (const s of inv.services) for (const f of s.files) if (!serviceOf.has(f)) serviceOf.set(f, s.name);
-  const npmrcCache = new Map<string, string[]>();
-  const npmrcs = (lockFile: string): string[] => {
-    const dir = path.posix.dirname(lockFile);
-    let t = npmrcCache.get(dir);
-    if (!t) {
-      t = [];
-      try {
-        t.push(readFileSync(path.join(inv.root, dir, '.npmrc'), 'utf8'));
-      } catch {
-        // no project .npmrc
-      }
-      npmrcCache.set(dir, t);
-    }
-    return t;
-  };
-  const add = (t: Omit<Target, 'key' | 'places'>, file: string, span: SourceSpan): void => {
-    const key = ProvenanceCache.key(t);
-    const place = { file, span, ...(serviceOf.get(file) ? { service: serviceOf.get(file)! } : {}) };
-    const have = byKey.get(key);
-    if (have) have.places.push(place);
-    else byKey.set(key, { ...t, key, places: [place] });
-  };
-  const pypi = { name: 'PyPI', url: config.updates.registries.pypi, api: 'json' as const };
-  for (const d of inv.files.values()) {
-    let pkgs: LockedPackage[] = [];
-    if (d.kind === 'package-lock' || d.kind === 'poetry-lock') pkgs = d.packages;
-    else if (d.kind === 'requirements' && !d.file.endsWith('.in') && isFullyPinned(d)) pkgs = requirementsAsLocked(d);
-    for (const p of pkgs) {
-      if (p.ecosystem === 'npm') {
-        if (p.link || p.workspace || p.bundled || !p.version) continue;
-        if (p.resolved && !/^https?:/.test(p.resolved)) continue; // git, file: no registry artifact
-        const registry = redact(npmRegistryFor(p.name, npmrcs(d.file), env, config.updates.registries.npm).registry);
-        add({ ecosystem: 'npm', name: p.name, version: p.version, registry, hashes: p.integrity ? p.integrity.split(/\s+/).filter(Boolean).sort() : [] }, d.file, p.span);
-      } else if (p.ecosystem === 'PyPI') {
-        const t = p.source?.type;
-        if (t === 'git' || t === 'url' || t === 'file' || t === 'directory') continue;
-        const index = p.source?.type === 'legacy' && p.source.url ? { name: p.source.name || p.source.url, url: p.source.url, api: 'simple' as const } : pypi;
-        add({ ecosystem: 'PyPI', name: p.normalizedName, version: p.version, registry: redact(index.url), hashes: [...p.hashes].sort(), index }, d.file, p.span);
-      }
-    }
-  }
-  return [...byKey.values()].sort((a, b) => (a.key < b.key ? -1 : 1));
-}
 
 const errText = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
@@ -333,6 +272,8 @@ function findingsFor(r: PackageProvenance, places: Target['places'], cfg: Config
 export async function runProvenance(inv: Inventory, opts: ProvenanceOptions): Promise<ProvenanceRun> {
   const cfg = opts.config.provenance;
   const env = opts.env ?? process.env;
+  // Offline with no cached verdict (a `check` before any `provenance` run): nothing to report but the count.
+  if (!opts.datasources && !opts.cache?.size) return { packages: [], images: [], findings: [], asked: 0, fromCache: 0, notChecked: countTargets(inv, opts.config, env) };
   const list = targets(inv, opts.config, env);
   const reg = opts.datasources ? new Registries(opts.datasources) : undefined;
   const trust = new Trust(cfg.trustedRoot ? path.resolve(inv.root, cfg.trustedRoot) : undefined);
