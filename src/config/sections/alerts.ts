@@ -36,6 +36,7 @@ const email = z
         port: z.number().int().min(1).max(65535).default(587),
         secure: z.boolean().default(false).describe('TLS from the first byte (port 465).'),
         starttls: z.boolean().default(true).describe('Require STARTTLS on a plain connection (refuse to send in clear).'),
+        caFile: z.string().optional().describe('PEM file of the CA that signed the server certificate (a private relay); default: the system CAs.'),
       })
       .strict(),
     userEnv: envName.optional().describe('Variable holding the SMTP user (no auth without it).'),
