@@ -16,9 +16,10 @@ import { register as registerDeploy } from './commands/deploy.ts';
 import { register as registerReport } from './commands/report.ts';
 import { register as registerHealth } from './commands/health.ts';
 import { register as registerServe } from './commands/serve.ts';
+import { register as registerAlerts } from './commands/alerts.ts';
 
 // One module per capability registers its commands; adding a capability is one line here.
-const COMMANDS = [registerInventory, registerConfig, registerConflicts, registerVulns, registerSbom, registerUpdates, registerGovernance, registerStore, registerSupply, registerDeploy, registerReport, registerHealth, registerServe];
+const COMMANDS = [registerInventory, registerConfig, registerConflicts, registerVulns, registerSbom, registerUpdates, registerGovernance, registerStore, registerSupply, registerDeploy, registerReport, registerHealth, registerServe, registerAlerts];
 
 export function buildProgram(ctx: CliContext, result: RunResult): Command {
   const program = new Command('depwarden')

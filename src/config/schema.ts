@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { alertsSection } from './sections/alerts.ts';
 import { conflictsSection } from './sections/conflicts.ts';
 import { deploySection } from './sections/deploy.ts';
 import { governanceSection } from './sections/governance.ts';
@@ -33,6 +34,7 @@ export const configSchema = z
     provenance: provenanceSection.prefault({}),
     deploy: deploySection.prefault({}),
     health: healthSection,
+    alerts: alertsSection.prefault({}),
   })
   .strict()
   .describe('depwarden.yaml: the dependency protocol of this repository.');

@@ -53,11 +53,14 @@ export class HttpError extends Error {
   readonly host?: string;
   /** What failed below HTTP (no answer): an errno (ECONNREFUSED), an undici or TLS code, DEADLINE, BAD_PORT. */
   readonly transport?: string;
-  constructor(message: string, status?: number, detail: { host?: string; transport?: string } = {}) {
+  /** The last answer's `Retry-After`, for callers that retry on their own schedule (alert deliveries). */
+  readonly retryAfterMs?: number;
+  constructor(message: string, status?: number, detail: { host?: string; transport?: string; retryAfterMs?: number } = {}) {
     super(message);
     this.status = status;
     if (detail.host !== undefined) this.host = detail.host;
     if (detail.transport !== undefined) this.transport = detail.transport;
+    if (detail.retryAfterMs !== undefined) this.retryAfterMs = detail.retryAfterMs;
   }
   /** The host itself failed (DNS, refused, TLS, no answer within the deadlines), not one request: ask it no more this run. */
   get hostLevel(): boolean {
@@ -184,8 +187,8 @@ export interface RawResponse {
 
 export interface SendOptions {
   allowHosts: string[];
-  /** POST only to endpoints where a retried request is harmless (ours upsert by key). */
-  method?: 'GET' | 'HEAD' | 'POST';
+  /** POST/PATCH only to endpoints where a retried request is harmless (ours upsert by key), or with `retries: 0`. */
+  method?: 'GET' | 'HEAD' | 'POST' | 'PATCH';
   headers?: Record<string, string>;
   /** Request body (POST). */
   body?: string | Uint8Array;
@@ -230,6 +233,7 @@ export async function sendWithRetries(url: string, opts: SendOptions): Promise<R
   // server (report its status), not an unreachable host.
   let seen: { status: number; err: HttpError } | undefined;
   let attempts = 0;
+  let lastRetryAfter: number | undefined;
   const dispatcher = await agentFor(d, opts.socketPath);
   for (let attempt = 0; attempt <= retries; attempt++) {
     // Another call found the host unreachable meanwhile: stop here with its cause.
@@ -265,6 +269,7 @@ export async function sendWithRetries(url: string, opts: SendOptions): Promise<R
       last = new HttpError(`${method} ${redact(url)}: HTTP ${res.status}`, res.status);
       seen = { status: res.status, err: last as HttpError };
       wait = retryAfterMs(res.headers.get('retry-after'));
+      lastRetryAfter = wait;
       await res.body?.cancel();
     } catch (e) {
       if (e instanceof HttpError && (e.message.includes('not a configured host') || e.message.includes('-byte limit'))) throw e;
@@ -299,7 +304,7 @@ export async function sendWithRetries(url: string, opts: SendOptions): Promise<R
           : last instanceof Error
             ? last.message + (t && t.message !== last.message ? ` (${t.message})` : '')
             : String(last);
-  const err = new HttpError(`${method} ${redact(url)} failed after ${attempts} attempt${attempts === 1 ? '' : 's'}: ${reason}`, lastStatus, { host, ...(code ? { transport: code } : {}) });
+  const err = new HttpError(`${method} ${redact(url)} failed after ${attempts} attempt${attempts === 1 ? '' : 's'}: ${reason}`, lastStatus, { host, ...(code ? { transport: code } : {}), ...(lastStatus !== undefined && lastRetryAfter !== undefined ? { retryAfterMs: lastRetryAfter } : {}) });
   if (err.hostLevel) opts.breaker?.trip(host, err);
   throw err;
 }

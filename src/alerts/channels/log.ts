@@ -2,7 +2,9 @@ import { appendFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { canonical } from '../../governance/audit-log.ts';
 import { redactSecrets } from '../../util/redact.ts';
+import type { AlertMessage } from '../message.ts';
 import type { Notice, Notifier } from '../notifier.ts';
+import type { Channel, SendResult } from './channel.ts';
 
 /**
  * The log channel: every notice as one JSON line (keys sorted, credentials redacted) appended to a file, or
@@ -27,6 +29,23 @@ export class LogChannel implements Notifier {
     // would swallow together with the next word.
     this.write(`${canonical(redactDeep({ ...notice, channel: 'log' }))}\n`);
   }
+}
+
+/** The log channel as an alerts channel: one JSON line per message (the group with its items). */
+export function logChannel(name: string, opts: { file?: string; stderr?: (s: string) => void }): Channel {
+  const log = new LogChannel(opts);
+  return {
+    name,
+    kind: 'log',
+    async send(m: AlertMessage): Promise<SendResult> {
+      try {
+        log.write(`${canonical(redactDeep({ ...m, channel: name }))}\n`);
+        return { ok: true };
+      } catch (e) {
+        return { ok: false, error: `log ${opts.file ?? 'stderr'}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}` };
+      }
+    },
+  };
 }
 
 function redactDeep(v: unknown): unknown {
