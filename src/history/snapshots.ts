@@ -93,3 +93,9 @@ export async function previousSnapshot(q: Store['query'], repo: string, service:
   const r = (await q<{ id: string | number; detail: unknown }>('SELECT id, detail FROM snapshots WHERE repo = $1 AND service = $2 AND kind = $3 AND commit <> $4 ORDER BY id DESC LIMIT 1', [repo, service, kind, commit]))[0];
   return r ? { id: Number(r.id), detail: json(r.detail) } : undefined;
 }
+
+/** Newest snapshot of every repository and service for one kind, with its records (the alert rules read these). */
+export async function fleetSnapshotDetails<T>(store: Store, kind: SnapshotKind): Promise<(Snapshot & { detail: T })[]> {
+  const rows = await store.query<Row>('SELECT DISTINCT ON (repo, service) id, repo, service, commit, kind, taken, run_id, summary, detail FROM snapshots WHERE kind = $1 ORDER BY repo, service, id DESC', [kind]);
+  return rows.map((r) => ({ ...toSnapshot(r), detail: json(r.detail as T) }));
+}

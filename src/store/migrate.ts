@@ -29,6 +29,11 @@ const TABLES: { name: string; key: string; identity?: boolean; serial?: string }
   { name: 'api_tokens', key: 'id' },
   { name: 'job_runs', key: 'id', serial: 'id' },
   { name: 'snapshots', key: 'id', serial: 'id' },
+  // Alerts (src/alerts/): conditions, silences, the channels delivered to and the delivery log.
+  { name: 'alerts', key: 'id' },
+  { name: 'alert_silences', key: 'id' },
+  { name: 'alert_targets', key: 'fp' },
+  { name: 'alert_deliveries', key: 'id', serial: 'id' },
 ];
 
 export interface CopyReport {
