@@ -5,6 +5,7 @@ import { appendEvent } from '../governance/audit-log.ts';
 import type { Store } from '../store/store.ts';
 import { redactSecrets } from '../util/redact.ts';
 import type { ApiResponse, ApiRoute, Logger, RegisteredRepo, RequestContext, Scope } from '../serve/feature.ts';
+import { cookieValue, csrfMatches, readSession, SESSION_COOKIE } from '../web/sessions.ts';
 import { RateLimiter } from './rate-limit.ts';
 import { scopeAllows, verifyToken } from './tokens.ts';
 
@@ -132,7 +133,7 @@ export class Router {
     const { route } = found.c;
     const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k.toLowerCase(), Array.isArray(v) ? v.join(', ') : v]));
     const scope: Scope = route.path === '/metrics' && this.o.metricsPublic ? 'public' : route.scope;
-    const who = await this.authenticate(headers.authorization, scope);
+    const who = await this.authenticate(headers, scope, method);
     if (who) this.limit(`token:${who.id}`, this.o.rateLimit.perToken);
     const rawBody = method === 'GET' ? Buffer.alloc(0) : await readBody(req, this.o.bodyLimit);
     let body: unknown;
@@ -160,6 +161,8 @@ export class Router {
       rawBody,
       body,
       login: who?.login,
+      ...(who ? { scope: who.scope } : {}),
+      tls: (req.socket as { encrypted?: boolean }).encrypted === true || headers['x-forwarded-proto'] === 'https',
       audit: async (kind, payload) => {
         audited = true;
         await appendEvent(this.o.store, { actor: who?.login ?? 'anonymous', kind, payload: { ...payload, via: 'api' } });
@@ -199,8 +202,20 @@ export class Router {
     if (wait > 0) throw new HttpProblem(429, 'too many requests', { headers: { 'retry-after': String(wait) } });
   }
 
-  private async authenticate(authorization: string | undefined, scope: Scope): Promise<{ id: string; login: string; scope: Scope } | undefined> {
-    const bearer = /^Bearer\s+(\S+)$/i.exec(authorization ?? '')?.[1];
+  /**
+   * A bearer token, else the dashboard's session cookie. A cookie is sent by the browser on its own, so a write
+   * by cookie also needs the session's CSRF secret in `x-csrf-token` (bearer tokens are never sent implicitly).
+   */
+  private async authenticate(headers: Record<string, string | undefined>, scope: Scope, method: string): Promise<{ id: string; login: string; scope: Scope } | undefined> {
+    const bearer = /^Bearer\s+(\S+)$/i.exec(headers.authorization ?? '')?.[1];
+    const cookie = bearer ? undefined : cookieValue(headers.cookie, SESSION_COOKIE);
+    if (!bearer && cookie && scope !== 'public') {
+      const s = await readSession(this.o.store, cookie, (this.o.now ?? (() => new Date()))());
+      if (!s.ok) throw new HttpProblem(401, s.reason);
+      if (method !== 'GET' && !csrfMatches(s.session, headers['x-csrf-token'])) throw new HttpProblem(403, 'a write from a dashboard session needs its CSRF token in x-csrf-token');
+      if (!scopeAllows(s.session.scope, scope)) throw new HttpProblem(403, `this route needs a ${scope} token; this session's is ${s.session.scope}`);
+      return { id: s.session.tokenId, login: s.session.login, scope: s.session.scope };
+    }
     if (!bearer) {
       if (scope === 'public') return undefined;
       throw new HttpProblem(401, 'a bearer token is required (Authorization: Bearer <token>; create one with `depwarden token create`)', { headers: { 'www-authenticate': 'Bearer realm="depwarden"' } });

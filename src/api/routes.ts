@@ -233,15 +233,16 @@ export function coreRoutes(d: RouteDeps): ApiRoute[] {
       method: 'GET',
       path: '/api/v1/repos/{name}/dependencies',
       scope: 'read',
-      summary: 'Components of the newest SBOM snapshot (name, version, purl)',
+      summary: 'Components of the newest SBOM snapshot (name, version, purl, licence)',
       tags: ['dependencies'],
       query: serviceQuery.extend(pageQuery.shape),
       cacheVersion: snapshotVersion,
       handler: async (ctx) => {
         const repo = await repoOr404(ctx, d.dataDir);
         const s = await current(ctx, repo.name, 'sbom');
-        const doc = JSON.parse((await snapshotDetail<{ 'cyclonedx-json': string }>(ctx.store, s.id))!['cyclonedx-json']) as { components?: { name: string; version?: string; purl?: string; type?: string; group?: string }[] };
-        const comps = (doc.components ?? []).map((c) => ({ name: c.group ? `${c.group}/${c.name}` : c.name, version: c.version ?? null, purl: c.purl ?? null, type: c.type ?? null }));
+        const doc = JSON.parse((await snapshotDetail<{ 'cyclonedx-json': string }>(ctx.store, s.id))!['cyclonedx-json']) as { components?: { name: string; version?: string; purl?: string; type?: string; group?: string; licenses?: { license?: { id?: string; name?: string }; expression?: string }[] }[] };
+        const licence = (ls: { license?: { id?: string; name?: string }; expression?: string }[] | undefined): string | null => (ls ?? []).map((l) => l.expression ?? l.license?.id ?? l.license?.name).filter(Boolean).join(' AND ') || null;
+        const comps = (doc.components ?? []).map((c) => ({ name: c.group ? `${c.group}/${c.name}` : c.name, version: c.version ?? null, purl: c.purl ?? null, type: c.type ?? null, license: licence(c.licenses) }));
         comps.sort((a, b) => (a.purl ?? a.name).localeCompare(b.purl ?? b.name));
         return items(paginate(comps, (c) => `${c.purl ?? c.name}\0${c.version}`, ctx.query), { snapshot: s });
       },

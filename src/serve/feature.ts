@@ -43,6 +43,10 @@ export interface RequestContext {
   body: unknown;
   /** The calling token's login; undefined on public routes. */
   login: string | undefined;
+  /** The caller's scope (a token's, or the token's behind a dashboard session); undefined on public routes. */
+  scope?: Scope;
+  /** The request came over TLS (directly, or `x-forwarded-proto: https` from the proxy): cookies get `Secure`. */
+  tls?: boolean;
   /** Appends an event to the server's hash-chained audit log (every write through the API is one). */
   audit(kind: string, payload: Record<string, unknown>): Promise<void>;
   log: Logger;

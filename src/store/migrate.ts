@@ -36,6 +36,12 @@ const TABLES: { name: string; key: string; identity?: boolean; serial?: string }
   { name: 'alert_deliveries', key: 'id', serial: 'id' },
 ];
 
+/**
+ * Tables the migrations create that are not history and are not copied: dashboard sessions are live credentials
+ * of one store's signed-in browsers (short-lived, bound to its tokens' ids); a moved store starts signed out.
+ */
+const TRANSIENT = new Set(['web_sessions']);
+
 export interface CopyReport {
   /** Rows per table, in TABLES order. */
   rows: Record<string, number>;
@@ -76,7 +82,7 @@ async function readAll(q: Store['query']): Promise<{ rows: Map<string, Record<st
  * copy. Refused when the target already holds any history (nothing is merged or overwritten).
  */
 export async function copyStore(from: Store, to: Store): Promise<CopyReport> {
-  const unknown = (await tableNames(from.query)).filter((n) => !TABLES.some((t) => t.name === n));
+  const unknown = (await tableNames(from.query)).filter((n) => !TRANSIENT.has(n) && !TABLES.some((t) => t.name === n));
   if (unknown.length) throw new MigrateError(`the source store has tables this version of depwarden does not copy (${unknown.join(', ')}): upgrade depwarden first`);
   const source = await readAll(from.query);
   await to.transaction(async (q) => {

@@ -132,6 +132,7 @@ export const register: RegisterCommand = (program, ctx, result) => {
       const log = jsonLogger(ctx.stderr);
       const server = await startServer({ host, port: Number(m[2]), dataDir, workersOnly: Boolean(o.workersOnly), insecureListen: Boolean(o.insecureListen), ...(o.tlsCert ? { tls: { cert: path.resolve(ctx.cwd, o.tlsCert), key: path.resolve(ctx.cwd, o.tlsKey!) } } : {}), config, env: ctx.env, log, features: FEATURES });
       if (server.url) ctx.stdout(`depwarden serve: listening on ${server.url} (data ${dataDir}, store ${server.store.kind})\n`);
+      if (server.url) ctx.stdout(`depwarden serve: dashboard at ${server.url}/ (sign in with a token from \`depwarden token create --login <you> --scope read\`)\n`);
       await new Promise<void>((resolve) => {
         const onSignal = (sig: NodeJS.Signals): void => {
           log.info('signal', { signal: sig });
