@@ -61,7 +61,11 @@ export function pyJsonDumps(v: unknown): string {
   return `{${keys.map((k) => `${pyString(k)}: ${pyJsonDumps(t[k])}`).join(', ')}}`;
 }
 
+const SURROGATE = /[\uD800-\uDFFF]/;
+
 function codePointCompare(a: string, b: string): number {
+  // Without surrogate pairs, UTF-16 order is code point order.
+  if (!SURROGATE.test(a) && !SURROGATE.test(b)) return a < b ? -1 : a > b ? 1 : 0;
   const x = [...a];
   const y = [...b];
   for (let i = 0; i < Math.min(x.length, y.length); i++) {
