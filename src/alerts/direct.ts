@@ -52,3 +52,32 @@ export function directNotifier(cfg: AlertsConfig, de: DirectEnv): Notifier {
     },
   };
 }
+
+/**
+ * `--notify` of a CLI command: sends the items through the repository's alert routes, says on stderr what could
+ * not be delivered. The command's own exit code stays what the command decided (a chat outage does not turn a
+ * clean audit red); the failure is one line per channel.
+ */
+export async function notifyFromCli(cfg: AlertsConfig, items: AlertItem[], de: DirectEnv): Promise<void> {
+  if (!items.length) return;
+  for (const r of await notifyDirect(cfg, items, de)) de.stderr(r.result.ok ? `note: alerts sent to ${r.channel}\n` : `depwarden: alert not delivered to ${r.channel}: ${r.result.error ?? 'failed'}\n`);
+}
+
+/** The audit's untriaged matches at or above the rule's severity, as alert items (one group per advisory). */
+export function vulnerabilityItems(repo: string, matches: { service: string; pkg: { name: string; version: string; ecosystem: string }; id: string; summary?: string | undefined; scored: { severity: string }; fixedIn?: string | undefined; triage?: unknown }[], minSeverity: string): AlertItem[] {
+  const { severityRank: rank } = { severityRank: (s: string) => ['low', 'medium', 'high', 'critical'].indexOf(s) };
+  return matches
+    .filter((m) => !m.triage && rank(m.scored.severity) >= rank(minSeverity))
+    .map((m) => ({
+      rule: 'vulnerability.new',
+      severity: (rank(m.scored.severity) >= 0 ? m.scored.severity : 'medium') as AlertItem['severity'],
+      title: `${m.id}: ${m.pkg.name} ${m.pkg.version} (${m.scored.severity})`,
+      text: `${m.summary ?? 'Vulnerable dependency.'}${m.fixedIn ? `\nFixed in ${m.fixedIn}.` : '\nNo fixed version yet.'}`,
+      fields: { package: `${m.pkg.name} ${m.pkg.version}`, ecosystem: m.pkg.ecosystem, ...(m.fixedIn ? { fixedIn: m.fixedIn } : {}) },
+      repo,
+      ...(m.service ? { service: m.service } : {}),
+      links: [{ title: m.id, url: `https://osv.dev/vulnerability/${encodeURIComponent(m.id)}` }],
+      // Grouped on the advisory: one message for every service that has it.
+      dedupKey: m.id,
+    }));
+}

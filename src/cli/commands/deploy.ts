@@ -42,7 +42,11 @@ export const register: RegisterCommand = (program, ctx, result) => {
       const { DeployError } = await import('../../deploy/errors.ts');
       const { LogChannel } = await import('../../alerts/channels/log.ts');
       const store = await repositoryStore(root, ctx.env, true);
-      const notifier = new LogChannel({ ...(config.deploy.notify.log ? { file: path.resolve(root, config.deploy.notify.log) } : {}), stderr: ctx.stderr });
+      const log = new LogChannel({ ...(config.deploy.notify.log ? { file: path.resolve(root, config.deploy.notify.log) } : {}), stderr: ctx.stderr });
+      // The log keeps every notice; configured alert channels get it too, through the repository's routes.
+      const { directNotifier } = await import('../../alerts/direct.ts');
+      const alerts = Object.keys(config.alerts.channels).length ? directNotifier(config.alerts, { root, env: ctx.env, stderr: ctx.stderr }) : undefined;
+      const notifier = { notify: async (n: import('../../alerts/notifier.ts').Notice) => { await log.notify(n); await alerts?.notify(n); } };
       const env = { root, config, store, notifier, actor: o.actor, engineEnv: { ...process.env, ...ctx.env } };
       try {
         if (o.resume) {

@@ -60,14 +60,22 @@ export const register: RegisterCommand = (program, ctx, result) => {
       .requiredOption('--key <file>', 'SSH private key of --actor: signs the rollback\'s proposal (and its emergency merge)')
       .requiredOption('--reason <text>')
       .option('--change <id>', 'the merged change that caused it (becomes rolled_back)')
-      .option('--health-check-failed', 'triggered by a failed health check: take the emergency lane (--actor needs an emergency.mergeRoles role)'),
-  ).action(async (name: string, o: GovOpts & { actor: string; key: string; reason: string; change?: string; healthCheckFailed?: boolean }) =>
+      .option('--health-check-failed', 'triggered by a failed health check: take the emergency lane (--actor needs an emergency.mergeRoles role)')
+      .option('--notify', 'tell the alert channels (alerts: in depwarden.yaml) that the rollback was made'),
+  ).action(async (name: string, o: GovOpts & { actor: string; key: string; reason: string; change?: string; healthCheckFailed?: boolean; notify?: boolean }) =>
     withGovernance(o, async (gov) => {
       const { rollback } = await import('../../governance/rollback.ts');
       const { sourceDate } = await import('../source-date.ts');
       const r = await rollback(gov, gov.root, { service: name, reason: o.reason, actor: await actorFrom(o.actor, o), healthCheckFailed: o.healthCheckFailed ?? false, ...(o.change ? { badChange: o.change } : {}), now: sourceDate(ctx.env) });
       if (r.nothingToRestore) ctx.stdout(`${name}: nothing to restore: the working tree already holds its last known good state (${r.to.slice(0, 12)}); no branch, commit or change made\n`);
       else ctx.stdout(`${r.resumed ? 'finished the interrupted rollback: ' : ''}branch ${r.branch} (${r.commit.slice(0, 12)}) restores ${r.restored.join(', ')}; change ${r.changeId} ${r.emergency ? 'merged through the emergency lane (post-update review opened)' : 'proposed: it needs the policy\'s approvals'}\n`);
+      if (o.notify && !r.nothingToRestore) {
+        const { loadConfig } = await import('../../config/load.ts');
+        const { notifyFromCli } = await import('../../alerts/direct.ts');
+        const { basename } = await import('node:path');
+        const repo = basename(gov.root);
+        await notifyFromCli((await loadConfig(gov.root)).config.alerts, [{ rule: 'rollback.performed', severity: 'critical', title: `${name}: rolled back to its last known good state`, text: `${o.reason}\nBranch ${r.branch} restores ${r.restored.join(', ')}; change ${r.changeId} ${r.emergency ? 'merged through the emergency lane' : 'awaits approval'}.`, fields: { service: name, branch: r.branch, change: r.changeId, actor: o.actor, ...(o.change ? { badChange: o.change } : {}) }, repo, service: name, dedupKey: `rollback:${r.changeId}` }], { root: gov.root, env: ctx.env, stderr: ctx.stderr });
+      }
     }),
   );
 

@@ -20,7 +20,7 @@ interface Target {
   server?: string;
 }
 
-const targetOptions = (c: import('commander').Command): import('commander').Command =>
+export const targetOptions = (c: import('commander').Command): import('commander').Command =>
   c.option('--data <dir>', 'the server\'s data directory (default $DEPWARDEN_DATA, else ~/.cache/depwarden/server)').option('--server <url>', 'a running server (token from DEPWARDEN_TOKEN)');
 
 /** A running server to go through, or the store to write directly. */
@@ -74,7 +74,7 @@ async function embeddedHolder(dataDir: string): Promise<Remote | undefined> {
   }
 }
 
-async function withTarget<T>(ctx: CliContext, t: Target, remote: (r: Remote) => Promise<T>, direct: (store: Store, dataDir: string) => Promise<T>): Promise<T> {
+export async function withTarget<T>(ctx: CliContext, t: Target, remote: (r: Remote) => Promise<T>, direct: (store: Store, dataDir: string) => Promise<T>): Promise<T> {
   const tg = await target(ctx, t);
   const { RemoteError } = await import('../../serve/client.ts');
   if ('remote' in tg) {
@@ -93,7 +93,7 @@ async function withTarget<T>(ctx: CliContext, t: Target, remote: (r: Remote) => 
 }
 
 /** The actor of a direct write: whoever runs the command on this machine. */
-const localActor = (env: NodeJS.ProcessEnv): string => `local:${env.USER ?? env.LOGNAME ?? 'owner'}`;
+export const localActor = (env: NodeJS.ProcessEnv): string => `local:${env.USER ?? env.LOGNAME ?? 'owner'}`;
 
 export const register: RegisterCommand = (program, ctx, result) => {
   program

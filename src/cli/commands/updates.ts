@@ -73,7 +73,8 @@ export const register: RegisterCommand = (program, ctx, result) => {
     .option('--remote <name>', 'git remote branches are pushed to', 'origin')
     .option('--base <branch>', 'base branch of pull requests (default main); also the ref the approval policy is read from when given (else DEPWARDEN_TRUSTED_REF, origin/HEAD, main, master)')
     .option('--actor <login>', 'who runs the update (recorded in the audit trail; excluded from reviewers)', 'depwarden')
-    .action(async (p: string, o: { dryRun?: boolean; local?: boolean; publish?: 'github'; force?: boolean; only?: string[]; out: string; offline?: boolean; githubRepo?: string; remote: string; base?: string; actor: string }) => {
+    .option('--notify', 'tell the alert channels when a change failed or a registry could not be reached')
+    .action(async (p: string, o: { dryRun?: boolean; local?: boolean; publish?: 'github'; force?: boolean; only?: string[]; out: string; offline?: boolean; githubRepo?: string; remote: string; base?: string; actor: string; notify?: boolean }) => {
       if (o.local && o.publish) throw new UserError('--local and --publish exclude each other: --local writes branches and PR body files without a forge');
       if (o.local && o.dryRun) throw new UserError('--local and --dry-run exclude each other: --dry-run changes nothing');
       const root = repoPath(ctx.cwd, p);
@@ -143,6 +144,13 @@ export const register: RegisterCommand = (program, ctx, result) => {
         ctx.stdout(renderPlan(r, config, o.dryRun ? 'dry-run' : 'applied'));
         reportUnreachable(ctx, r.outdated.unreachable);
         result.code = r.outdated.unreachable.length ? EXIT.network : r.outcomes.some((x) => x.status === 'failed') || r.outdated.failures.length ? EXIT.findings : EXIT.ok;
+        const failed = r.outcomes.filter((x) => x.status === 'failed');
+        if (o.notify && (failed.length || r.outdated.unreachable.length)) {
+          const { notifyFromCli } = await import('../../alerts/direct.ts');
+          const name = path.basename(root);
+          const text = [...failed.map((x) => `${x.slug}: ${x.error ?? 'failed'}`), ...r.outdated.unreachable.map((h) => `registry unreachable: ${h.host} (${h.cause})`)].join('\n');
+          await notifyFromCli(config.alerts, [{ rule: 'job.failed', severity: 'high', title: `${name}: depwarden update failed (${failed.length} change${failed.length === 1 ? '' : 's'}${r.outdated.unreachable.length ? `, ${r.outdated.unreachable.length} registr${r.outdated.unreachable.length === 1 ? 'y' : 'ies'} unreachable` : ''})`, text, repo: name, fields: { job: 'update' }, dedupKey: `job:update:${name}` }], { root, env: ctx.env, stderr: ctx.stderr });
+        }
       } finally {
         await store?.close();
       }

@@ -143,8 +143,9 @@ export const register: RegisterCommand = (program, ctx, result) => {
       .description('Match every locked package against the OSV advisories; exit 1 at or above --fail-on')
       .argument('[path]', 'repository root (its depwarden.yaml and .depwarden/vex.yaml apply)', '.')
       .option('--db <dir>', 'database directory')
-      .option('--sbom <file>', 'audit this SBOM (CycloneDX JSON/XML, SPDX JSON, made by any tool) instead of the repository: components matched by purl'),
-  ).action(async (p: string, opts: FindingCommandOptions & { db?: string; sbom?: string }) => {
+      .option('--sbom <file>', 'audit this SBOM (CycloneDX JSON/XML, SPDX JSON, made by any tool) instead of the repository: components matched by purl')
+      .option('--notify', 'send the untriaged vulnerabilities at or above alerts.rules.vulnerability.minSeverity to the alert channels (one message per advisory)'),
+  ).action(async (p: string, opts: FindingCommandOptions & { db?: string; sbom?: string; notify?: boolean }) => {
     const root = repoPath(ctx.cwd, p, (l) => ctx.stderr(`note: ${l}\n`));
     const { config, file: configFile } = await loadConfig(root);
     if (opts.sbom) return auditSbom(ctx, root, config, opts as FindingCommandOptions & { db?: string; sbom: string });
@@ -162,6 +163,10 @@ export const register: RegisterCommand = (program, ctx, result) => {
     const { auditGaps } = await import('../../rules/coverage.ts');
     const gaps = auditGaps(inv, config, (l) => ctx.stderr(`note: ${l}\n`));
     emitFindings(ctx, result, 'audit', [...health, ...r.findings, ...gaps], config, opts);
+    if (opts.notify) {
+      const { notifyFromCli, vulnerabilityItems } = await import('../../alerts/direct.ts');
+      await notifyFromCli(config.alerts, vulnerabilityItems(path.basename(root), r.matches, config.alerts.rules.vulnerability.minSeverity), { root, env: ctx.env, stderr: ctx.stderr });
+    }
   });
 
   /** `audit --sbom`: the SBOM's purls through the same matching, triage and output as a repository's locks. */
