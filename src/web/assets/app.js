@@ -38,6 +38,7 @@ async function render() {
   header(active);
   const main = document.getElementById('main');
   main.setAttribute('aria-busy', 'true');
+  delete document.body.dataset.ready;
   try {
     if (!load) {
       clear(main).append(h('h1', {}, 'Not found'), h('p', {}, 'No page ', h('code', {}, page), '. ', h('a', { href: '#/fleet' }, 'Back to the overview')));

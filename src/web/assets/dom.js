@@ -103,7 +103,7 @@ export function heading(text, ...rest) {
  * A sortable table. `columns`: [{ key, label, num?, value(row) → sortable, cell(row) → node|string }]. `sort` is
  * "key" or "-key"; `onSort(newSort)` is called when a header is activated (a button, so keyboard works).
  */
-export function table({ columns, rows, sort, onSort, caption, rowClass }) {
+export function table({ columns, rows, sort, onSort, caption, rowClass, label }) {
   const desc = sort?.startsWith('-');
   const sortKey = sort?.replace(/^-/, '');
   const thead = h('thead', {}, h('tr', {}, columns.map((c) => {
@@ -119,7 +119,8 @@ export function table({ columns, rows, sort, onSort, caption, rowClass }) {
     }
     return h('td', { class: [c.num && 'num', c.narrow && 'hide-narrow'] }, v ?? '—');
   }))));
-  return h('div', { class: 'table-wrap' }, h('table', {}, caption ? h('caption', { class: 'muted' }, caption) : null, thead, tbody));
+  // Focusable so a table wider than the screen can be scrolled with the keyboard.
+  return h('div', { class: 'table-wrap', tabindex: 0, role: 'region', 'aria-label': label ?? caption ?? columns.map((c) => c.label).slice(0, 3).join(', ') }, h('table', {}, caption ? h('caption', { class: 'muted' }, caption) : null, thead, tbody));
 }
 
 /** Sorts rows by a column's `value` (numbers numerically, missing values last whatever the direction). */
