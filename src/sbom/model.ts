@@ -68,8 +68,19 @@ function redactComponent(c: SbomComponent): SbomComponent {
 
 const shortHash = (s: string): string => createHash('sha256').update(s).digest('hex').slice(0, 16);
 
+/**
+ * Group names of development and test tooling (Poetry 1.1's category "dev", Pipfile's "develop", the usual
+ * Poetry/uv group names for tests, linters, type checkers and docs builds): nothing of theirs ships.
+ */
+const DEV_GROUP = /^(?:dependency-group:)?(dev|devel|develop|development|dev-dependencies|tests?|testing|lint|linting|linters?|typing|types|typecheck|type-check|mypy|format|fmt|style|coverage|ci|docs?|documentation|bench|benchmarks?)$/i;
+
+/**
+ * excluded only for what development/test groups alone bring in. A Python package locked only for another
+ * non-main group (an optional feature group such as `server` or `gpu`, which a deployment may install) is
+ * optional: it can ship.
+ */
 function scopeOf(p: LockedPackage): SbomComponent['scope'] {
-  if (p.dev) return 'excluded';
+  if (p.dev) return p.ecosystem === 'PyPI' && p.groups.some((g) => !DEV_GROUP.test(g)) ? 'optional' : 'excluded';
   return p.optional ? 'optional' : 'required';
 }
 
@@ -202,6 +213,7 @@ export function serviceSbom(s: Service, inv: Inventory): SbomDoc {
   const components: SbomComponent[] = [];
   const deps = new Map<string, string[]>();
   const refOf = new Map<LockedPackage, string>();
+  const seenRefs = new Map<string, number>();
   const byLock = new Map<string, LockedPackage[]>();
   for (const p of s.locked) {
     const list = byLock.get(p.span.file);
@@ -212,7 +224,12 @@ export function serviceSbom(s: Service, inv: Inventory): SbomDoc {
   for (const lock of [...byLock.keys()].sort()) {
     const pkgs = byLock.get(lock)!;
     for (const p of pkgs) {
-      const c = lockedComponent(p);
+      let c = lockedComponent(p);
+      // Two entries at one name@version (Yarn berry's package and its patch, Poetry's per-source copies) stay two
+      // components, as in the lock, each with a ref of its own (the n-th copy's ref is derived from n).
+      const n = seenRefs.get(c.ref) ?? 0;
+      seenRefs.set(c.ref, n + 1);
+      if (n > 0) c = { ...c, ref: `pkg-${shortHash(`${c.ref}#${n}`)}` };
       refOf.set(p, c.ref);
       components.push(c);
     }
@@ -248,14 +265,60 @@ export function serviceSbom(s: Service, inv: Inventory): SbomDoc {
   return { name: s.name, rootRef, subject: subjectOf(s, inv, rootRef), components: components.map(redactComponent), dependencies: deps };
 }
 
-/** The whole repository: every service's SBOM under one root, plus the CI actions the workflows use. */
+/** The files a component comes from: its lock, the manifest declaring it, the Dockerfile or workflow naming it. */
+function filesOf(c: SbomComponent): string[] {
+  const keys = ['depwarden:lockfile', 'depwarden:declared-in', 'depwarden:source-file', 'depwarden:workflow'];
+  return keys.flatMap((k) => (c.properties[k] ? c.properties[k]!.split(',') : []));
+}
+
+/** Properties whose values are lists of paths or names, comma-joined (the document's one convention). */
+const LIST_PROPERTIES = new Set(['depwarden:lockfile', 'depwarden:declared-in', 'depwarden:source-file', 'depwarden:workflow', 'depwarden:groups', 'depwarden:npm-path', 'depwarden:service', 'depwarden:file']);
+
+/**
+ * One component for several of the same purl (the same package locked by two services' locks, an image two
+ * Dockerfiles use): every file and service kept, the least restrictive scope, every hash. Differing markers are
+ * the union of where it installs (`a || b`); other differing facts are listed.
+ */
+function mergeComponents(list: SbomComponent[]): SbomComponent {
+  const sorted = [...list].sort((a, b) => (a.ref < b.ref ? -1 : a.ref > b.ref ? 1 : 0));
+  const first = sorted[0]!;
+  if (sorted.length === 1) return first;
+  const props: Record<string, string> = {};
+  const keys = [...new Set(sorted.flatMap((c) => Object.keys(c.properties)))].sort();
+  for (const k of keys) {
+    // depwarden:locked=false only when no copy of it is locked.
+    if (k === 'depwarden:locked' && sorted.some((c) => c.properties[k] === undefined)) continue;
+    const values = [...new Set(sorted.flatMap((c) => (c.properties[k] === undefined ? [] : LIST_PROPERTIES.has(k) ? c.properties[k]!.split(',') : [c.properties[k]!])))].sort();
+    props[k] = k.startsWith('depwarden:markers') ? (sorted.some((c) => c.properties[k] === undefined) ? '' : values.map((v) => (values.length > 1 ? `(${v})` : v)).join(' || ')) : values.join(',');
+    if (props[k] === '') delete props[k]; // installed unconditionally somewhere: no marker limits it
+  }
+  const scope = sorted.map((c) => c.scope).sort((a, b) => SCOPE_RANK[a] - SCOPE_RANK[b])[0]!;
+  const license = sorted.find((c) => c.license)?.license;
+  const vcs = sorted.find((c) => c.vcs)?.vcs;
+  return { ...first, scope, hashes: [...new Set(sorted.flatMap((c) => c.hashes))].sort(), ...(license ? { license } : {}), ...(vcs ? { vcs } : {}), properties: props };
+}
+
+/**
+ * The whole repository: every service's SBOM under one root, plus the CI actions the workflows use. One component
+ * per distinct purl (a component without one: per ref), naming every service (`depwarden:service`) and file
+ * (`depwarden:file`) it comes from.
+ */
 export function repositorySbom(inv: Inventory, name: string): SbomDoc {
   const rootRef = `repository-${shortHash(name)}`;
   const byRef = new Map<string, SbomComponent>();
   const deps = new Map<string, string[]>();
   const top: string[] = [];
+  const usedBy = new Map<string, Set<string>>();
   for (const s of inv.services) {
     const d = serviceSbom(s, inv);
+    for (const c of d.components) {
+      const set = usedBy.get(c.ref) ?? new Set<string>();
+      set.add(s.name);
+      usedBy.set(c.ref, set);
+      // Declarations and images of two services can share a ref: their files are kept, not overwritten.
+      const had = byRef.get(c.ref);
+      if (had && had !== c) byRef.set(c.ref, mergeComponents([had, c]));
+    }
     byRef.set(d.rootRef, {
       ref: d.rootRef,
       kind: 'application',
@@ -266,7 +329,7 @@ export function repositorySbom(inv: Inventory, name: string): SbomDoc {
       ...(d.subject.license ? { license: d.subject.license } : {}),
       properties: { 'depwarden:service-root': s.root },
     });
-    for (const c of d.components) byRef.set(c.ref, c);
+    for (const c of d.components) if (!byRef.has(c.ref)) byRef.set(c.ref, c);
     for (const [k, v] of d.dependencies) deps.set(k, [...new Set([...(deps.get(k) ?? []), ...v])].sort());
     top.push(d.rootRef);
   }
@@ -304,5 +367,38 @@ export function repositorySbom(inv: Inventory, name: string): SbomDoc {
     top.push(ref);
   }
   deps.set(rootRef, [...new Set(top)].sort());
-  return { name, rootRef, subject: { ref: rootRef, name }, components: [...byRef.values()].map(redactComponent), dependencies: deps };
+  return byPurl({ name, rootRef, subject: { ref: rootRef, name }, components: [...byRef.values()].map(redactComponent), dependencies: deps }, usedBy);
+}
+
+/** Folds components of one purl into one (its smallest ref), with the graph's edges moved onto it. */
+function byPurl(doc: SbomDoc, usedBy: Map<string, Set<string>>): SbomDoc {
+  const groups = new Map<string, SbomComponent[]>();
+  for (const c of doc.components) {
+    const key = c.kind !== 'application' && c.purl ? `purl\0${c.purl}` : `ref\0${c.ref}`;
+    const list = groups.get(key);
+    if (list) list.push(c);
+    else groups.set(key, [c]);
+  }
+  const canonical = new Map<string, string>();
+  const components: SbomComponent[] = [];
+  for (const list of groups.values()) {
+    const merged = mergeComponents(list);
+    for (const c of list) canonical.set(c.ref, merged.ref);
+    if (merged.kind !== 'application') {
+      const services = [...new Set(list.flatMap((c) => [...(usedBy.get(c.ref) ?? [])]))].sort();
+      if (services.length) merged.properties['depwarden:service'] = services.join(',');
+      merged.properties['depwarden:file'] = [...new Set(list.flatMap(filesOf))].sort().join(',');
+      if (merged.properties['depwarden:file'] === '') delete merged.properties['depwarden:file'];
+    }
+    components.push(merged);
+  }
+  const to = (r: string): string => canonical.get(r) ?? r;
+  const dependencies = new Map<string, string[]>();
+  for (const [from, tos] of doc.dependencies) {
+    const f = to(from);
+    const targets = new Set([...(dependencies.get(f) ?? []), ...tos.map(to)]);
+    targets.delete(f); // two copies of a package, one depending on the other, are not a self-dependency
+    dependencies.set(f, [...targets].sort());
+  }
+  return { ...doc, components, dependencies };
 }

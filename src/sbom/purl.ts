@@ -36,6 +36,21 @@ export function purlOfDeclared(d: Dependency, version: string): string | undefin
   }
 }
 
+/**
+ * `file_name` names a distribution file (the purl spec's qualifier for the artefact): a local wheel, sdist or
+ * tarball. A source folder (a path or workspace dependency) is no artefact: the component's depwarden:source
+ * says where it is, and the same package from two folders is one purl.
+ */
+const ARTEFACT = /\.(whl|tar\.gz|tgz|tar\.bz2|tar\.xz|zip|egg)$/i;
+
+/** A qualifier still holding a build variable (`--platform=$BUILDPLATFORM`) says nothing about the package: dropped. */
+const UNRESOLVED = /\$(\{?[A-Za-z_][A-Za-z0-9_]*)/;
+
+function qualifiersOf(q: Record<string, string>): Record<string, string> | undefined {
+  for (const k of Object.keys(q)) if (UNRESOLVED.test(q[k]!)) delete q[k];
+  return Object.keys(q).length ? q : undefined;
+}
+
 function purlOf(p: Pick<LockedPackage, 'ecosystem' | 'name' | 'source'>, version: string): string {
   const q: Record<string, string> = {};
   const s = p.source;
@@ -47,10 +62,10 @@ function purlOf(p: Pick<LockedPackage, 'ecosystem' | 'name' | 'source'>, version
   else if (s?.type === 'registry' && s.url) {
     const repo = p.ecosystem === 'npm' ? npmRegistryOf(s.url, p.name) : s.url;
     if (!(p.ecosystem === 'npm' ? DEFAULT_NPM : DEFAULT_PYPI).test(repo)) q.repository_url = repo;
-  } else if (s?.type === 'file' || s?.type === 'directory') q.file_name = s.path;
+  } else if ((s?.type === 'file' || s?.type === 'directory') && ARTEFACT.test(s.path)) q.file_name = s.path;
   // Lock and manifest URLs may carry credentials (https://user:token@…, ?token=…): never into a purl.
   for (const k of Object.keys(q)) q[k] = redactSecrets(q[k]!);
-  const qualifiers = Object.keys(q).length ? q : undefined;
+  const qualifiers = qualifiersOf(q);
   if (p.ecosystem === 'PyPI') return new PackageURL('pypi', undefined, p.name, version || undefined, qualifiers, undefined).toString();
   const scoped = /^(@[^/]+)\/(.+)$/.exec(p.name);
   return new PackageURL('npm', scoped ? scoped[1]! : undefined, scoped ? scoped[2]! : p.name, version || undefined, qualifiers, undefined).toString();
@@ -69,7 +84,7 @@ export function purlOfImage(img: ImageRef): string | undefined {
   if (img.registry && img.registry !== 'docker.io') q.repository_url = img.registry;
   if (img.digest && img.tag) q.tag = img.tag;
   if (img.platform) q.platform = img.platform;
-  return new PackageURL('docker', namespace, name, img.digest ?? img.tag ?? 'latest', Object.keys(q).length ? q : undefined, undefined).toString();
+  return new PackageURL('docker', namespace, name, img.digest ?? img.tag ?? 'latest', qualifiersOf(q), undefined).toString();
 }
 
 /** pkg:github/<owner>/<repo>@<ref>, the action's sub-path as purl subpath. */

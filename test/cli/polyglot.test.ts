@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -100,21 +100,28 @@ describe('a polyglot repository (uv, pnpm, yarn, Pipfile, Poetry, npm)', () => {
     const out = path.join(tmp, 'sbom');
     const r = await runCli(['sbom', repo, '--format', 'cyclonedx-json', '-o', out], { env: { SOURCE_DATE_EPOCH: '1700000000' } });
     assert.equal(r.code, 0, r.stderr);
-    const doc = JSON.parse(readFileSync(path.join(out, 'repository.cdx.json'), 'utf8')) as { components: { name: string; scope?: string; hashes?: unknown[]; purl?: string; properties?: { name: string; value: string }[] }[] };
-    const lockOf = (c: (typeof doc.components)[number]): string | undefined => c.properties?.find((p) => p.name === 'depwarden:lockfile')?.value;
+    type Doc = { metadata: { component: { name: string } }; components: { name: string; scope?: string; hashes?: unknown[]; purl?: string; properties?: { name: string; value: string }[] }[] };
+    const doc = JSON.parse(readFileSync(path.join(out, 'repository.cdx.json'), 'utf8')) as Doc;
+    const lockOf = (c: Doc['components'][number]): string | undefined => c.properties?.find((p) => p.name === 'depwarden:lockfile')?.value;
+    // The repository's components name every lock they come from.
+    const inLock = (c: Doc['components'][number], l: string): boolean => (lockOf(c) ?? '').split(',').includes(l);
+    // A service's document has one component per lock entry (the repository's, one per purl).
+    const serviceDocs = new Map(readdirSync(out).filter((f) => f !== 'repository.cdx.json').map((f) => { const d = JSON.parse(readFileSync(path.join(out, f), 'utf8')) as Doc; return [d.metadata.component.name, d]; }));
     for (const s of inv.services) {
       for (const l of new Set(s.locked.map((p) => p.span.file))) {
         const expected = s.locked.filter((p) => p.span.file === l);
-        const got = doc.components.filter((c) => lockOf(c) === l);
-        assert.equal(got.length, new Set(expected.map((p) => `${p.name}@${p.version}@${p.path ?? ''}`)).size, l);
+        const got = serviceDocs.get(s.name)!.components.filter((c) => lockOf(c) === l);
+        assert.equal(got.length, expected.length, l);
+        const refs = serviceDocs.get(s.name)!.components.map((c) => (c as { 'bom-ref'?: string })['bom-ref']);
+        assert.equal(new Set(refs).size, refs.length, `${s.name}: bom-refs unique (Yarn berry locks a package and its patch at one version)`);
         assert.equal(got.filter((c) => c.scope === 'excluded').length, expected.filter((p) => p.dev).length, `${l} dev scope`);
       }
     }
-    const uv = doc.components.filter((c) => lockOf(c) === 'services/uv-sdk/uv.lock');
+    const uv = doc.components.filter((c) => inLock(c, 'services/uv-sdk/uv.lock'));
     assert.ok(uv.every((c) => (c.hashes?.length ?? 0) > 0 && c.purl?.startsWith('pkg:pypi/')));
-    const pnpm = doc.components.filter((c) => lockOf(c) === 'services/pnpm-web/pnpm-lock.yaml' && c.purl);
+    const pnpm = doc.components.filter((c) => inLock(c, 'services/pnpm-web/pnpm-lock.yaml') && c.purl);
     assert.ok(pnpm.length > 1000 && pnpm.every((c) => c.purl!.startsWith('pkg:npm/')));
-    assert.ok(doc.components.filter((c) => lockOf(c) === 'services/pipenv/Pipfile.lock').every((c) => (c.hashes?.length ?? 0) > 0));
+    assert.ok(doc.components.filter((c) => inLock(c, 'services/pipenv/Pipfile.lock')).every((c) => (c.hashes?.length ?? 0) > 0));
   });
 
   it('audit: advisories match packages of every new lock, by ecosystem and name', async () => {

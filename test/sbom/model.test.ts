@@ -103,14 +103,15 @@ const byName = (doc: ReturnType<typeof serviceSbom>, name: string, version?: str
 describe('SBOM components from a hand-built inventory', () => {
   const doc = serviceSbom(api, inv);
 
-  it('purls: PyPI names per the purl spec, git commit as vcs_url, other indexes as repository_url, local paths as file_name', () => {
+  it('purls: PyPI names per the purl spec, git commit as vcs_url, other indexes as repository_url, a source folder no file_name (it is no artefact)', () => {
     assert.equal(byName(doc, 'Zope.Interface_Extra').purl, 'pkg:pypi/zope.interface-extra@6.0');
     // Qualifier values are percent-encoded by packageurl-js; compared decoded here.
     const q = (name: string) => { const p = PackageURL.fromString(byName(doc, name).purl!); return { ...p.qualifiers }; };
     assert.match(byName(doc, 'poetry-core').purl!, /^pkg:pypi\/poetry-core@2\.0\.0\?vcs_url=/);
     assert.deepEqual(q('poetry-core'), { vcs_url: 'git+https://github.com/python-poetry/poetry-core.git@e3998b0e111dc03e4aa721fd054c48e5c7de6fc5' });
     assert.deepEqual(q('torch'), { repository_url: 'https://download.pytorch.org/whl/cpu' });
-    assert.deepEqual(q('local-lib'), { file_name: '../lib' });
+    assert.deepEqual(q('local-lib'), {});
+    assert.equal(byName(doc, 'local-lib').properties['depwarden:source'], 'directory:../lib');
     const w = serviceSbom(web, inv);
     const d = PackageURL.fromString(byName(w, '@scope/d').purl!);
     assert.deepEqual([d.namespace, d.name, d.version, { ...d.qualifiers }], ['@scope', 'd', '3.0.0', { repository_url: 'https://npm.acme.dev/repo' }]);
@@ -280,9 +281,11 @@ describe('rendering', () => {
     assert.match(xml, /<state>not_affected<\/state>/);
   });
 
-  it('timestamp: SOURCE_DATE_EPOCH, else the locks\' last commit, else the Unix epoch (never the clock)', () => {
+  it('timestamp: SOURCE_DATE_EPOCH, else the files\' last commit, else (not committed) the current time, never 1970', () => {
     assert.equal(sbomTimestamp({ SOURCE_DATE_EPOCH: '1700000000' }, '/nowhere', ['x']).toISOString(), '2023-11-14T22:13:20.000Z');
-    assert.equal(sbomTimestamp({}, '/nowhere', ['x']).getTime(), 0);
-    assert.equal(sbomTimestamp({ SOURCE_DATE_EPOCH: 'soon' }, '/nowhere', []).getTime(), 0);
+    const now = new Date('2026-12-07T12:00:00Z');
+    assert.equal(sbomTimestamp({}, '/nowhere', ['x'], () => now), now);
+    assert.equal(sbomTimestamp({ SOURCE_DATE_EPOCH: 'soon' }, '/nowhere', [], () => now), now);
+    assert.ok(Math.abs(sbomTimestamp({}, '/nowhere', ['x']).getTime() - Date.now()) < 60_000);
   });
 });
