@@ -152,11 +152,11 @@ export function longTable({ columns, rows, size = 50, text, label, id }) {
   const draw = () => {
     const matching = filter && text ? rows.filter((r) => text(r).toLowerCase().includes(filter)) : rows;
     const shown = matching.slice(0, limit);
-    holder.replaceChildren(
-      table({ columns, rows: shown }),
+    holder.replaceChildren(...[
+      table({ columns, rows: shown, label }),
       matching.length > shown.length ? h('p', {}, h('button', { type: 'button', class: 'secondary', onclick: () => { limit += 200; draw(); } }, `Show more (${matching.length - shown.length} not shown)`)) : null,
       filter && matching.length === 0 ? empty('Nothing matches.') : null,
-    );
+    ].filter(Boolean));
   };
   draw();
   const box = text ? h('form', { class: 'filters', role: 'search', onsubmit: (e) => e.preventDefault() }, h('label', {}, `Filter ${label}`, h('input', { type: 'search', id, oninput: (e) => { filter = e.target.value.trim().toLowerCase(); limit = size; draw(); } }))) : null;

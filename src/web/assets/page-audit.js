@@ -40,7 +40,7 @@ export async function render({ query }) {
         { key: 'seq', label: '#', num: true },
         { key: 'time', label: 'Time', cell: (e) => when(e.time, true) },
         { key: 'actor', label: 'Actor' },
-        { key: 'kind', label: 'Event', cell: (e) => h('td', { class: 'mono' }, e.kind) },
+        { key: 'kind', label: 'Event', cell: (e) => h('td', { class: 'mono nowrap' }, e.kind) },
         { key: 'payload', label: 'Details', cell: (e) => h('td', { class: 'mono' }, e.unreadable ? `unreadable: ${e.unreadable}` : JSON.stringify(e.payload)) },
         { key: 'hash', label: 'Hash', narrow: true, cell: (e) => h('td', { class: 'mono hide-narrow', title: e.hash }, e.hash.slice(0, 12)) },
       ], rows: shown, rowClass: (e) => (bad.has(e.seq) ? 'overdue' : undefined) }) : empty('No event matches.'),

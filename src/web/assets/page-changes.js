@@ -18,7 +18,7 @@ export async function render() {
   const root = h('div', {}, h('h1', {}, 'Changes'));
   const open = changes.items.filter((c) => OPEN.has(c.state));
   const done = changes.items.filter((c) => DONE.has(c.state)).reverse().slice(0, 50);
-  const approvals = (c) => (c.approvals.length ? c.approvals.map((a) => h('div', {}, a.approver, h('span', { class: 'muted' }, ` as ${a.roles.join(', ') || 'no role'}, `), when(a.time))) : h('span', { class: 'muted' }, 'none yet'));
+  const approvals = (c) => (c.approvals.length ? c.approvals.map((a) => h('div', {}, a.approver, h('span', { class: 'muted' }, ` as ${a.roles.join(', ') || 'no role'}, `), when(a.time))) : h('span', { class: 'muted' }, 'none'));
   root.append(h('h2', { id: 'pending' }, `Pending approval (${open.length})`), open.length === 0 ? empty('No change is waiting. Update changes appear here when ', h('code', {}, 'depwarden update'), ' proposes them.') : table({ columns: [
     { key: 'id', label: 'Change', cell: (c) => h('td', {}, h('span', { class: 'mono' }, c.id), h('div', {}, c.title)) },
     { key: 'class', label: 'Class', cell: (c) => pill(c.class, c.class === 'major' || c.class === 'security' ? 'high' : 'none') },

@@ -37,7 +37,7 @@ export async function render({ query }) {
     { key: 'repo', label: 'Repository', cell: (r) => r.repo ?? '—' },
     { key: 'commit', label: 'Commit', narrow: true, cell: (r) => h('td', { class: 'mono hide-narrow' }, r.commit ? r.commit.slice(0, 12) : '—') },
     { key: 'outcome', label: 'Outcome', cell: (r) => pill(r.outcome, r.outcome === 'succeeded' ? 'ok' : r.outcome === 'running' ? 'warn' : 'bad') },
-    { key: 'duration', label: 'Took', num: true, cell: (r) => (r.ended ? `${num((Date.parse(r.ended) - Date.parse(r.started)) / 1000, 1)} s` : '—') },
+    { key: 'duration', label: 'Took', num: true, cell: (r) => { if (!r.ended) return '—'; const ms = Date.parse(r.ended) - Date.parse(r.started); return ms < 1000 ? `${ms} ms` : `${num(ms / 1000, 1)} s`; } },
     { key: 'attempt', label: 'Try', num: true },
     { key: 'error', label: 'Reason', cell: (r) => (r.error ? h('td', { class: 'error' }, r.error) : h('td', { class: 'muted' }, '—')) },
   ], rows: runs.items }));
