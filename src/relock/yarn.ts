@@ -62,7 +62,10 @@ export async function runYarnLock(projectDir: string, opts: YarnRunOptions = {})
     } else {
       env = base;
       const common = ['--ignore-scripts', '--non-interactive', '--no-progress', '--no-bin-links', '--ignore-engines', '--modules-folder', path.join(scratch, 'node_modules'), '--cache-folder', path.join(scratch, 'cache'), ...(opts.registry ? ['--registry', opts.registry] : [])];
-      args = opts.update?.length ? ['upgrade', ...opts.update, ...common] : ['install', ...common];
+      // `yarn upgrade` moves direct dependencies only: the named packages' lock entries are dropped instead, and
+      // `yarn install` resolves them again within the ranges that require them (direct or not), the rest as locked.
+      if (opts.update?.length && existing !== undefined) fs.writeFileSync(lockFile, pruneClassicEntries(existing, opts.update));
+      args = ['install', ...common];
     }
     const r = await runTool(command, [...prefix, ...args], { cwd: projectDir, env, timeoutMs });
     if (!fs.existsSync(lockFile)) throw new RelockError(`yarn ${args.join(' ')} succeeded but wrote no ${lockFile}`);
@@ -70,4 +73,25 @@ export async function runYarnLock(projectDir: string, opts: YarnRunOptions = {})
   } finally {
     fs.rmSync(scratch, { recursive: true, force: true });
   }
+}
+
+/** The name a Yarn 1 lock key names: `"@scope/x@^1"` → `@scope/x`, `x@npm:y@^2` → `x`. */
+function keyName(key: string): string {
+  const k = key.trim().replace(/^"|"$/g, '');
+  const at = k.indexOf('@', k.startsWith('@') ? 1 : 0);
+  return at < 0 ? k : k.slice(0, at);
+}
+
+/** A Yarn 1 lock without the entries whose keys all name one of `names` (blank-line separated blocks). */
+export function pruneClassicEntries(text: string, names: string[]): string {
+  const drop = new Set(names);
+  return text
+    .split(/\n(?=\S)/)
+    .filter((block) => {
+      if (/^#|^\s*$/.test(block)) return true;
+      const header = block.split('\n', 1)[0]!.replace(/:\s*$/, '');
+      const keys = header.split(/,\s*/);
+      return !keys.every((k) => drop.has(keyName(k)));
+    })
+    .join('\n');
 }

@@ -199,15 +199,45 @@ function relockFailure(unit: ManifestUnit, e: Error, log: ApplyContext['logFile'
 }
 
 type Parsed = Inventory['files'] extends Map<string, infer P> ? P : never;
-const lockPackages = (lock: Parsed | undefined) => (lock && (lock.kind === 'poetry-lock' || lock.kind === 'package-lock') ? lock.packages : []);
+const lockPackages = (lock: Parsed | undefined) => (isLockData(lock) ? lock.packages : []);
+/** How a lock's dependency edges are written: npm ranges for the JavaScript locks, PEP 508 specifiers for uv. */
+const edgeSyntax = (kind: string): 'npm' | 'poetry' | 'pep440' => (kind === 'package-lock' || kind === 'pnpm-lock' || kind === 'yarn-lock' ? 'npm' : kind === 'poetry-lock' ? 'poetry' : 'pep440');
 
 function lockedVersions(u: PlannedUpdate, inv: Inventory): string[] {
   return lockPackages(inv.files.get(u.candidate.unit!.lock!)).filter((p) => p.normalizedName === u.candidate.name && !p.link && compareIn(u.candidate.ecosystem, p.version, u.to) < 0).map((p) => p.version);
 }
 
-/** Transitive updates whose lock still holds a version below the fix. */
+/** Transitive updates whose lock still holds a version below the fix (a lock relocked in CI moves there, not here). */
 function stuckTransitive(change: PlannedChange, inv: Inventory): { u: PlannedUpdate }[] {
-  return change.updates.filter((u) => u.candidate.transitive && lockedVersions(u, inv).length > 0).map((u) => ({ u }));
+  return change.updates.filter((u) => u.candidate.transitive && ciRelockCommand(u.candidate.unit!) === undefined && lockedVersions(u, inv).length > 0).map((u) => ({ u }));
+}
+
+/**
+ * Adds a requirement to `[tool.uv] constraint-dependencies` of a pyproject.toml: into the array when the key is
+ * there (first entry), else as a new key under `[tool.uv]`, else a new `[tool.uv]` table (before its sub-tables).
+ */
+export function uvConstraintEdit(file: string, text: string, requirement: string): TextEdit {
+  const entry = JSON.stringify(requirement);
+  const table = /^\[tool\.uv\][ \t]*(#[^\n]*)?\r?\n/m.exec(text);
+  if (table) {
+    const rest = text.slice(table.index + table[0].length);
+    const end = rest.search(/^\[/m);
+    const body = end < 0 ? rest : rest.slice(0, end);
+    const key = /^constraint-dependencies\s*=\s*\[/m.exec(body);
+    if (key) {
+      const at = table.index + table[0].length + key.index + key[0].length;
+      const empty = /^\s*\]/.test(text.slice(at));
+      return { file, start: at, end: at, expected: '', replacement: empty ? entry : `${entry}, ` };
+    }
+    const at = table.index + table[0].length;
+    return { file, start: at, end: at, expected: '', replacement: `constraint-dependencies = [${entry}]\n` };
+  }
+  // Before the first [tool.uv.*] sub-table when there is one: a super-table after its sub-tables is legal TOML,
+  // but not every parser takes it.
+  const sub = /^\[\[?tool\.uv\./m.exec(text);
+  if (sub) return { file, start: sub.index, end: sub.index, expected: '', replacement: `[tool.uv]\nconstraint-dependencies = [${entry}]\n\n` };
+  const sep = text.endsWith('\n') ? '' : '\n';
+  return { file, start: text.length, end: text.length, expected: '', replacement: `${sep}\n[tool.uv]\nconstraint-dependencies = [${entry}]\n` };
 }
 
 function stuckWhy(u: PlannedUpdate, inv: Inventory): string {
@@ -245,9 +275,9 @@ export function poetryConstraintEdit(file: string, text: string, name: string, r
 
 /** "tiny-lib 1.0.0 requires tiny-dep@~1.0.0": who holds a package back, from the lock's own edges. */
 function requirersOf(lock: Parsed | undefined, name: string, version: string): string[] {
-  if (!lock || (lock.kind !== 'poetry-lock' && lock.kind !== 'package-lock')) return [];
+  if (!isLockData(lock)) return [];
   const out: string[] = [];
-  for (const p of lock.packages) for (const e of p.dependencies) if (e.normalizedName === name && satisfies(lock.kind === 'package-lock' ? 'npm' : 'poetry', e.constraint, version) !== false) out.push(`${p.name || 'the project'} ${p.version} requires ${e.name}@${e.constraint}`);
+  for (const p of lock.packages) for (const e of p.dependencies) if (e.normalizedName === name && satisfies(edgeSyntax(lock.kind), e.constraint, version) !== false) out.push(`${p.name || 'the project'} ${p.version} requires ${e.name}@${e.constraint}`);
   return [...new Set(out)].sort();
 }
 
@@ -267,6 +297,14 @@ export async function applyChange(root: string, change: PlannedChange, ctx: Appl
   for (const u of change.updates) {
     if (u.candidate.transitive && before.files.get(u.candidate.unit!.lock!)?.kind === 'requirements') {
       edits.push(...(await compiledPinEdits(root, before, ctx, u, change)));
+      continue;
+    }
+    if (u.candidate.transitive && before.files.get(u.candidate.unit!.lock!)?.kind === 'uv-lock') {
+      // uv cannot run here: a constraint (not a dependency) that CI's `uv lock` applies within the declared ranges.
+      const unit = u.candidate.unit!;
+      edits.push(uvConstraintEdit(unit.manifest, readFileSync(path.join(root, unit.manifest), 'utf8'), `${u.candidate.displayName}>=${u.to}`));
+      units.set(unit.manifest, unit);
+      change.rationale.push(`${u.candidate.displayName} is locked only in ${unit.lock}: the constraint "${u.candidate.displayName}>=${u.to}" is added to \`[tool.uv] constraint-dependencies\` in ${unit.manifest} (a constraint, not a dependency: uv applies it only while something requires ${u.candidate.displayName}); \`uv lock\` then moves it within the declared ranges, or fails saying which range forbids it. Remove the constraint once the packages that require it ask for ${u.to}.`);
       continue;
     }
     if (u.candidate.transitive) {

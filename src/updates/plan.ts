@@ -112,7 +112,7 @@ export function planUpdates(input: PlanInput): Plan {
       // A transitive package: a lock-only update within the declared ranges, in every lock that holds it.
       const locks = input.inventory ? transitiveCandidates(input.inventory, fix) : [];
       if (!locks.length) {
-        unplanned.push({ fix, reason: `${fix.name} ${fix.from} is not a direct dependency of ${fix.service}${input.inventory ? ' and no npm or Poetry lock of it holds it' : ''}: update the package that requires it, or declare ${fix.name}>=${fix.to}` });
+        unplanned.push({ fix, reason: `${fix.name} ${fix.from} is not a direct dependency of ${fix.service}${input.inventory ? ' and no npm, pnpm, Yarn, Poetry or uv lock of it holds it' : ''}: update the package that requires it, or declare ${fix.name}>=${fix.to}` });
         continue;
       }
       const step = classifyUpdate(fix.ecosystem as Candidate['ecosystem'], fix.from, fix.to);
@@ -240,7 +240,7 @@ function rationale(updates: PlannedUpdate[], cls: UpdateClass, lane: Lane, coold
     out.push(`Security fix: ${ids.join(', ')} (${[...new Set(sec.map((u) => u.security!.severity))].join(', ')}); emergency lane${lane === 'emergency' ? ' (may merge before review; a post-update review is opened)' : ' is not allowed by the policy, so normal approvals apply'}.`);
   }
   const deep = updates.filter((u) => u.candidate.transitive);
-  if (deep.length) out.push(`Transitive: ${deep.map((u) => `${u.candidate.displayName} ${u.entry.current} -> ${u.to} in ${u.candidate.file}`).join(', ')} — no manifest declares ${deep.length > 1 ? 'them' : 'it'}, so only the lock moves (${deep[0]!.candidate.ecosystem === 'npm' ? '`npm update <pkg> --package-lock-only`' : '`poetry update --lock <pkg>`'}), within the declared ranges.`);
+  if (deep.length) out.push(`Transitive: ${deep.map((u) => `${u.candidate.displayName} ${u.entry.current} -> ${u.to} in ${u.candidate.file}`).join(', ')} — no manifest declares ${deep.length > 1 ? 'them' : 'it'}, so only the lock moves (${lockOnlyCommand(deep[0]!.candidate.unit?.lock)}), within the declared ranges.`);
   const types = [...new Set(updates.filter((u) => !u.security).map((u) => u.updateType))].sort();
   if (types.length) out.push(`Policy: ${types.join(', ')} update${types.length > 1 ? 's' : ''} ${cls === 'major' ? 'need explicit approval (major)' : 'may merge once tests pass'}; releases at least ${cooldown} days old (supply-chain cooldown).`);
   const pins = updates.filter((u) => u.updateType === 'pin' || u.updateType === 'digest');
@@ -248,4 +248,14 @@ function rationale(updates: PlannedUpdate[], cls: UpdateClass, lane: Lane, coold
   const behind = updates.reduce((s, u) => s + (u.entry.libyears ?? 0), 0);
   if (behind > 0) out.push(`Age: ${behind.toFixed(2)} libyears behind the latest releases.`);
   return out;
+}
+
+/** The lock-only update each lock's tool runs for a transitive fix (uv: in CI, after the constraint the change adds). */
+function lockOnlyCommand(lock: string | undefined): string {
+  const base = lock?.split('/').pop();
+  if (base === 'pnpm-lock.yaml') return '`pnpm update <pkg> --lockfile-only`';
+  if (base === 'yarn.lock') return '`yarn upgrade <pkg>` (Yarn 1) / `yarn up -R <pkg>` (Yarn 2+)';
+  if (base === 'poetry.lock') return '`poetry update --lock <pkg>`';
+  if (base === 'uv.lock') return 'a `[tool.uv] constraint-dependencies` entry, then `uv lock` in CI';
+  return '`npm update <pkg> --package-lock-only`';
 }

@@ -1,3 +1,4 @@
+import { isLockData } from '../model/files.ts';
 import type { Inventory } from '../model/inventory.ts';
 import type { SourceSpan } from '../model/source.ts';
 import type { AuditResult } from '../vulns/audit.ts';
@@ -21,9 +22,12 @@ export function securityFixesOf(audit: AuditResult): SecurityFix[] {
 /**
  * A security fix of a package no manifest declares: the locks of the service that hold it at the vulnerable
  * version, each as a lock-only update candidate (`npm update <pkg> --package-lock-only`, `poetry update --lock
- * <pkg>`) that keeps every declared range; in a compiled requirements lock (pip-compile), the new pin with the
+ * <pkg>`, `pnpm update <pkg> --lockfile-only`, `yarn upgrade <pkg>` / `yarn up -R <pkg>`) that keeps every
+ * declared range; in a uv.lock, a `[tool.uv] constraint-dependencies` entry for CI's `uv lock`; in a compiled requirements lock (pip-compile), the new pin with the
  * registry's hashes. Other locks are left out: the caller reports those as not planned.
  */
+const TRANSITIVE_LOCKS = new Set(['poetry-lock', 'package-lock', 'pnpm-lock', 'yarn-lock', 'uv-lock']);
+
 export function transitiveCandidates(inv: Inventory, fix: SecurityFix): { candidate: Candidate; span: SourceSpan }[] {
   const out: { candidate: Candidate; span: SourceSpan }[] = [];
   for (const s of inv.services) {
@@ -37,7 +41,9 @@ export function transitiveCandidates(inv: Inventory, fix: SecurityFix): { candid
         if (dep) out.push({ span: dep.span, candidate: compiledLockCandidate(inv, s.name, unit, dep) });
         continue;
       }
-      if (!lock || (lock.kind !== 'poetry-lock' && lock.kind !== 'package-lock')) continue;
+      // npm, pnpm, Yarn and Poetry locks move with their real tool; a uv.lock by a constraint uv applies in CI's
+      // relock. Pipfile.lock is left out: Pipenv has no constraint-only table, and its relock re-resolves everything.
+      if (!isLockData(lock) || !TRANSITIVE_LOCKS.has(lock.kind)) continue;
       const hit = lock.packages.find((p) => p.normalizedName === fix.name && p.version === fix.from && !p.link);
       if (!hit) continue;
       out.push({
