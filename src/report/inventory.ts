@@ -123,7 +123,13 @@ export function renderScanTable(inv: Inventory, findings: Finding[]): string {
       const none = broken.length ? `  (lock ${broken.join(', ')} cannot be parsed: see its DW000)` : unread.length ? `  (not locked as far as depwarden knows: ${unread.join(', ')} not read)` : '  (no lock)';
       lines.push(`  ${u.ecosystem.padEnd(5)} ${u.manifest}${u.lock ? ` -> ${u.lock}${n !== undefined ? ` (${n} locked)` : ''}` : none}`);
     }
-    for (const i of s.images) lines.push(`  image ${i.resolved}${i.digest ? '' : '  (no digest)'}`);
+    // One line per image, naming every file:line that uses it (multi-stage builds and Dockerfile variants repeat one image).
+    const byImage = new Map<string, string[]>();
+    for (const i of s.images) {
+      const key = `${i.resolved}${i.digest ? '' : '  (no digest)'}`;
+      byImage.set(key, [...(byImage.get(key) ?? []), `${i.span.file}:${i.span.line}`]);
+    }
+    for (const [image, where] of byImage) lines.push(`  image ${image}  ${[...new Set(where)].join(', ')}`);
     lines.push(`  ${s.dependencies.length} direct dependencies, ${s.locked.length} locked packages`, '');
   }
   if (uncovered.length) lines.push(`not covered (depwarden does not read these): ${uncovered.map((u) => u.file).join(', ')}`, '');

@@ -25,6 +25,8 @@ export function renderTable(findings: Finding[], opts: RenderOptions): string {
       // Our own escapes (colour) only: file names and messages quote hostile text (see printable.ts).
       lines.push(`  ${sev} ${printable(f.ruleId, { oneLine: true })}  ${printable(f.location.file, { oneLine: true })}:${f.location.line}:${f.location.column}  ${printable(f.message, { oneLine: true })}`);
       if (f.hint) lines.push(paint(DIM, `           fix: ${printable(f.hint, { oneLine: true })}`));
+      // An advisory's page (audit findings): the title is in the message, the rest is one click away.
+      if (typeof f.properties?.url === 'string') lines.push(paint(DIM, `           see: ${printable(f.properties.url, { oneLine: true })}`));
     }
     lines.push('');
   }

@@ -94,7 +94,7 @@ function evaluate(pkg: LockedPackage, db: AdvisorySource): Evaluation {
     const ids = [...new Set(list.flatMap((h) => [h.adv.id, ...h.adv.aliases]))].sort();
     const fixes = list.map((h) => h.fixedIn).filter((f): f is string => f !== undefined).sort((x, y) => compareIn(pkg.ecosystem, x, y));
     const scored = list.map((h) => h.severity).sort((a, b) => severityRank(b.severity) - severityRank(a.severity) || (b.score ?? 0) - (a.score ?? 0))[0]!;
-    const summary = list.find((h) => h.adv.summary)?.adv.summary;
+    const summary = list.find((h) => h.adv.summary)?.adv.summary ?? list.find((h) => h.adv.title)?.adv.title;
     // Records of one vulnerability may disagree on the fix: only the highest of their fixes satisfies all.
     const fixedIn = fixes[fixes.length - 1];
     groups.push({ id: primaryId(ids), ids, ...(summary ? { summary } : {}), scored, ...(fixedIn ? { fixedIn } : {}) });
@@ -189,6 +189,8 @@ function vulnFinding(m: VulnMatch, up: AuditResult['upgrades'][number] | undefin
     subject: `${m.pkg.name}@${m.pkg.version}`,
     properties: {
       ids: m.ids,
+      // The advisory's page: what a reader opens from a table or a pull-request comment.
+      url: `https://osv.dev/vulnerability/${encodeURIComponent(m.id)}`,
       severitySource: m.scored.source,
       ...(m.scored.score !== undefined ? { cvss: m.scored.score } : {}),
       ...(m.scored.vector ? { vector: m.scored.vector } : {}),

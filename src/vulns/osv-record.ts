@@ -40,6 +40,8 @@ export interface Advisory {
   published?: string;
   withdrawn?: string;
   summary?: string;
+  /** No summary: a title from `details` (its first sentence that is not the project's own description). */
+  title?: string;
   severity: OsvSeverity[];
   /** database_specific.severity ("HIGH", "moderate"...), used when there is no CVSS vector. */
   databaseSeverity?: string;
@@ -105,7 +107,7 @@ export function toAdvisory(doc: unknown): Advisory {
     modified,
     ...(str(doc.published) ? { published: str(doc.published)! } : {}),
     ...(str(doc.withdrawn) ? { withdrawn: str(doc.withdrawn)! } : {}),
-    ...(str(doc.summary) ? { summary: str(doc.summary)!.slice(0, 500) } : {}),
+    ...(str(doc.summary) ? { summary: str(doc.summary)!.slice(0, 500) } : titleOf(str(doc.details)) ? { title: titleOf(str(doc.details))! } : {}),
     severity: severities(doc.severity),
     ...(str(ds.severity) ? { databaseSeverity: str(ds.severity)! } : {}),
     affected,
@@ -115,4 +117,19 @@ export function toAdvisory(doc: unknown): Advisory {
 
 function severities(v: unknown): OsvSeverity[] {
   return (Array.isArray(v) ? v : []).flatMap((s) => (isObj(s) && typeof s.type === 'string' && typeof s.score === 'string' ? [{ type: s.type, score: s.score }] : []));
+}
+
+const TITLE_MAX = 160;
+
+/**
+ * A one-line title from an advisory's `details`, for advisories without `summary` (PYSEC records have none).
+ * PYSEC details usually open with the project's own description ("aiohttp is an asynchronous HTTP client…"),
+ * which says nothing about the flaw: such leading sentences are skipped.
+ */
+export function titleOf(details: string | undefined): string | undefined {
+  if (!details) return undefined;
+  const sentences = details.replace(/\s+/g, ' ').trim().split(/(?<=[.!?])\s+(?=[A-Z])/);
+  const pick = sentences.find((x) => !/^[\w.@/-]+ (is|are) (an?|the) /i.test(x)) ?? sentences[0];
+  if (!pick) return undefined;
+  return pick.length > TITLE_MAX ? `${pick.slice(0, TITLE_MAX - 1).replace(/\s+\S*$/, '')}…` : pick;
 }
