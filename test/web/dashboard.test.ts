@@ -148,10 +148,16 @@ describe('the dashboard in Chromium', { skip: chromium || pg }, () => {
     assert.deepEqual([api_.vulns.critical, api_.vulns.high, api_.owners, api_.build.status, api_.health.status, api_.lastDeploy.outcome, api_.coverage], [1, 1, ['alice'], 'failure', 'down', 'rolled_back', 0.81]);
     const row = page.locator('tbody tr', { has: page.locator('a', { hasText: /^api$/ }) });
     assert.deepEqual((await row.locator('td').allTextContents()).slice(0, 6), ['apishop', 'alice', '1', '1', '0', '0']);
+    // The fleet-wide trend ends at the summary's numbers.
+    const hist = await api('/api/v1/fleet/history');
+    assert.ok(hist.items.length >= 2);
+    for (const sev of ['critical', 'high', 'medium', 'low']) assert.equal(hist.items.at(-1)[sev], fleet.summary.vulns[sev], `trend ${sev}`);
+    await page.locator('#chart-fleet-vulns canvas').waitFor();
     const pages: [string, string, string][] = [['#/fleet', 'fleet', 'overview'], ['#/service/shop/api', 'service', 'service'], ['#/vulns', 'vulns', 'vulnerabilities'], ['#/vuln/GHSA-dw00-web0-0001', 'vuln', 'vulnerability'], ['#/changes', 'changes', 'changes'], ['#/audit', 'audit', 'audit'], ['#/alerts', 'alerts', 'alerts'], ['#/jobs', 'jobs', 'jobs']];
     mkdirSync(SHOTS, { recursive: true });
     for (const [hash, name, shot] of pages) {
       await visit(page, hash, name);
+      if (name === 'fleet') await page.locator('#chart-fleet-vulns canvas').waitFor();
       await page.waitForTimeout(150);
       assert.deepEqual(await axe(page), [], `${hash}: axe`);
       await page.screenshot({ path: path.join(SHOTS, `dashboard-${shot}.png`), fullPage: shot !== 'audit' && shot !== 'jobs' });
