@@ -4,7 +4,7 @@ import { openReviews } from '../governance/emergency.ts';
 import { HttpProblem } from '../api/router.ts';
 import type { ApiResponse, ApiRoute, RequestContext, ServeFeature } from '../serve/feature.ts';
 import { assets, pickEncoding } from './assets.ts';
-import { fleetAdvisories, fleetOverview } from './fleet.ts';
+import { fleetAdvisories, fleetHistory, fleetOverview } from './fleet.ts';
 import { PAGE_CSP, shellHtml, signInHtml } from './pages.ts';
 import { closeSession, cookieValue, openSession, readSession, SESSION_COOKIE, sessionCookie } from './sessions.ts';
 
@@ -140,6 +140,14 @@ const routes: ApiRoute[] = [
     summary: 'The fleet overview: per service vulnerabilities by severity, pinning compliance, outdated and libyears, build, coverage, health, last deploy, a vulnerability trend, owners (CODEOWNERS) and whether it needs the caller; and a summary',
     tags: ['dashboard'],
     handler: async (ctx) => ({ status: 200, body: await fleetOverview(ctx.store, await ctx.repos(), ctx.login) }),
+  },
+  {
+    method: 'GET',
+    path: '/api/v1/fleet/history',
+    scope: 'read',
+    summary: "The fleet over time: after each audit or outdated snapshot, vulnerabilities by severity and libyears summed over every service's newest snapshot (at most 200 points, oldest first)",
+    tags: ['dashboard'],
+    handler: async (ctx) => ({ status: 200, body: await fleetHistory(ctx.store, new Set((await ctx.repos()).map((r) => r.name))) }),
   },
   {
     method: 'GET',

@@ -187,3 +187,36 @@ export async function fleetAdvisories(store: Store, registered: Set<string>): Pr
     .map((a) => ({ ...a, aliases: [...a.aliases].sort(), affected: a.affected.sort((x, y) => `${x.repo}\0${x.service}\0${x.package}`.localeCompare(`${y.repo}\0${y.service}\0${y.package}`)) }))
     .sort((a, b) => rank(b.severity) - rank(a.severity) || b.affected.length - a.affected.length || (a.id < b.id ? -1 : 1));
 }
+
+/**
+ * The fleet over time (GET /api/v1/fleet/history): after each audit or outdated snapshot, the fleet's totals —
+ * vulnerabilities by severity and libyears summed over each service's newest snapshot at that moment. At most
+ * `points` points (the last state of each equal slice of the time range), oldest first.
+ */
+export async function fleetHistory(store: Store, registered: Set<string>, points = 200): Promise<{ items: { at: string; critical: number; high: number; medium: number; low: number; libyears: number | null }[] }> {
+  const rows = await store.query<{ repo: string; service: string; kind: string; taken: string | Date; summary: Record<string, unknown> | string }>(
+    "SELECT repo, service, kind, taken, summary FROM snapshots WHERE kind IN ('audit', 'outdated') AND service <> '' ORDER BY taken, id",
+  );
+  const vulns = new Map<string, Record<string, number>>();
+  const libyears = new Map<string, number>();
+  const out: { at: string; critical: number; high: number; medium: number; low: number; libyears: number | null }[] = [];
+  for (const r of rows) {
+    if (!registered.has(r.repo)) continue;
+    const summary = (typeof r.summary === 'string' ? JSON.parse(r.summary) : r.summary) as Record<string, unknown>;
+    const k = `${r.repo}\0${r.service}`;
+    if (r.kind === 'audit') vulns.set(k, (summary.bySeverity ?? {}) as Record<string, number>);
+    else libyears.set(k, num(summary.libyears) ?? 0);
+    const at = new Date(r.taken).toISOString();
+    const point = { at, critical: 0, high: 0, medium: 0, low: 0, libyears: libyears.size ? Math.round([...libyears.values()].reduce((a, b) => a + b, 0) * 100) / 100 : null };
+    for (const by of vulns.values()) for (const sev of SEVERITIES) point[sev] += by[sev] ?? 0;
+    // Snapshots of one job share their second: one point for them.
+    if (out.length && out.at(-1)!.at.slice(0, 19) === at.slice(0, 19)) out[out.length - 1] = point;
+    else out.push(point);
+  }
+  if (out.length <= points) return { items: out };
+  const first = Date.parse(out[0]!.at);
+  const span = Date.parse(out.at(-1)!.at) - first || 1;
+  const slices = new Map<number, (typeof out)[number]>();
+  for (const p of out) slices.set(Math.min(points - 1, Math.floor(((Date.parse(p.at) - first) / span) * points)), p);
+  return { items: [...slices.values()] };
+}

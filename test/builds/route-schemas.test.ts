@@ -12,12 +12,13 @@ describe('feature routes (builds, health)', () => {
         const key = `${r.method} ${r.path}`;
         assert.ok(!seen.has(key), `${key} declared twice`);
         seen.add(key);
-        assert.ok(r.path.startsWith('/api/v1/'), key);
+        // The dashboard also serves its pages and assets (/, /sign-in, /assets/...); every other route is API.
+        assert.ok(r.path.startsWith('/api/v1/') || (f.name === 'dashboard' && !r.path.startsWith('/api/')), key);
         assert.ok(!(r.body && r.rawBody), `${key}: body and rawBody`);
         for (const [what, schema] of [['body', r.body], ['query', r.query], ['response', r.response]] as const) {
           if (schema) assert.doesNotThrow(() => z.toJSONSchema(schema, { io: what === 'response' ? 'output' : 'input', target: 'draft-2020-12' }), `${key} ${what}`);
         }
-        for (const p of r.path.matchAll(/\{(\w+)\}/g)) assert.ok(['name', 'service'].includes(p[1]!), `${key}: parameter ${p[1]}`);
+        for (const p of r.path.matchAll(/\{(\w+)\}/g)) assert.ok(['name', 'service', ...(f.name === 'dashboard' ? ['id', 'version', 'file'] : [])].includes(p[1]!), `${key}: parameter ${p[1]}`);
       }
     }
     assert.ok(seen.has('POST /api/v1/webhooks/github') && seen.has('GET /api/v1/repos/{name}/health'));

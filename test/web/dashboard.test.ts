@@ -7,7 +7,7 @@ import { openStore, type Store } from '../../src/store/store.ts';
 import { needTool } from '../helpers/system-tool.ts';
 import { baseEnv, cli, dropSchemas, FAST, get, git, PG_URL, pgAvailable, schemaName, send, serve, stop, tempDir, waitFor, writeServeConfig, type Served } from '../serve/serve-helpers.ts';
 import { CHROMIUM, launch, ready, watch, type Browser } from './browser.ts';
-import { advisories, billingRepo, HOSTILE_PACKAGE, HOSTILE_TITLE, seedRuntime, shopRepo } from './fleet-fixture.ts';
+import { advisories, billingRepo, HOSTILE_PACKAGE, HOSTILE_TITLE, seedOutdated, seedRuntime, shopRepo } from './fleet-fixture.ts';
 
 // The dashboard in a real browser (Debian's Chromium through playwright-core) against a real `depwarden serve` on
 // loopback and the real PostgreSQL, seeded from the shared corpus: every page, the numbers against the API,
@@ -85,6 +85,7 @@ describe('the dashboard in Chromium', { skip: chromium || pg }, () => {
     assert.equal((await send('POST', `${s.url}/api/v1/builds`, tokens.write, { repo: 'shop', commit: head, branch: 'main', service: 'frontend', status: 'success', workflow: 'ci' })).status < 300, true);
     for (const [i, covered] of [700, 760, 810].entries()) assert.equal((await send('POST', `${s.url}/api/v1/coverage`, tokens.write, { repo: 'shop', commit: `${head.slice(0, 39)}${i}`, branch: 'main', service: 'api', format: 'lcov', linesCovered: covered, linesTotal: 1000, branchesCovered: null, branchesTotal: null })).status < 300, true);
     await seedRuntime(store);
+    await seedOutdated(store, [git(shop, 'rev-parse', 'HEAD~1'), head]);
     browser = await launch();
   });
 
@@ -145,13 +146,20 @@ describe('the dashboard in Chromium', { skip: chromium || pg }, () => {
     assert.equal(fleet.summary.down, 1);
     assert.equal(await page.textContent('#fleet-count'), `Showing ${fleet.items.length} of ${fleet.items.length} services`);
     const api_ = fleet.items.find((r: { service: string }) => r.service === 'api');
-    assert.deepEqual([api_.vulns.critical, api_.vulns.high, api_.owners, api_.build.status, api_.health.status, api_.lastDeploy.outcome, api_.coverage], [1, 1, ['alice'], 'failure', 'down', 'rolled_back', 0.81]);
+    assert.deepEqual([api_.vulns.critical, api_.vulns.high, api_.owners, api_.build.status, api_.health.status, api_.lastDeploy.outcome, api_.coverage, api_.outdated, api_.libyears], [1, 1, ['alice'], 'failure', 'down', 'rolled_back', 0.81, 2, 3.5]);
+    assert.equal(await page.textContent('#sum-libyears .v'), String(fleet.summary.libyears));
     const row = page.locator('tbody tr', { has: page.locator('a', { hasText: /^api$/ }) });
     assert.deepEqual((await row.locator('td').allTextContents()).slice(0, 6), ['apishop', 'alice', '1', '1', '0', '0']);
+    // The fleet-wide trend ends at the summary's numbers.
+    const hist = await api('/api/v1/fleet/history');
+    assert.ok(hist.items.length >= 2);
+    for (const sev of ['critical', 'high', 'medium', 'low']) assert.equal(hist.items.at(-1)[sev], fleet.summary.vulns[sev], `trend ${sev}`);
+    await page.locator('#chart-fleet-vulns canvas').waitFor();
     const pages: [string, string, string][] = [['#/fleet', 'fleet', 'overview'], ['#/service/shop/api', 'service', 'service'], ['#/vulns', 'vulns', 'vulnerabilities'], ['#/vuln/GHSA-dw00-web0-0001', 'vuln', 'vulnerability'], ['#/changes', 'changes', 'changes'], ['#/audit', 'audit', 'audit'], ['#/alerts', 'alerts', 'alerts'], ['#/jobs', 'jobs', 'jobs']];
     mkdirSync(SHOTS, { recursive: true });
     for (const [hash, name, shot] of pages) {
       await visit(page, hash, name);
+      if (name === 'fleet') await page.locator('#chart-fleet-vulns canvas').waitFor();
       await page.waitForTimeout(150);
       assert.deepEqual(await axe(page), [], `${hash}: axe`);
       await page.screenshot({ path: path.join(SHOTS, `dashboard-${shot}.png`), fullPage: shot !== 'audit' && shot !== 'jobs' });
@@ -213,7 +221,10 @@ describe('the dashboard in Chromium', { skip: chromium || pg }, () => {
     assert.equal(sbom.spdxVersion, 'SPDX-2.3');
     assert.equal(await page.locator('#sec-deploys tbody tr').count(), 2);
     assert.ok(await page.locator('#sec-deploys', { hasText: 'rolled back' }).count());
+    const leftpad = page.locator('#sec-deps tbody tr', { hasText: 'leftpad' });
+    assert.deepEqual((await leftpad.locator('td').allTextContents()).slice(1, 4), ['1.0.0', '1.0.0', '1.3.0 (minor)'], 'current, allowed, latest from the outdated snapshot');
     assert.equal(await page.locator('#chart-vulns canvas').count(), 1, 'the vulnerability chart is drawn');
+    assert.equal(await page.locator('#chart-libyears canvas').count(), 1);
     assert.equal(await page.locator('#chart-coverage canvas').count(), 1);
     assert.equal(await page.locator('#chart-health canvas').count(), 1);
     assert.deepEqual(seen.problems, []);

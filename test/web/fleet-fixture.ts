@@ -2,6 +2,7 @@ import { cpSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { recordSample } from '../../src/health/store.ts';
 import { finishRecord, startRecord } from '../../src/deploy/records.ts';
+import { recordSnapshots } from '../../src/history/snapshots.ts';
 import type { Store } from '../../src/store/store.ts';
 import { writeTree } from '../helpers/temp-tree.ts';
 import { cli, git, tempDir } from '../serve/serve-helpers.ts';
@@ -56,6 +57,25 @@ export function advisories(home: string): void {
   writeFileSync(path.join(dir, 'GHSA-dw00-web0-0002.json'), JSON.stringify(adv('GHSA-dw00-web0-0002', HOSTILE_PACKAGE, 'CRITICAL', 'a package named like a script tag', '2.0.0')));
   const r = cli(['db', 'import', dir], { ...process.env, DEPWARDEN_HOME: home });
   if (r.code !== 0) throw new Error(`db import: ${r.stderr}`);
+}
+
+/**
+ * Outdated snapshots of shop's api at two commits (the outdated job needs the registries, which tests replace
+ * elsewhere): what the outdated job records, in its shape.
+ */
+export async function seedOutdated(store: Store, commits: [string, string], now = Date.now()): Promise<void> {
+  const entry = (name: string, current: string, latest: string, updateType: string, libyears: number) => ({ service: 'api', file: 'api/package.json', ecosystem: 'npm', name, current, declared: current, allowed: current, latest, updateType, libyears, note: null });
+  const snaps = [
+    [entry('leftpad', '1.0.0', '1.2.0', 'minor', 0.6)],
+    [entry('leftpad', '1.0.0', '1.3.0', 'minor', 1.1), entry(HOSTILE_PACKAGE, '1.0.0', '2.0.0', 'major', 2.4)],
+  ];
+  for (const [i, detail] of snaps.entries()) {
+    await store.transaction((q) => recordSnapshots(q, 'shop', commits[i]!, 'outdated', null, [
+      { service: 'api', summary: { outdated: detail.length, libyears: Math.round(detail.reduce((n, e) => n + e.libyears, 0) * 100) / 100, byType: {}, lookupFailures: 0 }, detail },
+      { service: '', summary: { outdated: detail.length, libyears: Math.round(detail.reduce((n, e) => n + e.libyears, 0) * 100) / 100, byType: {}, lookupFailures: 0 }, detail },
+    ]));
+    await store.query("UPDATE snapshots SET taken = $2 WHERE repo = 'shop' AND kind = 'outdated' AND commit = $1", [commits[i], new Date(now - (snaps.length - i) * 60_000).toISOString()]);
+  }
 }
 
 /** Health samples, deploys, changes and reviews straight into the store (their own capabilities are tested elsewhere). */

@@ -105,5 +105,15 @@ export async function render({ query }) {
     );
   };
   draw();
+  // Fleet-wide trends under the table, loaded after it so the overview is usable first (the charts bring uPlot).
+  const trends = h('section', { class: 'grid2', 'aria-label': 'Fleet trends', id: 'fleet-trends' });
+  root.append(h('h2', {}, 'Fleet over time'), trends);
+  Promise.all([get('/api/v1/fleet/history'), import('./chart.js')]).then(([hist, { timeChart }]) => {
+    const pts = hist.items;
+    trends.append(
+      timeChart({ title: 'Vulnerabilities by severity, fleet-wide', id: 'chart-fleet-vulns', times: pts.map((p) => p.at), series: SEV.map((sv) => ({ label: sv, color: sv, values: pts.map((p) => p[sv]) })), emptyText: 'No audit history yet.' }),
+      timeChart({ title: 'Libyears, fleet-wide', id: 'chart-fleet-libyears', times: pts.filter((p) => p.libyears !== null).map((p) => p.at), series: [{ label: 'libyears', values: pts.filter((p) => p.libyears !== null).map((p) => p.libyears) }], emptyText: 'No outdated history yet (the outdated job runs on the daily schedule).' }),
+    );
+  }, (e) => trends.append(h('p', { class: 'error', role: 'alert' }, `trends: ${e.message}`)));
   return root;
 }
