@@ -246,23 +246,24 @@ function stuckWhy(u: PlannedUpdate, inv: Inventory): string {
   return holders.length ? holders.join('; ') : 'no declared range admits it';
 }
 
-/** Adds `"name": "range"` to package.json's `overrides` (created after the last top-level key when absent), in the file's indentation. */
-export function overrideEdit(file: string, text: string, name: string, range: string): TextEdit {
+/** Adds `"name": "range"` to package.json's `overrides` (Yarn: `resolutions`; created after the last top-level key when absent), in the file's indentation. */
+export function overrideEdit(file: string, text: string, name: string, range: string, key: 'overrides' | 'resolutions' = 'overrides'): TextEdit {
   const indent = /\n([ \t]+)"/.exec(text)?.[1] ?? '  ';
   const entry = `${JSON.stringify(name)}: ${JSON.stringify(range)}`;
-  const doc = JSON.parse(text) as { overrides?: unknown };
-  if (doc.overrides && typeof doc.overrides === 'object') {
-    const m = /\n([ \t]*)"overrides"\s*:\s*\{/.exec(text);
-    if (!m) throw new UpdateFailed(`${file}: cannot find the \`overrides\` object to add ${name} to; add "${name}": "${range}" by hand`);
+  const doc = JSON.parse(text) as Record<string, unknown>;
+  const table = doc[key];
+  if (table && typeof table === 'object') {
+    const m = new RegExp(`\\n([ \\t]*)"${key}"\\s*:\\s*\\{`).exec(text);
+    if (!m) throw new UpdateFailed(`${file}: cannot find the \`${key}\` object to add ${name} to; add "${name}": "${range}" by hand`);
     const at = m.index + m[0].length;
-    const empty = Object.keys(doc.overrides).length === 0;
+    const empty = Object.keys(table).length === 0;
     return { file, start: at, end: at, expected: '', replacement: `\n${m[1]}${indent}${entry}${empty ? `\n${m[1]}` : ','}` };
   }
   const close = text.lastIndexOf('}');
   let last = close - 1;
   while (last >= 0 && /\s/.test(text[last]!)) last--;
   const comma = text[last] === '{' ? '' : ',';
-  return { file, start: last + 1, end: last + 1, expected: '', replacement: `${comma}\n${indent}"overrides": {\n${indent}${indent}${entry}\n${indent}}` };
+  return { file, start: last + 1, end: last + 1, expected: '', replacement: `${comma}\n${indent}"${key}": {\n${indent}${indent}${entry}\n${indent}}` };
 }
 
 /** Adds `name = "range"` as the first entry of [tool.poetry.dependencies]. */
@@ -355,11 +356,15 @@ export async function applyChange(root: string, change: PlannedChange, ctx: Appl
       const unit = u.candidate.unit!;
       const range = `^${u.to}`;
       const text = readFileSync(path.join(root, unit.manifest), 'utf8');
-      const e = unit.ecosystem === 'npm' ? overrideEdit(unit.manifest, text, u.candidate.displayName, range) : poetryConstraintEdit(unit.manifest, text, u.candidate.displayName, range);
+      const lockKind = after.files.get(unit.lock!)?.kind;
+      // pnpm reads its overrides from `pnpm.overrides` (or pnpm-workspace.yaml), not npm's key: not written here.
+      if (lockKind === 'pnpm-lock') throw new UpdateFailed(`${u.candidate.displayName} stays at ${lockedVersions(u, after).join(', ')} in ${unit.lock}: the declared ranges forbid ${u.to} (${stuckWhy(u, after)}); fix: bump the direct dependency that requires it, or add "${u.candidate.displayName}": "${range}" to \`pnpm.overrides\` in ${unit.manifest} (depwarden does not write pnpm overrides)`);
+      const key = lockKind === 'yarn-lock' ? 'resolutions' : 'overrides';
+      const e = unit.ecosystem === 'npm' ? overrideEdit(unit.manifest, text, u.candidate.displayName, range, key) : poetryConstraintEdit(unit.manifest, text, u.candidate.displayName, range);
       applyEdits(root, [e]);
       edits.push(e);
       forced.push(u.candidate.displayName);
-      change.rationale.push(`Transitive fix forced: the declared ranges keep ${u.candidate.displayName} below ${u.to} (${stuckWhy(u, after)}), so the policy (updates.transitiveFix: ${mode}${mode === 'bump' ? ', and no version of a direct dependency that holds it back admits the fix' : ''}) adds ${unit.ecosystem === 'npm' ? `an \`overrides\` entry "${u.candidate.displayName}": "${range}" to ${unit.manifest}` : `the constraint ${u.candidate.displayName} = "${range}" to ${unit.manifest}`}; remove it once the packages that require it allow ${u.to}.`);
+      change.rationale.push(`Transitive fix forced: the declared ranges keep ${u.candidate.displayName} below ${u.to} (${stuckWhy(u, after)}), so the policy (updates.transitiveFix: ${mode}${mode === 'bump' ? ', and no version of a direct dependency that holds it back admits the fix' : ''}) adds ${unit.ecosystem === 'npm' ? `an \`${key}\` entry "${u.candidate.displayName}": "${range}" to ${unit.manifest}` : `the constraint ${u.candidate.displayName} = "${range}" to ${unit.manifest}`}; remove it once the packages that require it allow ${u.to}.`);
     }
     for (const unit of [...new Map(stuck.map(({ u }) => [u.candidate.unit!.manifest, u.candidate.unit!])).values()]) {
       try {

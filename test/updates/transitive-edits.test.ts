@@ -17,6 +17,15 @@ describe('forced transitive fixes', () => {
     assert.deepEqual(JSON.parse(apply(empty, overrideEdit('package.json', empty, 'h', '^1.0.0'))).overrides, { h: '^1.0.0' });
   });
 
+  it('Yarn: the same in `resolutions`, which Yarn reads instead of npm\'s `overrides`', () => {
+    const withOverrides = '{\n  "name": "w",\n  "overrides": {\n    "x": "1"\n  }\n}\n';
+    const doc = JSON.parse(apply(withOverrides, overrideEdit('package.json', withOverrides, 'held-dep', '^1.1.0', 'resolutions')));
+    assert.deepEqual(doc.resolutions, { 'held-dep': '^1.1.0' });
+    assert.deepEqual(doc.overrides, { x: '1' });
+    const existing = '{\n  "resolutions": {\n    "y": "2"\n  }\n}\n';
+    assert.deepEqual(JSON.parse(apply(existing, overrideEdit('package.json', existing, 'h', '^1.0.0', 'resolutions'))).resolutions, { h: '^1.0.0', y: '2' });
+  });
+
   it('Poetry: a constraint as the first entry of [tool.poetry.dependencies]; none without the table', () => {
     const text = '[tool.poetry]\nname = "a"\n\n[tool.poetry.dependencies]  # runtime\npython = "^3.11"\n';
     assert.equal(apply(text, poetryConstraintEdit('pyproject.toml', text, 'urllib3', '^2.2.2')), '[tool.poetry]\nname = "a"\n\n[tool.poetry.dependencies]  # runtime\nurllib3 = "^2.2.2"\npython = "^3.11"\n');
