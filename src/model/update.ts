@@ -84,8 +84,15 @@ export interface OutdatedEntry {
   libyears?: number;
   /** Why `allowed` is not `latest` (cooldown, ignore rule, major needs approval...). */
   note?: string;
+  /**
+   * What kind of dependency it is: `main` (installed with the service; images too), `dev` (devDependencies, dev
+   * and test groups; CI actions), `optional`, `peer` (peer ranges and npm engines: compatibility, not installs).
+   */
+  dependencyType?: DependencyType;
   span: SourceSpan;
 }
+
+export type DependencyType = 'main' | 'dev' | 'optional' | 'peer';
 
 /**
  * A minimal text edit: replace `[start, end)` of `file` with `replacement`, only if the text there is still

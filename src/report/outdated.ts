@@ -52,8 +52,11 @@ export function summaryLine(v: OutdatedView): string {
   return `outdated: ${v.checked} checked, ${parts.length ? parts.join(', ') : 'nothing to update'}; ${libyears.toFixed(2)} libyears behind${v.failures.length ? `; ${v.failures.length} lookup${v.failures.length === 1 ? '' : 's'} FAILED` : ''}${down ? `; ${down} lookup${down === 1 ? '' : 's'} not done (${v.unreachable!.map((h) => h.host).join(', ')} unreachable)` : ''}.`;
 }
 
+/** Bump on any breaking change of the outdated JSON (docs/updates.md). */
+export const OUTDATED_SCHEMA_VERSION = 1;
+
 export function renderOutdatedJson(v: OutdatedView): string {
-  return `${JSON.stringify({ checked: v.checked, entries: v.entries, failures: v.failures, ...(v.unreachable?.length ? { unreachable: v.unreachable } : {}) }, null, 2)}\n`;
+  return `${JSON.stringify({ schemaVersion: OUTDATED_SCHEMA_VERSION, checked: v.checked, entries: v.entries, failures: v.failures, ...(v.unreachable?.length ? { unreachable: v.unreachable } : {}) }, null, 2)}\n`;
 }
 
 export function renderOutdatedMarkdown(v: OutdatedView): string {

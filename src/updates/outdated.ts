@@ -1,6 +1,6 @@
 import semver from 'semver';
 import type { UpdatesConfig } from '../config/sections/updates.ts';
-import type { OutdatedEntry, PackageReleases, ProposalUpdateType, Release } from '../model/update.ts';
+import type { DependencyType, OutdatedEntry, PackageReleases, ProposalUpdateType, Release } from '../model/update.ts';
 import { classifyUpdate, compareIn, isExactPin, satisfies } from '../versioning/constraint.ts';
 import { parseVersion } from '../versioning/pep440.ts';
 import { candidateTags, classifyTagUpdate } from '../versioning/tag.ts';
@@ -143,6 +143,7 @@ export async function evaluateCandidate(c: Candidate, rel: PackageReleases, cfg:
     declared: c.declared,
     ...(current ? { current } : {}),
     ...(latestRel ? { latest: latestRel.version } : current ? { latest: current } : {}),
+    dependencyType: dependencyTypeOf(c),
     span: c.dependency?.span ?? c.image?.span ?? c.action!.span,
   };
   if (!base.enabled && !allowed) notes.unshift(`updates disabled${base.reason ? ` (${base.reason})` : ''}`);
@@ -196,4 +197,12 @@ async function pinning(c: Candidate, e: OutdatedEntry, allowed: Release | undefi
 /** Is there anything to do for this entry? */
 export function isOutdated(e: OutdatedEntry): boolean {
   return e.updateType !== undefined && e.allowed !== undefined;
+}
+
+function dependencyTypeOf(c: Candidate): DependencyType {
+  const d = c.dependency;
+  if (!d) return c.action ? 'dev' : 'main'; // an action runs in CI; an image is what the service runs
+  if (d.group === 'peer' || d.group === 'engines') return 'peer';
+  if (d.dev || c.dev) return 'dev';
+  return d.optional ? 'optional' : 'main';
 }

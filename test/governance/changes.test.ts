@@ -92,6 +92,19 @@ describe('change requests and approvals', () => {
 });
 
 describe('governance commands', () => {
+  it('changes list says "no changes" when there are none', async () => {
+    const repo = makeRepo(['alice'], (pub) => members(pub, 'developers', ['alice']));
+    try {
+      const { openRepositoryStore } = await import('../../src/store/store.ts');
+      await (await openRepositoryStore(repo.root, {})).close(); // a store with nothing in it
+      const r = await runCli(['changes', 'list', '-C', repo.root]);
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(r.stdout, 'no changes\n');
+    } finally {
+      repo.cleanup();
+    }
+  });
+
   it('propose → tested → approve (signed with the key) → gate, and self-approval refused', async () => {
     const repo = makeRepo(['alice', 'bob', 'ci'], (pub) => members(pub, 'developers', ['alice', 'bob']) + members(pub, 'ci', ['ci']));
     try {

@@ -75,6 +75,11 @@ describe('outdated', () => {
     assert.equal(checkout.current, 'v4.1.0');
     assert.equal(checkout.allowed, 'v4.2.2');
     assert.equal(checkout.digest, SHA_NEW);
+    // What kind of dependency each is (outdated JSON's dependencyType).
+    assert.deepEqual(
+      ['agent/requests', 'agent/pytest', 'web/express', 'web/left-pad', 'agent/python', '(workflows)/actions/checkout'].map((k) => by.get(k)!.dependencyType),
+      ['main', 'dev', 'main', 'dev', 'main', 'dev'],
+    );
   });
 
   it('ignore rules, per-package cooldowns and disabled update types', async () => {

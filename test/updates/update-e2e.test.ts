@@ -121,13 +121,15 @@ describe('depwarden update end to end', { timeout: 600_000, skip: needTool('poet
   it('outdated lists every kind of update', async () => {
     const r = await runCli(['outdated', repo, '--format', 'json'], { env: env() });
     assert.equal(r.code, 0, r.stderr + r.stdout);
-    const rows = (JSON.parse(r.stdout) as { entries: { name: string; current?: string; allowed?: string; updateType?: string; digest?: string }[] }).entries.map((e) => [e.name, e.current, e.allowed, e.updateType]);
+    const doc = JSON.parse(r.stdout) as { schemaVersion: number; entries: { name: string; current?: string; allowed?: string; updateType?: string; digest?: string; dependencyType?: string }[] };
+    assert.equal(doc.schemaVersion, 1);
+    const rows = doc.entries.map((e) => [e.name, e.current, e.allowed, e.updateType, e.dependencyType]);
     assert.deepEqual(rows.sort(), [
-      ['actions/checkout', 'v4.1.0', 'v4.2.2', 'minor'],
-      ['broken-lib', '1.0.0', '1.0.1', 'patch'],
-      ['pkg-a', '1.0.0', '1.1.0', 'minor'],
-      ['python', '3.11.4-slim', '3.11.9-slim', 'patch'],
-      ['tiny-lib', '1.0.0', '1.2.0', 'minor'],
+      ['actions/checkout', 'v4.1.0', 'v4.2.2', 'minor', 'dev'],
+      ['broken-lib', '1.0.0', '1.0.1', 'patch', 'main'],
+      ['pkg-a', '1.0.0', '1.1.0', 'minor', 'main'],
+      ['python', '3.11.4-slim', '3.11.9-slim', 'patch', 'main'],
+      ['tiny-lib', '1.0.0', '1.2.0', 'minor', 'main'],
     ]);
   });
 

@@ -115,13 +115,15 @@ export const register: RegisterCommand = (program, ctx, result) => {
       ctx.stdout(`${c.id} proposed (${c.class}) at ${c.commit.slice(0, 12)}, digest ${c.digest}\n`);
     }),
   );
-  govOptions(changes.command('list')).action(async (o: GovOpts) =>
+  govOptions(changes.command('list').description('List change requests: state, class, author, title, what the gate still needs and post-update reviews due')).action(async (o: GovOpts) =>
     withGovernance(o, async (gov, g) => {
       const { openReviews } = await import('../../governance/emergency.ts');
       const { sourceDate } = await import('../source-date.ts');
       const now = sourceDate(ctx.env).toISOString();
       const reviews = new Map((await openReviews(gov.store)).map((r) => [r.changeId, r]));
-      for (const c of await g.listChanges(gov.store)) {
+      const list = await g.listChanges(gov.store);
+      if (list.length === 0) ctx.stdout('no changes\n');
+      for (const c of list) {
         const open = g.OPEN_STATES.includes(c.state);
         const gt = open ? await g.gate(gov, c.id) : undefined;
         const r = reviews.get(c.id);
@@ -131,7 +133,7 @@ export const register: RegisterCommand = (program, ctx, result) => {
       }
     }, false),
   );
-  govOptions(changes.command('show').argument('<id>')).action(async (id: string, o: GovOpts) =>
+  govOptions(changes.command('show').description('Show one change request as JSON: its approvals, the gate and its security-update record').argument('<id>', 'change id')).action(async (id: string, o: GovOpts) =>
     withGovernance(o, async (gov, g) => {
       const c = await g.getChange(gov.store, id);
       const approvals = await g.approvalsOf(gov.store, id);

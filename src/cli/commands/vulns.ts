@@ -200,8 +200,9 @@ export const register: RegisterCommand = (program, ctx, result) => {
   const vex = program.command('vex').description('Export or import triage decisions as OpenVEX or CycloneDX VEX');
   vex
     .command('export')
+    .description("Write the repository's triage decisions (.depwarden/vex.yaml) as an OpenVEX or CycloneDX VEX document")
     .argument('[path]', 'repository root', '.')
-    .addOption(new Option('-f, --format <format>').choices(['openvex', 'cyclonedx']).default('openvex'))
+    .addOption(new Option('-f, --format <format>', 'document format').choices(['openvex', 'cyclonedx']).default('openvex'))
     .option('--db <dir>', 'database directory')
     .option('-o, --output <file>', 'write to a file')
     .action(async (p: string, opts: { format: string; db?: string; output?: string }) => {
