@@ -1,10 +1,9 @@
 // Parse time of the largest real lock of each format read since issue 18, against its parse floor: the
 // TOML / YAML / JSON parser alone on the same text; yarn.lock v1 has no generic parser, so its floor is Yarn's own
-// (@yarnpkg/lockfile 1.1.0, installed on demand into bench/out/peers/yarn-lockfile, no positions). In process,
+// (@yarnpkg/lockfile 1.1.0, installed on demand into the peers cache, bench/lib/peers.ts, no positions). In process,
 // after warm-up; median of --runs.
 // Command: node bench/parse-locks.ts [--runs 15]
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { parse as parseToml } from 'smol-toml';
@@ -14,13 +13,12 @@ import { parsePnpmLock } from '../src/formats/pnpm-lock.ts';
 import { parseUvLock } from '../src/formats/uv-lock.ts';
 import { parseYarnLock } from '../src/formats/yarn-lock.ts';
 import { median } from './lib/measure.ts';
+import { installPeer, PEERS_ROOT } from './lib/peers.ts';
 
 function yarnLockfile(): { parse(text: string): unknown } {
-  const dir = path.resolve(import.meta.dirname, 'out', 'peers', 'yarn-lockfile');
-  if (!existsSync(path.join(dir, 'node_modules', '@yarnpkg', 'lockfile'))) {
-    mkdirSync(dir, { recursive: true });
-    const r = spawnSync('npm', ['install', '--prefix', dir, '--no-save', '--ignore-scripts', '--no-audit', '--no-fund', '@yarnpkg/lockfile@1.1.0'], { stdio: 'inherit' });
-    if (r.status !== 0) throw new Error('could not install @yarnpkg/lockfile@1.1.0');
+  const dir = path.join(PEERS_ROOT, 'yarn-lockfile');
+  if (!existsSync(path.join(dir, 'node_modules', '@yarnpkg', 'lockfile')) && !installPeer(dir, '@yarnpkg/lockfile@1.1.0', ['--ignore-scripts'])) {
+    throw new Error('could not install @yarnpkg/lockfile@1.1.0');
   }
   return createRequire(path.join(dir, 'index.js'))('@yarnpkg/lockfile') as { parse(text: string): unknown };
 }

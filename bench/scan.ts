@@ -1,7 +1,7 @@
 // Benchmark of `depwarden scan` and `check` on a synthetic 200-service monorepo, against the floor (reading and
 // parsing the same files with the same parsers, nothing else) and against @cyclonedx/cdxgen on the same tree.
 // Run: node bench/scan.ts [--runs 5] [--no-cdxgen]      (writes the tree under bench/out/, git-ignored;
-// cdxgen is installed on first use into bench/out/peers at the version pinned in bench/lib/peers.ts)
+// cdxgen is installed on first use into the peers cache dir at the version pinned in bench/lib/peers.ts)
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { measure, median, NODE, REPO } from './lib/measure.ts';

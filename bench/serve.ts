@@ -7,6 +7,7 @@ import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_pr
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { NODE, REPO } from './lib/measure.ts';
+import { installPeer, PEERS_ROOT } from './lib/peers.ts';
 import { writeSyntheticMonorepo } from './lib/synthetic-monorepo.ts';
 import { openStore } from '../src/store/store.ts';
 import { insertRepo, normaliseRepo } from '../src/serve/repos.ts';
@@ -103,8 +104,8 @@ await new Promise((r) => setTimeout(r, 3000));
 
 // API load on the first of the two replicas, cached reads (ETag revalidation is the client's choice; this is the
 // full answer each time): the fleet overview and one repository's findings.
-const ac = path.join(REPO, 'bench', 'out', 'peers', 'autocannon');
-if (spawnSync(path.join(ac, 'node_modules', '.bin', 'autocannon'), ['--version']).status !== 0) spawnSync('npm', ['install', '--no-save', '--no-audit', '--no-fund', '--prefix', ac, 'autocannon@9.0.0'], { stdio: 'inherit' });
+const ac = path.join(PEERS_ROOT, 'autocannon');
+if (spawnSync(path.join(ac, 'node_modules', '.bin', 'autocannon'), ['--version']).status !== 0) installPeer(ac, 'autocannon@9.0.0');
 const load = (url: string): { rps: number; p50: number; p99: number; non2xx: number } => {
   const r = spawnSync(path.join(ac, 'node_modules', '.bin', 'autocannon'), ['--json', '-c', '16', '-a', String(REQUESTS), '-H', `authorization=Bearer ${two.token}`, url], { encoding: 'utf8', maxBuffer: 1 << 26 });
   const j = JSON.parse(r.stdout) as { requests: { average: number }; latency: { p50: number; p99: number }; non2xx: number };

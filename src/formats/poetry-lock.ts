@@ -3,19 +3,25 @@ import type { ParseResult, PoetryLockData } from '../model/files.ts';
 import type { Finding } from '../model/finding.ts';
 import { normalizePypiName } from '../util/names.ts';
 import { parseFinding } from './parse-finding.ts';
+import { readPoetryLayout } from './poetry-lock-layout.ts';
 import { isTable, parseTomlDoc, str } from './toml-doc.ts';
 import { LineIndex } from './text-position.ts';
 
 
 /** poetry.lock, lock-version 1.1, 2.0 and 2.1 (see docs/formats-python.md). */
 export function parsePoetryLock(file: string, text: string): ParseResult<PoetryLockData> {
-  const parsed = parseTomlDoc(file, text);
+  // Poetry's own layout is read by a dedicated reader; any other text by the general TOML parser.
+  const layout = readPoetryLayout(text);
+  const parsed = layout ?? parseTomlDoc(file, text);
   if (!('doc' in parsed)) return parsed;
   const doc = parsed.doc;
   const findings: Finding[] = [];
   const idx = new LineIndex(file, text);
-  const headers: number[] = [];
-  for (const m of text.matchAll(/^[ \t]*\[\[\s*package\s*\]\]/gm)) headers.push(m.index);
+  let headers = layout?.packageHeaders;
+  if (!headers) {
+    headers = [];
+    for (const m of text.matchAll(/^[ \t]*\[\[\s*package\s*\]\]/gm)) headers.push(m.index);
+  }
 
   const metadata = isTable(doc.metadata) ? doc.metadata : {};
   // lock-version 1.1 keeps hashes in one [metadata.files] table keyed by package name.
