@@ -64,3 +64,18 @@ export function digestOf(period: string, items: AlertItem[], at: string): AlertM
 
 /** Where an item is: `repo/service`, `repo`, or nothing. */
 export const placeOf = (i: AlertItem): string => [i.repo, i.service].filter(Boolean).join('/');
+
+/**
+ * The items of a message as the renderers show them: items saying the same thing (one advisory in many services)
+ * become one entry listing every place it applies to, so a message about 40 services is one paragraph and a list.
+ */
+export function condensed(items: AlertItem[]): { item: AlertItem; places: { place: string; owners: string[] }[] }[] {
+  const out: { item: AlertItem; places: { place: string; owners: string[] }[] }[] = [];
+  for (const i of items) {
+    const same = out.find((o) => o.item.title === i.title && o.item.text === i.text && o.item.rule === i.rule && JSON.stringify(o.item.fields ?? {}) === JSON.stringify(i.fields ?? {}));
+    const place = { place: placeOf(i), owners: i.owners ?? [] };
+    if (same) same.places.push(place);
+    else out.push({ item: i, places: [place] });
+  }
+  return out;
+}

@@ -157,6 +157,8 @@ export async function evaluateAlerts(o: EvaluateOptions): Promise<EvaluationRepo
     };
     const sentIds = new Set<string>();
     const seen = new Set<string>();
+    const upserts: AlertRow[] = [];
+    const resolvedIds: string[] = [];
     for (const { c, targets, owners } of withTargets) {
       seen.add(c.dedupKey);
       const prev = existing.get(c.dedupKey);
@@ -189,23 +191,29 @@ export async function evaluateAlerts(o: EvaluateOptions): Promise<EvaluationRepo
           sentIds.add(row.id);
         }
       }
+      upserts.push(row);
+    }
+    // One statement for every row (a fleet has thousands of conditions; one round trip each would dominate).
+    for (let i = 0; i < upserts.length; i += 2000) {
       await q(
         `INSERT INTO alerts (id, dedup_key, rule, severity, state, title, text, repo, service, group_key, fields, links, owners, targets, first_seen, last_seen, last_sent, send_count, held, resolved_at)
-         VALUES ($1,$2,$3,$4,'firing',$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,NULL)
+         SELECT id, dedup_key, rule, severity, 'firing', title, text, repo, service, group_key, fields, links, owners, targets, first_seen, last_seen, last_sent, send_count, held, NULL
+         FROM jsonb_to_recordset($1::jsonb) AS x(id text, dedup_key text, rule text, severity text, title text, text text, repo text, service text, group_key text, fields jsonb, links jsonb, owners jsonb, targets jsonb, first_seen timestamptz, last_seen timestamptz, last_sent timestamptz, send_count integer, held text)
          ON CONFLICT (dedup_key) DO UPDATE SET rule = EXCLUDED.rule, severity = EXCLUDED.severity, state = 'firing', title = EXCLUDED.title, text = EXCLUDED.text, repo = EXCLUDED.repo, service = EXCLUDED.service,
            group_key = EXCLUDED.group_key, fields = EXCLUDED.fields, links = EXCLUDED.links, owners = EXCLUDED.owners, targets = EXCLUDED.targets, first_seen = EXCLUDED.first_seen, last_seen = EXCLUDED.last_seen,
            last_sent = EXCLUDED.last_sent, send_count = EXCLUDED.send_count, held = EXCLUDED.held, resolved_at = NULL`,
-        [row.id, row.dedup_key, row.rule, row.severity, row.title, row.text, row.repo, row.service, row.group_key, JSON.stringify(row.fields), JSON.stringify(row.links), JSON.stringify(row.owners), JSON.stringify(row.targets), row.first_seen, row.last_seen, row.last_sent, row.send_count, row.held],
+        [JSON.stringify(upserts.slice(i, i + 2000))],
       );
     }
     // Conditions that no longer hold: resolved, with a message where one was sent (events end quietly).
     for (const prev of existing.values()) {
       if (prev.state !== 'firing' || seen.has(prev.dedup_key)) continue;
       report.resolved++;
-      await q("UPDATE alerts SET state = 'resolved', resolved_at = $2, held = NULL WHERE id = $1", [prev.id, iso]);
+      resolvedIds.push(prev.id);
       if (prev.last_sent === null) continue;
       for (const t of j(prev.targets)) if (!t.oneshot) queue(t, prev, 'resolved');
     }
+    if (resolvedIds.length) await q("UPDATE alerts SET state = 'resolved', resolved_at = $2, held = NULL WHERE id = ANY($1)", [resolvedIds, iso]);
     for (const g of [...toSend.values()].sort((a, b) => (a.t.fp < b.t.fp ? -1 : a.t.fp > b.t.fp ? 1 : 0))) {
       const items = g.rows.map(itemOfRow);
       const groupKey = groupKeyOf(g.t, g.rows[0]!);

@@ -1,3 +1,4 @@
+import { renderAlertExamples } from '../alerts/examples.ts';
 import { configSchema, jsonSchema } from '../config/schema.ts';
 import { allRules } from '../rules/all-rules.ts';
 import { renderConfigDoc } from './config-doc.ts';
@@ -8,6 +9,7 @@ export function generatedFiles(): Record<string, string> {
   return {
     'docs/rules.md': renderRulesDoc(allRules()),
     'docs/config.md': renderConfigDoc(),
+    'docs/alerts-examples.md': renderAlertExamples(),
     'schema/depwarden.schema.json': `${JSON.stringify(jsonSchema(), null, 2)}\n`,
     'schema/depwarden.defaults.json': `${JSON.stringify(configSchema.parse({}), null, 2)}\n`,
   };

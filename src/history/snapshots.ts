@@ -94,8 +94,16 @@ export async function previousSnapshot(q: Store['query'], repo: string, service:
   return r ? { id: Number(r.id), detail: json(r.detail) } : undefined;
 }
 
-/** Newest snapshot of every repository and service for one kind, with its records (the alert rules read these). */
+/**
+ * Newest snapshot of every repository and service for one kind, with its records (the alert rules read these).
+ * The repository's own snapshot ('') repeats its services' records: left out where the repository has services.
+ */
 export async function fleetSnapshotDetails<T>(store: Store, kind: SnapshotKind): Promise<(Snapshot & { detail: T })[]> {
-  const rows = await store.query<Row>('SELECT DISTINCT ON (repo, service) id, repo, service, commit, kind, taken, run_id, summary, detail FROM snapshots WHERE kind = $1 ORDER BY repo, service, id DESC', [kind]);
+  const rows = await store.query<Row>(
+    `SELECT DISTINCT ON (repo, service) id, repo, service, commit, kind, taken, run_id, summary, detail FROM snapshots s WHERE kind = $1
+       AND (service <> '' OR NOT EXISTS (SELECT 1 FROM snapshots o WHERE o.repo = s.repo AND o.kind = $1 AND o.service <> ''))
+     ORDER BY repo, service, id DESC`,
+    [kind],
+  );
   return rows.map((r) => ({ ...toSnapshot(r), detail: json(r.detail as T) }));
 }

@@ -42,8 +42,9 @@ test('slack: Block Kit with mrkdwn-escaped text, one message for the group', asy
     assert.equal(body.blocks[0]!.text!.type, 'plain_text');
     assert.match(body.blocks[0]!.text!.text, /\(2 services\)/);
     const sections = body.blocks.filter((b) => b.type === 'section');
-    assert.equal(sections.length, 2);
+    assert.equal(sections.length, 1, 'the same advisory in two services: one entry listing both');
     const t = sections[0]!.text!.text;
+    assert.match(t, /\*in 2:\* `fleet\/api` \(@team-&lt;x&gt;\), `fleet\/web` \(@team-&lt;x&gt;\)/);
     assert.equal(sections[0]!.text!.type, 'mrkdwn');
     assert.doesNotMatch(t, /<script>|<img|<!channel>|<b>/);
     assert.match(t, /&lt;script&gt;/);
@@ -85,8 +86,8 @@ test('teams: a message with one Adaptive Card, Markdown escaped, unsafe links dr
     assert.equal(card.content.type, 'AdaptiveCard');
     const texts = card.content.body.filter((b) => b.type === 'TextBlock').map((b) => b.text!).join('\n');
     assert.doesNotMatch(texts, /<script>|\[click\]\(https/);
-    assert.match(texts, /\\\[click\\\]\\\(https:\/\/evil\\\.example\\\)/);
-    assert.deepEqual(card.content.actions?.map((a) => a.url), ['https://osv.dev/GHSA-xxxx', 'https://osv.dev/GHSA-xxxx']);
+    assert.match(texts, /\\\[click\\\]\(https:\/\/evil\.example\)/);
+    assert.deepEqual(card.content.actions?.map((a) => a.url), ['https://osv.dev/GHSA-xxxx']);
     assert.ok(card.content.body.some((b) => b.type === 'FactSet'));
   } finally {
     await rec.close();

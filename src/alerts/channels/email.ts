@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { redactSecrets } from '../../util/redact.ts';
 import { htmlText, safeUrl } from '../escape.ts';
-import { placeOf, type AlertMessage } from '../message.ts';
+import { condensed, type AlertMessage } from '../message.ts';
 import type { Channel, ChannelEnv, SendResult } from './channel.ts';
 
 /**
@@ -21,11 +21,11 @@ export function renderEmail(m: AlertMessage): { subject: string; text: string; h
   const subject = `[depwarden ${m.severity}] ${m.title}`.replace(/[\r\n]+/g, ' ');
   const text: string[] = [m.title, ''];
   const html: string[] = [`<h2>${htmlText(m.title)}</h2>`];
-  for (const i of m.items) {
-    const place = placeOf(i);
-    text.push(`* ${i.title}${place ? ` [${place}]` : ''} (${i.severity})`, ...i.text.split('\n').map((l) => `  ${l}`));
-    html.push(`<h3>${htmlText(i.title)}${place ? ` <code>${htmlText(place)}</code>` : ''} <small>(${htmlText(i.severity)})</small></h3>`, `<p>${i.text.split('\n').map(htmlText).join('<br>')}</p>`);
-    const facts = [...Object.entries(i.fields ?? {}), ...(i.owners?.length ? [['owners', i.owners.join(', ')] as [string, string]] : [])];
+  for (const { item: i, places } of condensed(m.items)) {
+    const named = places.filter((p) => p.place).map((p) => `${p.place}${p.owners.length ? ` (${p.owners.join(', ')})` : ''}`);
+    text.push(`* ${i.title} (${i.severity})`, ...i.text.split('\n').map((l) => `  ${l}`));
+    html.push(`<h3>${htmlText(i.title)} <small>(${htmlText(i.severity)})</small></h3>`, `<p>${i.text.split('\n').map(htmlText).join('<br>')}</p>`);
+    const facts = [...Object.entries(i.fields ?? {}), ...(named.length ? [[named.length === 1 ? 'where' : `in ${named.length}`, named.join(', ')] as [string, string]] : [])];
     if (facts.length) {
       text.push(...facts.map(([k, v]) => `  ${k}: ${v}`));
       html.push(`<table>${facts.map(([k, v]) => `<tr><th align="left">${htmlText(k)}</th><td>${htmlText(v)}</td></tr>`).join('')}</table>`);

@@ -1,5 +1,5 @@
 import { safeUrl, slackText } from '../escape.ts';
-import { placeOf, type AlertItem, type AlertMessage } from '../message.ts';
+import { condensed, type AlertItem, type AlertMessage } from '../message.ts';
 import { type Channel, type ChannelEnv, secretOf, sendJson } from './channel.ts';
 
 /** Slack incoming webhook, Block Kit. Text from records is mrkdwn-escaped (`&`, `<`, `>`): no links or mentions injected. */
@@ -9,12 +9,14 @@ const EMOJI: Record<string, string> = { critical: ':rotating_light:', high: ':re
 const MAX_ITEMS = 40;
 const clip = (s: string, n: number): string => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
 
-function itemBlock(i: AlertItem): Record<string, unknown> {
-  const place = placeOf(i);
-  const lines = [`*${slackText(i.title)}*${place ? ` — \`${slackText(place)}\`` : ''}`, slackText(i.text)];
+const placeText = (p: { place: string; owners: string[] }): string => `\`${slackText(p.place)}\`${p.owners.length ? ` (${p.owners.map(slackText).join(', ')})` : ''}`;
+
+function itemBlock(i: AlertItem, places: { place: string; owners: string[] }[]): Record<string, unknown> {
+  const named = places.filter((p) => p.place);
+  const lines = [`*${slackText(i.title)}*${named.length === 1 ? ` — ${placeText(named[0]!)}` : ''}`, slackText(i.text)];
   const facts = Object.entries(i.fields ?? {}).map(([k, v]) => `*${slackText(k)}:* ${slackText(v)}`);
   if (facts.length) lines.push(facts.join('  ·  '));
-  if (i.owners?.length) lines.push(`owners: ${i.owners.map(slackText).join(', ')}`);
+  if (named.length > 1) lines.push(`*in ${named.length}:* ${named.slice(0, 60).map(placeText).join(', ')}${named.length > 60 ? `, …and ${named.length - 60} more` : ''}`);
   const links = (i.links ?? []).map((l) => {
     const u = safeUrl(l.url);
     return u ? `<${u.replace(/[<>|]/g, encodeURIComponent)}|${slackText(l.title).replace(/\|/g, '¦')}>` : `${slackText(l.title)}: ${slackText(l.url)}`;
@@ -26,8 +28,9 @@ function itemBlock(i: AlertItem): Record<string, unknown> {
 export function renderSlack(m: AlertMessage): Record<string, unknown> {
   const head = m.status === 'resolved' ? ':white_check_mark:' : m.status === 'test' ? ':wave:' : (EMOJI[m.severity] ?? '');
   const blocks: Record<string, unknown>[] = [{ type: 'header', text: { type: 'plain_text', text: clip(m.title, 150), emoji: true } }];
-  for (const i of m.items.slice(0, MAX_ITEMS)) blocks.push(itemBlock(i));
-  if (m.items.length > MAX_ITEMS) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: `…and ${m.items.length - MAX_ITEMS} more` } });
+  const entries = condensed(m.items);
+  for (const e of entries.slice(0, MAX_ITEMS)) blocks.push(itemBlock(e.item, e.places));
+  if (entries.length > MAX_ITEMS) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: `…and ${entries.length - MAX_ITEMS} more` } });
   blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `${head} ${m.severity} · ${m.status} · depwarden · ${slackText(m.at)}` }] });
   return { text: `${head} ${m.title}`.trim(), blocks };
 }

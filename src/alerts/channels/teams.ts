@@ -1,5 +1,5 @@
 import { markdownText, safeUrl } from '../escape.ts';
-import { placeOf, type AlertMessage } from '../message.ts';
+import { condensed, type AlertMessage } from '../message.ts';
 import { type Channel, type ChannelEnv, secretOf, sendJson } from './channel.ts';
 
 /**
@@ -12,17 +12,18 @@ const MAX_ITEMS = 30;
 
 export function renderTeams(m: AlertMessage): Record<string, unknown> {
   const body: Record<string, unknown>[] = [{ type: 'TextBlock', size: 'Large', weight: 'Bolder', wrap: true, color: m.status === 'resolved' ? 'good' : (COLOR[m.severity] ?? 'default'), text: markdownText(m.title) }];
-  for (const i of m.items.slice(0, MAX_ITEMS)) {
-    const place = placeOf(i);
-    body.push({ type: 'TextBlock', weight: 'Bolder', wrap: true, separator: true, text: `${markdownText(i.title)}${place ? ` — ${markdownText(place)}` : ''}` });
+  const entries = condensed(m.items);
+  for (const { item: i, places } of entries.slice(0, MAX_ITEMS)) {
+    const named = places.filter((p) => p.place).map((p) => `${p.place}${p.owners.length ? ` (${p.owners.join(', ')})` : ''}`);
+    body.push({ type: 'TextBlock', weight: 'Bolder', wrap: true, separator: true, text: markdownText(i.title) });
     if (i.text) body.push({ type: 'TextBlock', wrap: true, text: markdownText(i.text) });
-    const facts = [...Object.entries(i.fields ?? {}), ...(i.owners?.length ? [['owners', i.owners.join(', ')] as [string, string]] : [])];
+    const facts = [...Object.entries(i.fields ?? {}), ...(named.length ? [[named.length === 1 ? 'where' : `in ${named.length}`, named.join(', ')] as [string, string]] : [])];
     // FactSet values are plain text in Teams (no Markdown), so they are not escaped.
     if (facts.length) body.push({ type: 'FactSet', facts: facts.map(([title, value]) => ({ title, value })) });
   }
-  if (m.items.length > MAX_ITEMS) body.push({ type: 'TextBlock', wrap: true, text: `…and ${m.items.length - MAX_ITEMS} more` });
+  if (entries.length > MAX_ITEMS) body.push({ type: 'TextBlock', wrap: true, text: `…and ${entries.length - MAX_ITEMS} more` });
   body.push({ type: 'TextBlock', isSubtle: true, size: 'Small', wrap: true, text: markdownText(`${m.severity} · ${m.status} · depwarden · ${m.at}`) });
-  const actions = m.items.flatMap((i) => (i.links ?? []).map((l) => ({ title: l.title, url: safeUrl(l.url) })).filter((a): a is { title: string; url: string } => a.url !== undefined)).slice(0, 5);
+  const actions = entries.map((e) => e.item).flatMap((i) => (i.links ?? []).map((l) => ({ title: l.title, url: safeUrl(l.url) })).filter((a): a is { title: string; url: string } => a.url !== undefined)).slice(0, 5);
   return {
     type: 'message',
     attachments: [
