@@ -18,7 +18,7 @@ describe('feature routes (builds, health)', () => {
         for (const [what, schema] of [['body', r.body], ['query', r.query], ['response', r.response]] as const) {
           if (schema) assert.doesNotThrow(() => z.toJSONSchema(schema, { io: what === 'response' ? 'output' : 'input', target: 'draft-2020-12' }), `${key} ${what}`);
         }
-        for (const p of r.path.matchAll(/\{(\w+)\}/g)) assert.ok(['name', 'service', ...(f.name === 'dashboard' ? ['id', 'version', 'file'] : [])].includes(p[1]!), `${key}: parameter ${p[1]}`);
+        for (const p of r.path.matchAll(/\{(\w+)\}/g)) assert.ok(['name', 'service', 'id', ...(f.name === 'dashboard' ? ['version', 'file'] : [])].includes(p[1]!), `${key}: parameter ${p[1]}`);
       }
     }
     assert.ok(seen.has('POST /api/v1/webhooks/github') && seen.has('GET /api/v1/repos/{name}/health'));

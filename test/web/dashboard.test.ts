@@ -19,6 +19,10 @@ const pg = (await pgAvailable()) ? false : `PostgreSQL is not reachable at ${PG_
 const SHOTS = process.env.DEPWARDEN_SCREENSHOTS ? path.resolve(process.env.DEPWARDEN_SCREENSHOTS) : tempDir('dw-shots-');
 const AXE = readFileSync(path.resolve(import.meta.dirname, '..', '..', 'node_modules', 'axe-core', 'axe.min.js'), 'utf8');
 
+// An in-page fetch tried once more on a network error: a keep-alive connection the server closes just as the
+// browser reuses it fails the request (seen once under load); a refusal is an HTTP status, never this.
+const FETCH_AGAIN = 'const fetchAgain = (u, o) => fetch(u, o).catch(() => new Promise((r) => setTimeout(r, 200)).then(() => fetch(u, o)))';
+
 async function axe(page: Page): Promise<string[]> {
   const r = (await page.evaluate(`${AXE}\n;axe.run(document, { resultTypes: ['violations'] })`)) as { violations: { id: string; impact: string; help: string; nodes: { target: string[] }[] }[] };
   return r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.impact} ${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join('; ')})`);
@@ -290,7 +294,7 @@ describe('the dashboard in Chromium', { skip: chromium || pg }, () => {
     const { page } = await signedIn(tokens.write);
     await visit(page, '#/service/shop/api', 'service');
     assert.equal(await page.locator('#run-jobs').count(), 1);
-    const post = (headers: Record<string, string>) => page.evaluate(`fetch('/api/v1/repos/shop/jobs', { method: 'POST', headers: ${JSON.stringify({ 'content-type': 'application/json', ...headers })}, body: JSON.stringify({ kinds: ['check'] }) }).then((r) => r.status)`);
+    const post = (headers: Record<string, string>) => page.evaluate(`${FETCH_AGAIN}; fetchAgain('/api/v1/repos/shop/jobs', { method: 'POST', headers: ${JSON.stringify({ 'content-type': 'application/json', ...headers })}, body: JSON.stringify({ kinds: ['check'] }) }).then((r) => r.status)`);
     const noCsrf = await post({});
     assert.equal(noCsrf, 403);
     const wrong = await post({ 'x-csrf-token': 'x'.repeat(43) });
@@ -303,9 +307,9 @@ describe('the dashboard in Chromium', { skip: chromium || pg }, () => {
     await visit(r.page, '#/service/shop/api', 'service');
     assert.equal(await r.page.locator('#run-jobs').count(), 0, 'no write button for a read session');
     assert.equal(await r.page.textContent('.top .badge'), 'read-only');
-    const refused = await r.page.evaluate(`(async () => {
-      const sess = await (await fetch('/api/v1/session')).json();
-      const res = await fetch('/api/v1/repos/shop/jobs', { method: 'POST', headers: { 'content-type': 'application/json', 'x-csrf-token': sess.csrf }, body: JSON.stringify({ kinds: ['check'] }) });
+    const refused = await r.page.evaluate(`${FETCH_AGAIN}; (async () => {
+      const sess = await (await fetchAgain('/api/v1/session')).json();
+      const res = await fetchAgain('/api/v1/repos/shop/jobs', { method: 'POST', headers: { 'content-type': 'application/json', 'x-csrf-token': sess.csrf }, body: JSON.stringify({ kinds: ['check'] }) });
       return [res.status, (await res.json()).error];
     })()`);
     assert.deepEqual(refused, [403, 'this route needs a write token; this session\'s is read']);

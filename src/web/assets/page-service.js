@@ -15,7 +15,7 @@ function triageText(t) {
 }
 
 function section(id, title, ...body) {
-  return h('section', { id, 'aria-labelledby': `${id}-h` }, h('h2', { id: `${id}-h` }, title), ...body);
+  return h('section', { id, 'aria-labelledby': `${id}-h` }, h('h2', { id: `${id}-h`, tabindex: -1 }, title), ...body);
 }
 
 export async function render({ args }) {
