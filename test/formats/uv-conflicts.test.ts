@@ -44,6 +44,26 @@ describe('uv.lock with declared conflicts (two versions of one package, one per 
     assert.deepEqual(findings.filter((f) => lockRules.has(f.ruleId)).map((f) => `${f.ruleId} ${f.message}`), []);
   });
 
+  it('check: a conflict set or a constraint the lock was not made with makes the lock stale (DW003)', async () => {
+    const py = readFileSync(path.join(FIX, 'pyproject.toml'), 'utf8');
+    const variants: [string, string, RegExp][] = [
+      // A new conflict set: uv would write it into the lock's `conflicts`.
+      ['conflict', py.replace(/^conflicts = \[/m, 'conflicts = [\n    [{ extra = "mcp" }, { group = "lint" }],'), /conflicts \[pydantic-ai:extra mcp \| pydantic-ai:group lint\]: in pyproject.toml but not in the lock/],
+      ['constraint', py.replace('"urllib3>=2.7.0",', '"urllib3>=2.8.0",'), /constraint-dependencies urllib3: pyproject.toml says ">=2.8.0"/],
+      ['override', py.replace(/^constraint-dependencies = \[/m, 'override-dependencies = ["idna>=3.15"]\nconstraint-dependencies = ['), /override-dependencies idna: pyproject.toml says ">=3.15", which the lock's \[manifest\] does not have/],
+    ];
+    for (const [what, text, expected] of variants) {
+      assert.notEqual(text, py, what);
+      const dir = path.join(tmp, `stale-${what}`);
+      cpSync(repo, dir, { recursive: true });
+      writeFileSync(path.join(dir, 'pyproject.toml'), text);
+      const r = await runCli(['check', dir, '--format', 'json', '--fail-on', 'critical']);
+      const dw003 = (JSON.parse(r.stdout) as { findings: { ruleId: string; message: string; detail?: string }[] }).findings.filter((f) => f.ruleId === 'DW003');
+      assert.equal(dw003.length, 1, what);
+      assert.match(`${dw003[0]!.message}\n${dw003[0]!.detail ?? ''}`, expected, what);
+    }
+  });
+
   it('sbom: both versions are components', async () => {
     const out = path.join(tmp, 'sbom');
     const r = await runCli(['sbom', repo, '--format', 'cyclonedx-json', '-o', out], { env: { SOURCE_DATE_EPOCH: '1700000000' } });
