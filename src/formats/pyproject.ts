@@ -5,6 +5,7 @@ import type { SourceSpan } from '../model/source.ts';
 import { normalizePypiName } from '../util/names.ts';
 import { parseFinding } from './parse-finding.ts';
 import { pep508Dependency } from './pep508-dependency.ts';
+import { conflictSets } from './uv-lock.ts';
 import { isTable, parseTomlDoc, str } from './toml-doc.ts';
 import { parsePep508 } from './pep508.ts';
 import { poetryContentHashes } from './poetry-content-hash.ts';
@@ -98,6 +99,26 @@ export function parsePyproject(file: string, text: string): ParseResult<Pyprojec
     }
   }
   if (uv && isTable(uv.sources)) applyUvSources(deps, uv.sources);
+  // constraint-/override-dependencies change what uv locks without being dependencies themselves.
+  const uvRequirements = (key: string): Dependency[] => {
+    if (!uv || !Array.isArray(uv[key])) return [];
+    const at = loc.key(['tool', 'uv'], key)?.valueAt;
+    const literals = at !== undefined ? loc.arrayStrings(at) : [];
+    let li = 0;
+    const out: Dependency[] = [];
+    for (const item of uv[key]) {
+      if (typeof item !== 'string') continue;
+      const lit = literals[li++];
+      const span = lit ? idx.span(lit.start, lit.end) : headerSpan(['tool', 'uv']);
+      const dep = pep508Dependency(item, { group: key, dev: false, optional: false, span, ...(lit ? { idx, textStart: lit.start } : {}) });
+      if (dep) out.push(dep);
+      else findings.push(parseFinding(file, span.line, span.column, `not a PEP 508 requirement: ${JSON.stringify(item)}`));
+    }
+    return out;
+  };
+  const uvConstraints = uvRequirements('constraint-dependencies');
+  const uvOverrides = uvRequirements('override-dependencies');
+  const uvConflicts = uv ? conflictSets(uv.conflicts) : [];
 
   let requiresPython = str(project?.['requires-python']);
   const groups: { name: string; optional: boolean }[] = [];
@@ -193,6 +214,9 @@ export function parsePyproject(file: string, text: string): ParseResult<Pyprojec
       ...(packageMode !== undefined ? { packageMode } : {}),
       hasPoetrySection: poetry !== undefined,
       ...(uv ? { hasUvSection: true } : {}),
+      ...(uvConflicts.length ? { uvConflicts } : {}),
+      ...(uvConstraints.length ? { uvConstraints } : {}),
+      ...(uvOverrides.length ? { uvOverrides } : {}),
       ...(Array.isArray(project?.dynamic) ? { dynamic: project.dynamic.filter((x): x is string => typeof x === 'string') } : {}),
       hasProjectSection: project !== undefined,
       dependencies: deps,

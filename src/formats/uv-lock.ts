@@ -1,5 +1,5 @@
 import type { LockedEdge, LockedPackage, PackageSource } from '../model/dependency.ts';
-import type { ParseResult, PyprojectData, UvLockData, UvProject, UvRequirement } from '../model/files.ts';
+import type { ParseResult, PyprojectData, UvConflictItem, UvLockData, UvProject, UvRequirement } from '../model/files.ts';
 import type { Finding } from '../model/finding.ts';
 import { normalizePypiName } from '../util/names.ts';
 import { parseFinding } from './parse-finding.ts';
@@ -89,6 +89,9 @@ export function parseUvLock(file: string, text: string): ParseResult<UvLockData>
       members,
       projects,
       packages,
+      conflicts: conflictSets(doc.conflicts),
+      constraints: requirements(manifest.constraints),
+      overrides: requirements(manifest.overrides),
     },
     findings,
   };
@@ -180,6 +183,24 @@ function groupedEdges(v: unknown): Record<string, LockedEdge[]> {
   const out: Record<string, LockedEdge[]> = {};
   if (isTable(v)) for (const [k, list] of Object.entries(v)) out[k] = edgesOf(list);
   return out;
+}
+
+function requirements(v: unknown): UvRequirement[] {
+  return Array.isArray(v) ? v.flatMap((r) => requirementOf(r) ?? []) : [];
+}
+
+/** `conflicts = [[{ package, extra }, { package, group }], ...]` (uv writes the package on every item). */
+export function conflictSets(v: unknown): UvConflictItem[][] {
+  if (!Array.isArray(v)) return [];
+  return v.filter(Array.isArray).map((set) =>
+    (set as unknown[]).flatMap((item) => {
+      if (!isTable(item)) return [];
+      const extra = str(item.extra);
+      const group = str(item.group);
+      if (extra === undefined && group === undefined) return [];
+      return [{ ...(str(item.package) !== undefined ? { package: str(item.package)! } : {}), ...(extra !== undefined ? { extra } : {}), ...(group !== undefined ? { group } : {}) }];
+    }),
+  );
 }
 
 function requirementOf(v: unknown): UvRequirement | undefined {

@@ -45,6 +45,18 @@ export interface PyprojectData {
   contentHash: { poetry1: string; poetry2: string };
   /** The pyproject declares a license (SPDX expression or text). */
   license?: string;
+  /** `[tool.uv] conflicts`: sets of extras / groups never installed together (`package` omitted = this project). */
+  uvConflicts?: UvConflictItem[][];
+  /** `[tool.uv] constraint-dependencies` (narrow what is locked) and `override-dependencies` (replace every requirement on the name). */
+  uvConstraints?: Dependency[];
+  uvOverrides?: Dependency[];
+}
+
+/** One member of a uv conflict set: an extra or a dependency group of a package. */
+export interface UvConflictItem {
+  package?: string;
+  extra?: string;
+  group?: string;
 }
 
 export interface PoetryLockData {
@@ -149,6 +161,11 @@ export interface UvLockData {
   members: string[];
   projects: UvProject[];
   packages: LockedPackage[];
+  /** Top-level `conflicts` (the workspace's declared conflict sets, each item naming its package). */
+  conflicts: UvConflictItem[][];
+  /** `[manifest] constraints` / `overrides`: the root's constraint- and override-dependencies uv locked with. */
+  constraints: UvRequirement[];
+  overrides: UvRequirement[];
 }
 
 /** One importer of a pnpm-lock.yaml: a workspace folder ("." for the root) with its declared specifiers and resolved versions. */

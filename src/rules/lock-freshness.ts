@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { Finding } from '../model/finding.ts';
-import type { PackageJsonData, PackageLockData, ParsedData, PipfileData, PipfileLockData, PnpmLockData, PoetryLockData, PyprojectData, RequirementsData, UvLockData, UvRequirement, YarnLockData } from '../model/files.ts';
+import type { PackageJsonData, PackageLockData, ParsedData, PipfileData, PipfileLockData, PnpmLockData, PoetryLockData, PyprojectData, RequirementsData, UvConflictItem, UvLockData, UvProject, UvRequirement, YarnLockData } from '../model/files.ts';
 import type { Dependency } from '../model/dependency.ts';
 import { fileSpan } from '../model/source.ts';
 import { satisfies } from '../versioning/constraint.ts';
@@ -206,7 +206,54 @@ function uvProject(ctx: RuleContext, m: PyprojectData, l: UvLockData): Finding[]
     if (a !== b) diffs.push(`${where(k)}: ${m.file} says ${JSON.stringify(ds.map((d) => d.constraint).join(' | '))}, the lock ${JSON.stringify(ls.map((r) => r.specifier).join(' | '))}`);
   }
   for (const k of locked.keys()) if (!declared.has(k)) diffs.push(`${where(k)}: in the lock but not in ${m.file}`);
+  diffs.push(...uvConflictDiffs(ctx, m, l, project, rel));
+  // uv takes constraint- and override-dependencies from the workspace root only.
+  if (rel === '.') {
+    diffs.push(...uvManifestDiffs('constraint-dependencies', m.uvConstraints ?? [], l.constraints, m.file));
+    diffs.push(...uvManifestDiffs('override-dependencies', m.uvOverrides ?? [], l.overrides, m.file));
+  }
   return stale(ctx, l.file, m.file, diffs, 'Run `uv lock` and commit uv.lock; `uv sync --locked` fails while they disagree.');
+}
+
+const conflictKey = (set: UvConflictItem[], pkg: string): string =>
+  set.map((i) => `${normalize(i.package ?? pkg)}:${i.extra !== undefined ? `extra ${i.extra}` : `group ${i.group}`}`).sort().join(' | ');
+
+/**
+ * `[tool.uv] conflicts` is copied into the lock (each item with its package) and `uv lock --check` compares the
+ * two. Every set this pyproject declares must be in the lock; in a single-project lock, also the other way round
+ * (a workspace's lock gathers the sets of every member, so a member cannot account for all of them).
+ */
+function uvConflictDiffs(ctx: RuleContext, m: PyprojectData, l: UvLockData, project: UvProject, rel: string): string[] {
+  const declared = new Set((m.uvConflicts ?? []).map((s) => conflictKey(s, project.name)));
+  const locked = new Set(l.conflicts.map((s) => conflictKey(s, project.name)));
+  const out: string[] = [];
+  for (const k of [...declared].sort()) if (!locked.has(k)) out.push(`conflicts [${k}]: in ${m.file} but not in the lock`);
+  if (rel !== '.') return out;
+  // At the root: the lock's sets are the union of the members' declarations, checked when every member's pyproject is here.
+  const lockDir = path.posix.dirname(l.file);
+  const all = new Set(declared);
+  for (const member of l.projects) {
+    if (member.path === '.') continue;
+    const data = ctx.inv.files.get(path.posix.join(lockDir, member.path, 'pyproject.toml'));
+    if (data?.kind !== 'pyproject') return out;
+    for (const s of data.uvConflicts ?? []) all.add(conflictKey(s, member.name));
+  }
+  const locked2 = l.conflicts.map((s) => conflictKey(s, project.name));
+  for (const k of [...new Set(locked2)].sort()) if (!all.has(k)) out.push(`conflicts [${k}]: in the lock but not in ${m.file}${l.projects.length > 1 ? ' or its members' : ''}`);
+  return out;
+}
+
+/** Markers as uv normalises them: quotes and spacing do not count. */
+const markerKey = (m: string | undefined): string => (m ?? '').replace(/"/g, "'").replace(/\s+/g, '');
+
+/** `[manifest] constraints` / `overrides` against the root's `constraint-dependencies` / `override-dependencies`. */
+function uvManifestDiffs(key: string, declared: Dependency[], locked: UvRequirement[], file: string): string[] {
+  const a = new Map(declared.map((d) => [`${d.normalizedName} ${specKey(d.constraint)} ${markerKey(d.markers)}`, d.name]));
+  const b = new Map(locked.map((r) => [`${r.normalizedName} ${specKey(r.specifier)} ${markerKey(r.marker)}`, r.name]));
+  const out: string[] = [];
+  for (const [k, name] of [...a].sort()) if (!b.has(k) && !(declared.find((d) => d.name === name)?.source)) out.push(`${key} ${name}: ${file} says ${JSON.stringify(k.split(' ')[1])}, which the lock's [manifest] does not have`);
+  for (const [k, name] of [...b].sort()) if (!a.has(k) && !locked.find((r) => r.name === name)?.sourceKind) out.push(`${key} ${name}: the lock's [manifest] has ${JSON.stringify(k.split(' ')[1])}, which ${file} does not declare`);
+  return out;
 }
 
 const normalize = (n: string | undefined): string | undefined => n?.toLowerCase().replace(/[-_.]+/g, '-');
