@@ -103,7 +103,10 @@ async function sendBatch(de: DeliveryEnv, t: TargetRow, rows: Claimed[], now: Da
   const cfg = j(t.config);
   const delivery = j(t.delivery);
   const messages = rows.map((r) => j(r.message));
-  let message: AlertMessage = rows[0]!.kind === 'digest' ? digestOf(rows[0]!.group_key.startsWith('digest:weekly') ? 'weekly' : 'daily', messages.flatMap((m) => m.items.map((i) => (m.status === 'resolved' ? { ...i, title: `Resolved: ${i.title}` } : i))), now.toISOString()) : messages[0]!;
+  // A digest says each condition once (its latest state), however often it was queued in the period.
+  const latest = new Map<string, AlertItem>();
+  if (rows[0]!.kind === 'digest') for (const m of messages) for (const i of m.items) latest.set(i.dedupKey, m.status === 'resolved' ? { ...i, title: `Resolved: ${i.title}` } : i);
+  let message: AlertMessage = rows[0]!.kind === 'digest' ? digestOf(rows[0]!.group_key.startsWith('digest:weekly') ? 'weekly' : 'daily', [...latest.values()], now.toISOString()) : messages[0]!;
   if (cfg.kind === 'github-issue') message = { ...message, active: await activeFor(de.store, t.fp) };
   try {
     return await openChannel(t.channel, cfg, { env: de.env, timeoutMs: delivery.timeoutSeconds * 1000, root: t.root, ...(de.stderr ? { stderr: de.stderr } : {}) }).send(message);

@@ -1,7 +1,7 @@
 import type { AlertsConfig } from '../config/sections/alerts.ts';
 import { openChannel } from './channels/index.ts';
 import type { SendResult } from './channels/channel.ts';
-import { type AlertItem, messageOf } from './message.ts';
+import { type AlertItem, itemOfNotice, messageOf, severityRank } from './message.ts';
 import type { Notice, Notifier } from './notifier.ts';
 import { routeTargets } from './routing.ts';
 
@@ -47,7 +47,6 @@ export async function notifyDirect(cfg: AlertsConfig, items: AlertItem[], de: Di
 export function directNotifier(cfg: AlertsConfig, de: DirectEnv): Notifier {
   return {
     async notify(n: Notice) {
-      const { itemOfNotice } = await import('./message.ts');
       for (const r of await notifyDirect(cfg, [itemOfNotice(n)], de)) if (!r.result.ok) de.stderr(`depwarden: alert not delivered to ${r.channel}: ${r.result.error ?? 'failed'}\n`);
     },
   };
@@ -65,7 +64,7 @@ export async function notifyFromCli(cfg: AlertsConfig, items: AlertItem[], de: D
 
 /** The audit's untriaged matches at or above the rule's severity, as alert items (one group per advisory). */
 export function vulnerabilityItems(repo: string, matches: { service: string; pkg: { name: string; version: string; ecosystem: string }; id: string; summary?: string | undefined; scored: { severity: string }; fixedIn?: string | undefined; triage?: unknown }[], minSeverity: string): AlertItem[] {
-  const { severityRank: rank } = { severityRank: (s: string) => ['low', 'medium', 'high', 'critical'].indexOf(s) };
+  const rank = severityRank;
   return matches
     .filter((m) => !m.triage && rank(m.scored.severity) >= rank(minSeverity))
     .map((m) => ({
