@@ -260,14 +260,18 @@ function poetryDependency(name: string, spec: unknown, group: string, dev: boole
  * index, or a workspace member. Applied to every declaration of that name (main, extras, groups).
  */
 function applyUvSources(deps: Dependency[], sources: Record<string, unknown>): void {
-  const byName = new Map<string, Record<string, unknown>>();
-  for (const [name, spec] of Object.entries(sources)) {
-    // A list of sources split by markers: the first one stands for the package.
-    const s = Array.isArray(spec) ? spec.find(isTable) : spec;
-    if (isTable(s)) byName.set(normalizePypiName(name), s);
-  }
+  const byName = new Map<string, Record<string, unknown>[]>();
+  for (const [name, spec] of Object.entries(sources)) byName.set(normalizePypiName(name), (Array.isArray(spec) ? spec : [spec]).filter(isTable));
   for (const d of deps) {
-    const s = byName.get(d.normalizedName);
+    const list = byName.get(d.normalizedName) ?? [];
+    // A list of sources split by extra / group (conflicting extras each from their own index) or by markers: the
+    // entry for the declaration's own extra or group, else the first that names none, else the first.
+    const extra = d.group.startsWith('optional:') ? d.group.slice('optional:'.length) : undefined;
+    const group = d.group.startsWith('dependency-group:') ? d.group.slice('dependency-group:'.length) : d.group === 'dev' ? 'dev' : undefined;
+    const s =
+      list.find((x) => (extra !== undefined && x.extra === extra) || (group !== undefined && x.group === group)) ??
+      list.find((x) => x.extra === undefined && x.group === undefined) ??
+      list[0];
     if (!s) continue;
     let source: PackageSource | undefined;
     if (str(s.git)) {

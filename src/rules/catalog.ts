@@ -35,7 +35,7 @@ export const FOUNDATION_RULES: RuleInfo[] = [
     id: 'DW004',
     title: 'Direct constraint not satisfied by the locked version',
     defaultSeverity: 'high',
-    description: 'The version in the lock does not satisfy the constraint the manifest declares, so an install would not do what the manifest says.',
+    description: 'The version in the lock does not satisfy the constraint the manifest declares, so an install would not do what the manifest says. For uv, an `override-dependencies` entry replaces the declared constraint, and a root `constraint-dependencies` entry must be met too.',
     hint: 'Relock, or change the constraint to the version you mean to run.',
   },
   {
