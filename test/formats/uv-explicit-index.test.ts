@@ -4,6 +4,8 @@ import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { parsePyproject } from '../../src/formats/pyproject.ts';
 import { parseUvLock } from '../../src/formats/uv-lock.ts';
+import { toAdvisory } from '../../src/vulns/osv-record.ts';
+import { writeDb } from '../../src/vulns/store.ts';
 import { runCli } from '../helpers/run-cli.ts';
 import { writeTree } from '../helpers/temp-tree.ts';
 
@@ -124,5 +126,18 @@ describe('uv: conflicting extras from explicit indexes', () => {
       'pkg:pypi/torch@2.5.1+cpu?repository_url=https%3A%2F%2Fdownload.pytorch.org%2Fwhl%2Fcpu',
       'pkg:pypi/torch@2.5.1+cu124?repository_url=https%3A%2F%2Fdownload.pytorch.org%2Fwhl%2Fcu124',
     ]);
+  });
+
+  it('audit: a torch advisory (range) matches both local-version builds', async () => {
+    const db = path.join(dir, 'db');
+    writeDb(
+      db,
+      [toAdvisory({ id: 'GHSA-torc-h000-0000', summary: 'torch', modified: '2024-01-01T00:00:00Z', affected: [{ package: { ecosystem: 'PyPI', name: 'torch' }, ranges: [{ type: 'ECOSYSTEM', events: [{ introduced: '0' }, { fixed: '2.6.0' }] }] }] })],
+      { source: 'test', builtAt: '2024-01-01T00:00:00Z', watermark: {}, invalid: [] },
+    );
+    const r = await runCli(['audit', dir, '--db', db, '--format', 'json', '--fail-on', 'critical'], { env: { SOURCE_DATE_EPOCH: String(Date.parse('2024-01-02') / 1000) } });
+    assert.equal(r.code, 0, r.stderr + r.stdout.slice(0, 2000));
+    const got = (JSON.parse(r.stdout) as { findings: { ruleId: string; subject?: string }[] }).findings.filter((f) => f.ruleId === 'DW201').map((f) => f.subject).sort();
+    assert.deepEqual(got, ['torch@2.5.1+cpu', 'torch@2.5.1+cu124']);
   });
 });
