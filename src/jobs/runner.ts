@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
@@ -39,7 +40,7 @@ export interface RepoJobData {
   repo: string;
   kind: RepoJobKind;
   commit: string;
-  reason: 'new-commit' | 'schedule' | 'api';
+  reason: 'new-commit' | 'schedule' | 'api' | 'advisories';
 }
 
 const WORKER = `${hostname()}:${process.pid}`;
@@ -131,6 +132,21 @@ export async function runRepoJob(je: JobEnv, data: RepoJobData, jobId: string | 
   });
 }
 
+/** The live generation of the advisory database (its CURRENT pointer), or null when there is none yet. */
+function advisoryGeneration(dbDir: string): string | null {
+  try {
+    return readFileSync(path.join(dbDir, 'CURRENT'), 'utf8').trim() || null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The generation this process saw at its last poll, per database. The first poll only records it (a restart does not
+ * re-audit the fleet); pg-boss's singleton key (the generation) keeps replicas from enqueueing the same re-audit twice.
+ */
+const seenGeneration = new Map<string, string | null>();
+
 /** One tick: each repository's branch head; a new commit enqueues the per-commit jobs (once per commit). */
 export async function poll(je: JobEnv, jobId: string | null): Promise<void> {
   const runId = await beginRun(je.store, 'poll', null, jobId, 1);
@@ -139,6 +155,13 @@ export async function poll(je: JobEnv, jobId: string | null): Promise<void> {
     const failed: string[] = [];
     let enqueued = 0;
     await reconcileUpdateSchedules(je, repos);
+    // A new advisory database (the db-sync job, or `depwarden db import` beside the server) re-audits every
+    // repository at its known commit: a new advisory must reach the history and the alerts without a new commit.
+    const gen = advisoryGeneration(je.advisoryDb);
+    if (seenGeneration.has(je.advisoryDb) && seenGeneration.get(je.advisoryDb) !== gen && gen) {
+      for (const repo of repos) if (repo.lastCommit && (await enqueueRepoJob(je.boss, { repo: repo.name, kind: 'audit', commit: repo.lastCommit, reason: 'advisories' }, `db:${gen}`))) enqueued++;
+    }
+    seenGeneration.set(je.advisoryDb, gen);
     for (const repo of repos) {
       try {
         const commit = await withRepo(repo.name, () => syncCheckout(repo));

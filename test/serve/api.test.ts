@@ -108,6 +108,20 @@ describe('depwarden serve (embedded store, real process)', () => {
     assert.equal(b.summary.byRule.DW201, undefined, 'and the upgrade removed the vulnerability finding');
   });
 
+  it('re-audits every repository at its known commit when the advisory database changes (a db import beside the server)', async () => {
+    const head = git(repo, 'rev-parse', 'HEAD');
+    const dir = tempDir('dw-osv2-');
+    writeFileSync(path.join(dir, 'GHSA-dw00-test-0002.json'), JSON.stringify({ schema_version: '1.6.0', id: 'GHSA-dw00-test-0002', modified: '2024-02-01T00:00:00Z', published: '2024-02-01T00:00:00Z', summary: 'second advisory', affected: [{ package: { ecosystem: 'npm', name: 'leftpad' }, ranges: [{ type: 'SEMVER', events: [{ introduced: '0' }, { fixed: '1.0.2' }] }] }], database_specific: { severity: 'CRITICAL' } }));
+    const imp = cli(['db', 'import', dir], env);
+    assert.equal(imp.code, 0, imp.stderr);
+    // No new commit: the new advisory reaches the history through the re-audit alone.
+    const audit = await waitFor('the re-audit after the import', async () => {
+      const r = (await get(`${s.url}/api/v1/repos/fixture/vulnerabilities?service=web`, read)).json;
+      return r?.snapshot?.commit === head && r.items.some((v: { id: string }) => v.id === 'GHSA-dw00-test-0002') && r;
+    });
+    assert.equal(audit.snapshot.summary.new, 1);
+  });
+
   it('gives ETags on reads and 304 when the client has the representation', async () => {
     const r = await get(`${s.url}/api/v1/repos`, read);
     const tag = r.headers.get('etag')!;
