@@ -6,7 +6,7 @@ import { stopProxy } from '../../src/deploy/proxy/haproxy.ts';
 import { ComposeProxyDriver } from '../../src/deploy/drivers/compose-proxy.ts';
 import type { Group, ServiceTarget } from '../../src/deploy/drivers/driver.ts';
 import { runCli } from '../helpers/run-cli.ts';
-import { buildImage, docker, engineMissing, freePort, makeRepo, startLoad } from './engine.ts';
+import { buildImage, docker, engineMissing, freePort, INSTALL, makeRepo, startLoad } from './engine.ts';
 
 /**
  * depwarden deploy with the compose-proxy driver: containers on one Docker engine behind a real HAProxy that
@@ -15,7 +15,7 @@ import { buildImage, docker, engineMissing, freePort, makeRepo, startLoad } from
 const missing = engineMissing();
 const PREFIX = `dwc${process.pid}`;
 
-describe('deploy on one Docker host behind HAProxy (compose-proxy)', { skip: missing && process.env.CI !== 'true' ? `needs ${missing}` : false, timeout: 300_000 }, () => {
+describe('deploy on one Docker host behind HAProxy (compose-proxy)', { skip: missing && process.env.CI !== 'true' ? `needs ${missing}: ${INSTALL}` : false, timeout: 300_000 }, () => {
   let root: string;
   let port: number;
   let bgPort: number;
@@ -101,7 +101,7 @@ describe('deploy on one Docker host behind HAProxy (compose-proxy)', { skip: mis
   });
 });
 
-describe('deploy --change: one change, three services, in waves', { skip: missing && process.env.CI !== 'true' ? `needs ${missing}` : false, timeout: 300_000 }, () => {
+describe('deploy --change: one change, three services, in waves', { skip: missing && process.env.CI !== 'true' ? `needs ${missing}: ${INSTALL}` : false, timeout: 300_000 }, () => {
   const names = ['a', 'b', 'c'].map((x) => `${PREFIX}w${x}`);
   let root: string;
   const ref = (id: string) => `depwarden-test/app@${id}`;
@@ -170,7 +170,7 @@ describe('deploy --change: one change, three services, in waves', { skip: missin
   });
 });
 
-describe('a driver error half way', { skip: missing && process.env.CI !== 'true' ? `needs ${missing}` : false, timeout: 120_000 }, () => {
+describe('a driver error half way', { skip: missing && process.env.CI !== 'true' ? `needs ${missing}: ${INSTALL}` : false, timeout: 120_000 }, () => {
   test('a clear error, the service left on its previous version, an audit event saying what happened', async () => {
     const v1 = buildImage('v1');
     const v2 = buildImage('v2');

@@ -6,7 +6,7 @@ import { openRepositoryStore } from '../../src/store/store.ts';
 import { lastKnownGood } from '../../src/governance/rollback.ts';
 import { stopProxy } from '../../src/deploy/proxy/haproxy.ts';
 import { runCli } from '../helpers/run-cli.ts';
-import { buildImage, docker, engineMissing, freePort, makeRepo, needEngine, removeServices, startLoad, startPrometheus } from './engine.ts';
+import { buildImage, docker, engineMissing, freePort, INSTALL, makeRepo, needEngine, removeServices, startLoad, startPrometheus } from './engine.ts';
 
 /**
  * depwarden deploy on the real Docker Swarm: rolling (3 replicas, start-first) and blue/green behind the HAProxy
@@ -15,7 +15,7 @@ import { buildImage, docker, engineMissing, freePort, makeRepo, needEngine, remo
 const missing = engineMissing();
 const PREFIX = `dwt${process.pid}`;
 
-describe('deploy on Docker Swarm', { skip: missing && process.env.CI !== 'true' ? `needs ${missing}` : false, timeout: 600_000 }, () => {
+describe('deploy on Docker Swarm', { skip: missing && process.env.CI !== 'true' ? `needs ${missing}: ${INSTALL}` : false, timeout: 600_000 }, () => {
   let root: string;
   let port: number;
   let bgPort: number;

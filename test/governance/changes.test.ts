@@ -8,8 +8,10 @@ import { type Gov, signatureActor, signPayload } from '../../src/governance/trus
 import type { Store } from '../../src/store/store.ts';
 import { runCli } from '../helpers/run-cli.ts';
 import { freshStore, type GovRepo, govFor, makeRepo, members, requirement } from './gov-fixture.ts';
+import { needTool } from '../helpers/system-tool.ts';
+const NO_SSH_KEYGEN = needTool('ssh-keygen', 'apt-get install openssh-client', ['-Y', 'sign', '-n', 'x']);
 
-describe('change requests and approvals', () => {
+describe('change requests and approvals', { skip: NO_SSH_KEYGEN }, () => {
   let repo: GovRepo;
   let store: Store;
   let gov: Gov;
@@ -91,7 +93,7 @@ describe('change requests and approvals', () => {
   });
 });
 
-describe('governance commands', () => {
+describe('governance commands', { skip: NO_SSH_KEYGEN }, () => {
   it('changes list says "no changes" when there are none', async () => {
     const repo = makeRepo(['alice'], (pub) => members(pub, 'developers', ['alice']));
     try {
@@ -130,7 +132,7 @@ describe('governance commands', () => {
   });
 });
 
-describe('emergency lane', () => {
+describe('emergency lane', { skip: NO_SSH_KEYGEN }, () => {
   it('a security fix merged without approvals is recorded, its review becomes overdue in check and changes list, and a signed review clears it', async () => {
     const repo = makeRepo(['alice', 'sec', 'sec2'], (pub) => members(pub, 'developers', ['alice']) + members(pub, 'security', ['sec', 'sec2']), '  emergency:\n    reviewDeadlineHours: 24\n');
     try {

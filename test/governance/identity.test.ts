@@ -3,13 +3,15 @@ import { after, before, describe, it } from 'node:test';
 import { readLog } from '../../src/governance/audit-log.ts';
 import { runCli } from '../helpers/run-cli.ts';
 import { type GovRepo, makeRepo, members, requirement } from './gov-fixture.ts';
+import { needTool } from '../helpers/system-tool.ts';
+const NO_SSH_KEYGEN = needTool('ssh-keygen', 'apt-get install openssh-client', ['-Y', 'sign', '-n', 'x']);
 
 /**
  * Attacks on identity and policy (issues 20.3, 11.4), through the CLI as an attacker would run it. The repository
  * has its policy committed on main: developers alice and bob, team-lead lead, security sec, ci; mallory holds
  * no role but has a key of her own.
  */
-describe('identities are proven and the policy comes from the trusted ref', () => {
+describe('identities are proven and the policy comes from the trusted ref', { skip: NO_SSH_KEYGEN }, () => {
   let repo: GovRepo;
   const run = (...a: string[]) => runCli([...a, '-C', repo.root]);
   const k = (n: string) => ['--key', repo.keys[n]!.file];

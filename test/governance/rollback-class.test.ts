@@ -4,13 +4,15 @@ import { approve, gate, merge, proposeChange } from '../../src/governance/change
 import { openReviews } from '../../src/governance/emergency.ts';
 import { applyAutomaticRollback } from '../../src/governance/rollback.ts';
 import { freshStore, govFor, makeRepo, members } from './gov-fixture.ts';
+import { needTool } from '../helpers/system-tool.ts';
+const NO_SSH_KEYGEN = needTool('ssh-keygen', 'apt-get install openssh-client', ['-Y', 'sign', '-n', 'x']);
 
 /**
  * `rollback` is its own update class: a manual rollback needs the approvals governance.policy.rollback names
  * (default one team-lead) and owes a post-update review once merged; an automatic one (a failed deploy gate)
  * needs none and owes the review too.
  */
-test('the rollback class: team-lead approval for a manual rollback, none for an automatic one, a review for both', async () => {
+test('the rollback class: team-lead approval for a manual rollback, none for an automatic one, a review for both', { skip: NO_SSH_KEYGEN }, async () => {
   const repo = makeRepo(['alice', 'bob', 'lead'], (pub) => members(pub, 'developers', ['alice', 'bob']) + members(pub, 'team-lead', ['lead']));
   const { store, drop } = await freshStore('pglite', repo.dir);
   try {

@@ -5,6 +5,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { runCli } from '../helpers/run-cli.ts';
+import { needTool } from '../helpers/system-tool.ts';
+
+const NO_PYTHON = needTool('python3', 'apt-get install python3', ['-c', 'import tomllib'], { mustSucceed: true });
 
 const SHA_CHECKOUT = '11bd71901bbe5b1630ceea73d27597364c9af683';
 const DIGEST = `sha256:${'a'.repeat(64)}`;
@@ -75,7 +78,7 @@ requests = "${fixed ? '2.32.3' : '^2.31'}"
   return root;
 }
 
-describe('check enforces the protocol on a repository', () => {
+describe('check enforces the protocol on a repository', { skip: NO_PYTHON }, () => {
   const roots: string[] = [];
   after(() => roots.forEach((r) => rmSync(r, { recursive: true, force: true })));
 
