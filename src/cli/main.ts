@@ -1,27 +1,46 @@
 import { Command, CommanderError } from 'commander';
-import { type CliContext, EXIT, processContext, type RunResult, UserError } from './context.ts';
+import { type CliContext, EXIT, processContext, type RegisterCommand, type RunResult, UserError } from './context.ts';
 import { classifyError } from './errors.ts';
 import { TOOL_VERSION } from './version.ts';
 import { printable } from '../report/printable.ts';
-import { register as registerInventory } from './commands/inventory.ts';
-import { register as registerConfig } from './commands/config.ts';
-import { register as registerConflicts } from './commands/conflicts.ts';
-import { register as registerVulns } from './commands/vulns.ts';
-import { register as registerSbom } from './commands/sbom.ts';
-import { register as registerUpdates } from './commands/updates.ts';
-import { register as registerGovernance } from './commands/governance.ts';
-import { register as registerStore } from './commands/store.ts';
-import { register as registerSupply } from './commands/supply.ts';
-import { register as registerDeploy } from './commands/deploy.ts';
-import { register as registerReport } from './commands/report.ts';
-import { register as registerHealth } from './commands/health.ts';
-import { register as registerServe } from './commands/serve.ts';
-import { register as registerAlerts } from './commands/alerts.ts';
 
-// One module per capability registers its commands; adding a capability is one line here.
-const COMMANDS = [registerInventory, registerConfig, registerConflicts, registerVulns, registerSbom, registerUpdates, registerGovernance, registerStore, registerSupply, registerDeploy, registerReport, registerHealth, registerServe, registerAlerts];
+type Module = () => Promise<{ register: RegisterCommand }>;
 
-export function buildProgram(ctx: CliContext, result: RunResult): Command {
+/**
+ * One module per capability registers its commands; adding a capability is one entry here, with the top-level
+ * commands it registers (test/cli/lazy-commands.test.ts checks the names against what each module really
+ * registers). A run loads only the modules of its command: `depwarden --version` or `scan` does not load the
+ * server, the deploy drivers or the alert channels — start-up is most of a run on a small repository.
+ */
+export const COMMANDS: { module: Module; names: string[] }[] = [
+  { module: () => import('./commands/inventory.ts'), names: ['scan', 'check'] },
+  { module: () => import('./commands/config.ts'), names: ['config'] },
+  { module: () => import('./commands/conflicts.ts'), names: ['conflicts', 'why', 'agree'] },
+  { module: () => import('./commands/vulns.ts'), names: ['db', 'audit', 'vex'] },
+  { module: () => import('./commands/sbom.ts'), names: ['sbom'] },
+  { module: () => import('./commands/updates.ts'), names: ['outdated', 'update'] },
+  { module: () => import('./commands/governance.ts'), names: ['known-good', 'rollback', 'changes', 'approve', 'reject', 'gate', 'audit-log'] },
+  { module: () => import('./commands/store.ts'), names: ['store'] },
+  // `changes config` and `changes show` join governance's `changes`: both modules load for it, in this order.
+  { module: () => import('./commands/supply.ts'), names: ['export', 'provenance', 'changes'] },
+  { module: () => import('./commands/deploy.ts'), names: ['deploy', 'deploys'] },
+  { module: () => import('./commands/report.ts'), names: ['report'] },
+  { module: () => import('./commands/health.ts'), names: ['health'] },
+  { module: () => import('./commands/serve.ts'), names: ['serve', 'repo', 'token'] },
+  { module: () => import('./commands/alerts.ts'), names: ['alerts'] },
+];
+
+/** The command a run names (its first argument that is not an option), when one module table entry knows it. */
+function commandOf(argv: string[]): string | undefined {
+  const first = argv.slice(2).find((a) => !a.startsWith('-'));
+  return first && COMMANDS.some((c) => c.names.includes(first)) ? first : undefined;
+}
+
+/**
+ * The program with every command (no `argv`), or with only the modules of the command `argv` names. `--version`
+ * alone loads none; `--help`, no command or an unknown one load all (the help and the suggestion list them all).
+ */
+export async function buildProgram(ctx: CliContext, result: RunResult, argv?: string[]): Promise<Command> {
   const program = new Command('depwarden')
     .description('Runs the dependency protocol for a fleet of containerised services.')
     .version(TOOL_VERSION)
@@ -30,15 +49,19 @@ export function buildProgram(ctx: CliContext, result: RunResult): Command {
     .showHelpAfterError(false)
     // Options belong to the command they follow: `sbom -f spdx-json` and `sbom diff -f json` do not collide.
     .enablePositionalOptions();
-  for (const reg of COMMANDS) reg(program, ctx, result);
+  const command = argv && commandOf(argv);
+  const versionOnly = argv && !command && argv.slice(2).length === 1 && ['-V', '--version'].includes(argv[2]!);
+  const wanted = versionOnly ? [] : command ? COMMANDS.filter((c) => c.names.includes(command)) : COMMANDS;
+  const modules = await Promise.all(wanted.map((c) => c.module()));
+  for (const m of modules) m.register(program, ctx, result);
   return program;
 }
 
 /** Runs the CLI and returns the exit code (documented in docs/cli.md). Never throws. */
 export async function main(argv: string[], ctx: CliContext = processContext()): Promise<number> {
   const result: RunResult = { code: EXIT.ok };
-  const program = buildProgram(ctx, result);
   try {
+    const program = await buildProgram(ctx, result, argv);
     await program.parseAsync(argv);
     return result.code;
   } catch (e) {

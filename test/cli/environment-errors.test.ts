@@ -74,8 +74,9 @@ function assertEnvironmentError(what: string, r: CliRun): void {
 
 const git = (cwd: string, ...args: string[]): string => execFileSync('git', ['-C', cwd, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
 
+const program = await buildProgram({ cwd: '.', env: {}, stdout: () => {}, stderr: () => {}, isTTY: false }, { code: 0 });
+
 describe('environment failures: one line and their own exit code, for every command', () => {
-  const program = buildProgram({ cwd: '.', env: {}, stdout: () => {}, stderr: () => {}, isTTY: false }, { code: 0 });
   // `serve` runs until a signal: its failures at start (store unreachable: 7, refused address: 2) are tested on
   // real processes in test/serve/api.test.ts.
   const all = leaves(program).filter((l) => l.names.join(' ') !== 'serve');

@@ -10,8 +10,8 @@ function walk(c: Command, prefix: string[] = []): { path: string; description: s
 
 /** `depwarden <command> --help` says what every command does (issue 19, item 6). */
 describe('help', () => {
-  it('every command and subcommand has a description', () => {
-    const program = buildProgram({ cwd: process.cwd(), env: {}, stdout: () => {}, stderr: () => {}, isTTY: false }, { code: 0 });
+  it("every command and subcommand has a description", async () => {
+    const program = await buildProgram({ cwd: process.cwd(), env: {}, stdout: () => {}, stderr: () => {}, isTTY: false }, { code: 0 });
     const all = walk(program);
     assert.ok(all.length > 40, `${all.length} commands walked`);
     const empty = all.filter((c) => c.description.trim() === '').map((c) => c.path);
