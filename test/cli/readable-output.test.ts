@@ -43,6 +43,16 @@ describe('readable output', () => {
     assert.match(md.stdout, /\(\[advisory\]\(https:\/\/osv\.dev\/vulnerability\/CVE-2023-49081\)\) \|/);
   });
 
+  it('sbom -o naming a file (not a folder) is a usage error said before any work, not an internal error', async () => {
+    const root = writeTree({ 'api/requirements.txt': 'requests==2.32.3\n', 'not-a-dir': 'x\n' });
+    for (const out of ['/dev/null', path.join(root, 'not-a-dir')]) {
+      const r = await runCli(['sbom', root, '-o', out]);
+      assert.equal(r.code, 2, r.stderr);
+      assert.match(r.stderr, /is not a directory: -o\/--output-dir/);
+      assert.doesNotMatch(r.stderr, /internal error/);
+    }
+  });
+
   it('titleOf: skips the project description, cuts long sentences at a word', () => {
     assert.equal(titleOf('Foo is a library. A crafted header crashes the parser. Fixed in 2.'), 'A crafted header crashes the parser.');
     assert.equal(titleOf('Only one sentence here'), 'Only one sentence here');

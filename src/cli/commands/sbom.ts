@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Option } from 'commander';
@@ -46,6 +46,10 @@ export const register: RegisterCommand = (program, ctx, result) => {
       const formats = opts.format ?? config.sbom.formats;
       const spec = opts.spec ?? config.sbom.specVersion;
       const outputDir = opts.outputDir ? path.resolve(ctx.cwd, opts.outputDir) : config.sbom.outputDir ? path.resolve(root, config.sbom.outputDir) : undefined;
+      // Said before any work: `-o` names a folder (one file per service and format), not a file such as /dev/null.
+      if (outputDir && existsSync(outputDir) && !statSync(outputDir).isDirectory()) {
+        throw new UserError(`${outputDir} is not a directory: -o/--output-dir (or sbom.outputDir) names the folder the SBOM files are written to; without it the repository SBOM goes to stdout`);
+      }
       const inv = await inventoryOf(root, config);
       requireSomething(inv, configFile);
       if (opts.registryLicenses) {
