@@ -3,8 +3,11 @@ import { describe, it } from 'node:test';
 import { matchRepository, remoteKey } from '../../src/builds/repo-match.ts';
 import { pgStore } from '../helpers/request-context.ts';
 import { runCli } from '../helpers/run-cli.ts';
+import { needPostgres } from '../helpers/system-tool.ts';
 
-describe('webhook repository → registered repository', () => {
+const NO_PG = await needPostgres();
+
+describe('webhook repository → registered repository', { skip: NO_PG }, () => {
   it('https, ssh:// and scp-like remotes of one repository are the same key; others are not', () => {
     const k = 'github.com/codertocat/hello-world';
     for (const r of ['https://github.com/Codertocat/Hello-World.git', 'https://github.com/Codertocat/Hello-World', 'git@github.com:Codertocat/Hello-World.git', 'ssh://git@github.com/codertocat/hello-world', 'https://github.com/Codertocat/Hello-World/']) assert.equal(remoteKey(r), k, r);
@@ -24,7 +27,7 @@ describe('webhook repository → registered repository', () => {
   });
 });
 
-describe('report --data with DATABASE_URL', () => {
+describe('report --data with DATABASE_URL', { skip: NO_PG }, () => {
   it('writes to PostgreSQL, as the server with that data directory does', async () => {
     const p = await pgStore('dw_report_pg');
     try {

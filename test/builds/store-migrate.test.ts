@@ -4,8 +4,11 @@ import { storeReportedBuild, storeReportedCoverage } from '../../src/builds/repo
 import { recordSample } from '../../src/health/store.ts';
 import { copyStore } from '../../src/store/migrate.ts';
 import { pgStore, tempStore } from '../helpers/request-context.ts';
+import { needPostgres } from '../helpers/system-tool.ts';
 
-describe('store migrate carries the server tables (builds, coverage, health)', () => {
+const NO_PG = await needPostgres();
+
+describe('store migrate carries the server tables (builds, coverage, health)', { skip: NO_PG }, () => {
   it('jsonb values and serial sequences survive the move to PostgreSQL; new rows continue after the copied ones', async () => {
     const from = await tempStore();
     const to = await pgStore('dw_migrate_builds');

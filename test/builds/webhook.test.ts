@@ -8,6 +8,9 @@ import { sign } from '../../src/builds/webhook.ts';
 import type { RegisteredRepo } from '../../src/serve/feature.ts';
 import type { Store } from '../../src/store/store.ts';
 import { callRoute, pgStore, type Recorded, tempStore } from '../helpers/request-context.ts';
+import { needPostgres } from '../helpers/system-tool.ts';
+
+const NO_PG = await needPostgres();
 
 const FIXTURES = path.join(import.meta.dirname, '..', 'fixtures', 'github-webhooks');
 const payload = (name: string): Buffer => readFileSync(path.join(FIXTURES, `${name}.json`));
@@ -42,7 +45,7 @@ before(() => {
 });
 after(() => rmSync(checkout, { recursive: true, force: true }));
 
-describe('GitHub webhook, recorded payloads (embedded store)', () => {
+describe('GitHub webhook, recorded payloads (embedded store)', { skip: NO_PG }, () => {
   let s: Awaited<ReturnType<typeof tempStore>>;
   before(async () => (s = await tempStore()));
   after(async () => s.dispose());
@@ -163,7 +166,7 @@ describe('GitHub webhook, recorded payloads (embedded store)', () => {
   });
 });
 
-describe('GitHub webhook on PostgreSQL: concurrent deliveries', () => {
+describe('GitHub webhook on PostgreSQL: concurrent deliveries', { skip: NO_PG }, () => {
   let p: Awaited<ReturnType<typeof pgStore>>;
   before(async () => (p = await pgStore('dw_webhook')));
   after(async () => p.dispose());

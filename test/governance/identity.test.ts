@@ -3,7 +3,9 @@ import { after, before, describe, it } from 'node:test';
 import { readLog } from '../../src/governance/audit-log.ts';
 import { runCli } from '../helpers/run-cli.ts';
 import { type GovRepo, makeRepo, members, requirement } from './gov-fixture.ts';
-import { needTool } from '../helpers/system-tool.ts';
+import { needPostgres, needTool } from '../helpers/system-tool.ts';
+
+const NO_PG = await needPostgres();
 const NO_SSH_KEYGEN = needTool('ssh-keygen', 'apt-get install openssh-client', ['-Y', 'sign', '-n', 'x']);
 
 /**
@@ -11,7 +13,7 @@ const NO_SSH_KEYGEN = needTool('ssh-keygen', 'apt-get install openssh-client', [
  * has its policy committed on main: developers alice and bob, team-lead lead, security sec, ci; mallory holds
  * no role but has a key of her own.
  */
-describe('identities are proven and the policy comes from the trusted ref', { skip: NO_SSH_KEYGEN }, () => {
+describe('identities are proven and the policy comes from the trusted ref', { skip: NO_SSH_KEYGEN || NO_PG }, () => {
   let repo: GovRepo;
   const run = (...a: string[]) => runCli([...a, '-C', repo.root]);
   const k = (n: string) => ['--key', repo.keys[n]!.file];

@@ -6,13 +6,15 @@ import { type Gov, signatureActor, signPayload } from '../../src/governance/trus
 import type { Store } from '../../src/store/store.ts';
 import { runCli } from '../helpers/run-cli.ts';
 import { freshStore, type GovRepo, govFor, makeRepo, members, requirement, type StoreKind } from './gov-fixture.ts';
-import { needTool } from '../helpers/system-tool.ts';
+import { needPostgres, needTool } from '../helpers/system-tool.ts';
+
+const NO_PG = await needPostgres();
 const NO_SSH_KEYGEN = needTool('ssh-keygen', 'apt-get install openssh-client', ['-Y', 'sign', '-n', 'x']);
 
 const roles = (pub: (l: string) => string) => members(pub, 'developers', ['alice', 'bob']) + members(pub, 'team-lead', ['lead']) + members(pub, 'security', ['sec']) + members(pub, 'ci', ['ci']);
 
 /** Issues 20.4, 20.5, 11.5, 11.6: what the gate trusts, what signatures bind, the order of steps, what merge means. */
-describe('the gate decides from signed events only', { skip: NO_SSH_KEYGEN }, () => {
+describe('the gate decides from signed events only', { skip: NO_SSH_KEYGEN || NO_PG }, () => {
   let repo: GovRepo;
   let store: Store;
   let gov: Gov;
@@ -86,7 +88,7 @@ describe('the gate decides from signed events only', { skip: NO_SSH_KEYGEN }, ()
   });
 });
 
-describe('signatures are bound to the repository, the store and a digest depwarden computes', { skip: NO_SSH_KEYGEN }, () => {
+describe('signatures are bound to the repository, the store and a digest depwarden computes', { skip: NO_SSH_KEYGEN || NO_PG }, () => {
   it('an approval made for c1 in one store does not count for c1 in another store with other content', async () => {
     const repo = makeRepo(['alice', 'bob', 'lead', 'sec', 'ci'], roles);
     const a = await freshStore('pglite', repo.dir);

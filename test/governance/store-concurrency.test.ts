@@ -6,6 +6,9 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import { readLog, verifyLog } from '../../src/governance/audit-log.ts';
 import { openStore } from '../../src/store/store.ts';
+import { needPostgres } from '../helpers/system-tool.ts';
+
+const NO_PG = await needPostgres();
 
 const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const WORKER = path.join(import.meta.dirname, 'append-worker.ts');
@@ -28,7 +31,7 @@ function deadPid(): number {
   return Number(r.stdout);
 }
 
-describe('concurrent writers (issue 20.7)', () => {
+describe('concurrent writers (issue 20.7)', { skip: NO_PG }, () => {
   it('the embedded store lock: a dead holder\'s lock is taken over by exactly one of many processes starting together', async () => {
     for (let round = 0; round < 3; round++) {
       const dir = mkdtempSync(path.join(tmpdir(), 'dw-lock-'));

@@ -6,12 +6,14 @@ import { describe, it } from 'node:test';
 import { openStore } from '../../src/store/store.ts';
 import { runCli } from '../helpers/run-cli.ts';
 import { freshStore, govFor, makeRepo, members, requirement } from './gov-fixture.ts';
-import { needTool } from '../helpers/system-tool.ts';
+import { needPostgres, needTool } from '../helpers/system-tool.ts';
+
+const NO_PG = await needPostgres();
 const NO_SSH_KEYGEN = needTool('ssh-keygen', 'apt-get install openssh-client', ['-Y', 'sign', '-n', 'x']);
 
 const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
-describe('switching from the embedded store to PostgreSQL (issue 11.7)', { skip: NO_SSH_KEYGEN }, () => {
+describe('switching from the embedded store to PostgreSQL (issue 11.7)', { skip: NO_SSH_KEYGEN || NO_PG }, () => {
   it('`store migrate --to` copies the whole history verifiably; a store without that history is named as such, not as tampered', async () => {
     const repo = mkdtempSync(path.join(tmpdir(), 'dw-migrate-'));
     const target = `dw_migrate_${process.pid}_${Date.now().toString(36)}`;

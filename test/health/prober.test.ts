@@ -11,10 +11,13 @@ import { healthFeature } from '../../src/health/feature.ts';
 import { probeRound, type ProbeTarget } from '../../src/health/prober.ts';
 import { openStore, type Store } from '../../src/store/store.ts';
 import { callRoute, DATABASE_URL, pgStore, tempStore } from '../helpers/request-context.ts';
+import { needPostgres } from '../helpers/system-tool.ts';
+
+const NO_PG = await needPostgres();
 
 const quiet = { info() {}, warn() {}, error() {} };
 
-describe('health prober', () => {
+describe('health prober', { skip: NO_PG }, () => {
   let target: Server;
   let hits = 0;
   let healthy = true;

@@ -13,3 +13,28 @@ export function needTool(tool: string, install: string, args: string[] = ['--ver
   if (process.env.CI === 'true') throw new Error(`${why}: under CI every tool the tests need must be installed by .ci/run`);
   return why;
 }
+
+let postgres: Promise<string | false> | undefined;
+
+/**
+ * The PostgreSQL server the store tests use (DATABASE_URL, else 127.0.0.1:5432, user postgres, database test, trust
+ * auth), like `needTool`: unreachable outside CI skips with how to get one; under CI=true it fails (.ci/run starts it).
+ */
+export function needPostgres(): Promise<string | false> {
+  postgres ??= (async () => {
+    const url = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+    const { default: pg } = await import('pg');
+    const c = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3000 });
+    try {
+      await c.connect();
+      await c.end();
+      return false;
+    } catch (e) {
+      const shown = url.replace(/\/\/[^@/]*@/, '//…@');
+      const why = `PostgreSQL is not reachable at ${shown} (${e instanceof Error ? e.message : String(e)}; apt-get install postgresql, then pg_ctlcluster <version> main start and CREATE DATABASE test, or set DATABASE_URL)`;
+      if (process.env.CI === 'true') throw new Error(`${why}: under CI the store tests need the server .ci/run starts`);
+      return why;
+    }
+  })();
+  return postgres;
+}

@@ -6,9 +6,12 @@ import { recordSnapshots } from '../../src/history/snapshots.ts';
 import { copyStore } from '../../src/store/migrate.ts';
 import { openStore } from '../../src/store/store.ts';
 import { dropSchemas, PG_URL, schemaName, tempDir } from './serve-helpers.ts';
+import { needPostgres } from '../helpers/system-tool.ts';
+
+const NO_PG = await needPostgres();
 
 // `store migrate` moves a server's embedded store to PostgreSQL: repositories, tokens, runs and snapshots too.
-describe('store migrate with the server tables', () => {
+describe('store migrate with the server tables', { skip: NO_PG }, () => {
   const schema = schemaName('mig');
   after(() => dropSchemas(schema));
 

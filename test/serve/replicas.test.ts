@@ -1,9 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { baseEnv, cli, dropSchemas, FAST, fixtureRepo, git, PG_URL, pgQuery, schemaName, serve, stop, tempDir, waitFor, writeServeConfig, type Served } from './serve-helpers.ts';
+import { needPostgres } from '../helpers/system-tool.ts';
+
+const NO_PG = await needPostgres();
 
 // The queue's guarantees, with real `depwarden serve` processes sharing the real PostgreSQL (one schema per test).
-describe('serve replicas on PostgreSQL', () => {
+describe('serve replicas on PostgreSQL', { skip: NO_PG }, () => {
   const schemas: string[] = [];
   const procs: Served[] = [];
   after(async () => {

@@ -136,18 +136,6 @@ export function schemaName(tag: string): string {
   return `dw_${tag}_${process.pid}_${Date.now().toString(36)}`;
 }
 
-export async function pgAvailable(): Promise<boolean> {
-  const { default: pg } = await import('pg');
-  const c = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 2000 });
-  try {
-    await c.connect();
-    await c.end();
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 export async function pgQuery<T = Record<string, unknown>>(schema: string, text: string, params: unknown[] = []): Promise<T[]> {
   const { default: pg } = await import('pg');
   const c = new pg.Client({ connectionString: PG_URL, options: `-c search_path=${schema}` });

@@ -2,6 +2,9 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import { after, describe, it } from 'node:test';
 import { baseEnv, dropSchemas, FAST, get, pgQuery, schemaName, serve, stop, tempDir, waitFor, writeServeConfig } from './serve-helpers.ts';
+import { needPostgres } from '../helpers/system-tool.ts';
+
+const NO_PG = await needPostgres();
 
 /** A TCP proxy to the real PostgreSQL that the test can cut (every connection dropped, new ones refused) and restore. */
 async function cuttableProxy(): Promise<{ port: number; cut(): void; restore(): void; close(): Promise<void> }> {
@@ -35,7 +38,7 @@ async function cuttableProxy(): Promise<{ port: number; cut(): void; restore(): 
   };
 }
 
-describe('the store lost while serving', () => {
+describe('the store lost while serving', { skip: NO_PG }, () => {
   const schema = schemaName('loss');
   after(() => dropSchemas(schema));
 

@@ -4,8 +4,8 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
 import { openStore, type Store } from '../../src/store/store.ts';
-import { needTool } from '../helpers/system-tool.ts';
-import { baseEnv, cli, dropSchemas, FAST, get, git, PG_URL, pgAvailable, schemaName, send, serve, stop, tempDir, waitFor, writeServeConfig, type Served } from '../serve/serve-helpers.ts';
+import { needPostgres, needTool } from '../helpers/system-tool.ts';
+import { baseEnv, cli, dropSchemas, FAST, get, git, PG_URL, schemaName, send, serve, stop, tempDir, waitFor, writeServeConfig, type Served } from '../serve/serve-helpers.ts';
 import { CHROMIUM, launch, ready, watch, type Browser } from './browser.ts';
 import { advisories, billingRepo, HOSTILE_PACKAGE, HOSTILE_TITLE, seedOutdated, seedRuntime, shopRepo } from './fleet-fixture.ts';
 
@@ -15,7 +15,7 @@ import { advisories, billingRepo, HOSTILE_PACKAGE, HOSTILE_TITLE, seedOutdated, 
 // and a screenshot of each page (DEPWARDEN_SCREENSHOTS=docs/images writes the committed set).
 
 const chromium = needTool(CHROMIUM, 'apt-get install chromium fonts-dejavu-core');
-const pg = (await pgAvailable()) ? false : `PostgreSQL is not reachable at ${PG_URL}`;
+const pg = await needPostgres();
 const SHOTS = process.env.DEPWARDEN_SCREENSHOTS ? path.resolve(process.env.DEPWARDEN_SCREENSHOTS) : tempDir('dw-shots-');
 const AXE = readFileSync(path.resolve(import.meta.dirname, '..', '..', 'node_modules', 'axe-core', 'axe.min.js'), 'utf8');
 
