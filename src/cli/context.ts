@@ -1,3 +1,4 @@
+import { workerData } from 'node:worker_threads';
 /** What a command may touch of the outside world; injected so tests run commands in-process. */
 export interface CliContext {
   cwd: string;
@@ -44,7 +45,8 @@ export function processContext(): CliContext {
     env: process.env,
     stdout: (s) => process.stdout.write(s),
     stderr: (s) => process.stderr.write(s),
-    isTTY: Boolean(process.stdout.isTTY),
+    // In the launcher's audit worker (bin/depwarden.js) stdout is a pipe to the main thread, which says what it is.
+    isTTY: Boolean(process.stdout.isTTY) || (workerData as { stdoutIsTTY?: boolean } | null)?.stdoutIsTTY === true,
   };
 }
 
