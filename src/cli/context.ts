@@ -1,3 +1,5 @@
+import { writeSync } from 'node:fs';
+import { isMainThread, workerData } from 'node:worker_threads';
 /** What a command may touch of the outside world; injected so tests run commands in-process. */
 export interface CliContext {
   cwd: string;
@@ -38,13 +40,33 @@ export class UserError extends Error {
   }
 }
 
+/**
+ * In the launcher's audit worker, process.stdout posts every chunk to the main thread, which holds a second copy
+ * of a 10 MB report (~40 MB more peak): the worker writes to the process's fd 1 itself, waiting out a full pipe.
+ */
+function writeFd(fd: number, s: string): void {
+  const buf = Buffer.from(s, 'utf8');
+  let off = 0;
+  while (off < buf.length) {
+    try {
+      off += writeSync(fd, buf, off);
+    } catch (e) {
+      // The reader went away (`| head`): the rest of the report has nobody to go to.
+      if ((e as NodeJS.ErrnoException).code === 'EPIPE') return;
+      if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') throw e;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
+    }
+  }
+}
+
 export function processContext(): CliContext {
   return {
     cwd: process.cwd(),
     env: process.env,
-    stdout: (s) => process.stdout.write(s),
+    stdout: (s) => (isMainThread ? process.stdout.write(s) : writeFd(1, s)),
     stderr: (s) => process.stderr.write(s),
-    isTTY: Boolean(process.stdout.isTTY),
+    // In the launcher's audit worker (bin/depwarden.js) stdout is a pipe to the main thread, which says what it is.
+    isTTY: Boolean(process.stdout.isTTY) || (workerData as { stdoutIsTTY?: boolean } | null)?.stdoutIsTTY === true,
   };
 }
 

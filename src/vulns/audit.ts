@@ -9,6 +9,8 @@ import { applyTriage, type TriageEntry } from './vex.ts';
 
 export interface AdvisorySource {
   lookup(ecosystem: string, name: string): Advisory[];
+  /** Told every name before the lookups, a source can read only their part of its index. */
+  prepare?(keys: Iterable<{ ecosystem: string; name: string }>): void;
 }
 
 /** One vulnerability of one locked package in one service, aliases merged. */
@@ -113,6 +115,7 @@ export function auditInventory(inv: Inventory, db: AdvisorySource, triage: Triag
   const undecided: Finding[] = [];
   // A fleet locks the same name@version in many services: evaluate each once.
   const evaluated = new Map<string, Evaluation>();
+  db.prepare?.(inv.services.flatMap((s) => s.locked.map((p) => ({ ecosystem: p.ecosystem, name: p.normalizedName }))));
   for (const s of inv.services) {
     const seen = new Set<string>();
     for (const pkg of s.locked) {

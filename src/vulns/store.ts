@@ -193,19 +193,128 @@ const GEN_NAME = /^gen-[A-Za-z0-9-]+$/;
 
 type Index = Record<string, Record<string, [number, number]>>;
 
-/** Read side of the store. Opening reads meta and index and opens records.jsonl; lookups read one byte range. */
+/**
+ * Picks out of index.json's text (JSON.stringify output: no whitespace) only the entries of the wanted names, so an
+ * audit never materialises the 120,000-name index of a full export as objects (~30 MB of heap, ~80 ms). Undefined
+ * when the text is not in the expected shape: the caller then parses it whole.
+ */
+export function pickIndex(text: string, wanted: Map<string, Set<string>>): Index | undefined {
+  // Null-prototype objects: a package may be called `__proto__` or `constructor`.
+  const out: Index = Object.create(null) as Index;
+  let i = 0;
+  // Reads the JSON string starting at `at` (a '"'); returns its value and the position after it.
+  const str = (at: number): [string, number] | undefined => {
+    if (text.charCodeAt(at) !== 34) return undefined;
+    let j = at + 1;
+    let escaped = false;
+    for (;;) {
+      const q = text.indexOf('"', j);
+      if (q < 0) return undefined;
+      let b = q - 1;
+      while (text.charCodeAt(b) === 92) b--;
+      if ((q - 1 - b) % 2 === 0) {
+        const raw = text.slice(at + 1, q);
+        escaped ||= raw.includes('\\');
+        return [escaped ? (JSON.parse(`"${raw}"`) as string) : raw, q + 1];
+      }
+      escaped = true;
+      j = q + 1;
+    }
+  };
+  if (text.charCodeAt(i++) !== 123) return undefined;
+  if (text.charCodeAt(i) === 125) return i === text.length - 1 ? out : undefined;
+  for (;;) {
+    const e = str(i);
+    if (!e || text.charCodeAt(e[1]) !== 58 || text.charCodeAt(e[1] + 1) !== 123) return undefined;
+    const [eco] = e;
+    const names = wanted.get(eco);
+    i = e[1] + 2;
+    if (text.charCodeAt(i) !== 125) {
+      for (;;) {
+        const k = str(i);
+        if (!k || text.charCodeAt(k[1]) !== 58 || text.charCodeAt(k[1] + 1) !== 91) return undefined;
+        const close = text.indexOf(']', k[1] + 2);
+        if (close < 0) return undefined;
+        if (names?.has(k[0])) {
+          const m = /^(\d+),(\d+)$/.exec(text.slice(k[1] + 2, close));
+          if (!m) return undefined;
+          (out[eco] ??= Object.create(null) as Index[string])[k[0]] = [Number(m[1]), Number(m[2])];
+        }
+        i = close + 1;
+        const c = text.charCodeAt(i++);
+        if (c === 125) break;
+        if (c !== 44) return undefined;
+      }
+    } else i++;
+    const c = text.charCodeAt(i++);
+    if (c === 125) return i === text.length ? out : undefined;
+    if (c !== 44) return undefined;
+  }
+}
+
+/**
+ * Read side of the store. Opening reads meta and the index's text and opens records.jsonl; lookups read one byte
+ * range. The index is parsed whole only when something asks for every record or for a name not prepared.
+ */
 export class AdvisoryDb {
   readonly dir: string;
   readonly meta: DbMeta;
-  readonly #index: Index;
+  #indexText: string | undefined;
+  #parsed: Index | undefined;
+  /** Entries of the prepared names only (prepare()), before or instead of the whole index. */
+  #picked: Index = Object.create(null) as Index;
+  readonly #prepared = new Set<string>();
   readonly #cache = new Map<string, Advisory[]>();
   #fd: number | undefined;
 
-  private constructor(dir: string, meta: DbMeta, index: Index, fd: number) {
+  private constructor(dir: string, meta: DbMeta, indexText: string, fd: number) {
     this.dir = dir;
     this.meta = meta;
-    this.#index = index;
+    this.#indexText = indexText;
     this.#fd = fd;
+  }
+
+  get #index(): Index {
+    if (!this.#parsed) {
+      try {
+        this.#parsed = JSON.parse(this.#indexText ?? '{}') as Index;
+      } catch (e) {
+        throw new UserError(`advisory database at ${this.dir} is damaged: index.json: ${(e as Error).message.split('\n')[0]}; run \`depwarden db sync\` or \`depwarden db import\` again`);
+      }
+      this.#indexText = undefined;
+    }
+    return this.#parsed;
+  }
+
+  /**
+   * Reads the index entries of these names only, in one pass over its text; lookups of other names parse the
+   * whole index. What an audit calls with the names of the packages it scans.
+   */
+  prepare(keys: Iterable<{ ecosystem: string; name: string }>): void {
+    if (this.#parsed || this.#indexText === undefined) return;
+    const wanted = new Map<string, Set<string>>();
+    for (const k of keys) {
+      const id = `${k.ecosystem}\0${k.name}`;
+      if (this.#prepared.has(id)) continue;
+      let s = wanted.get(k.ecosystem);
+      if (!s) wanted.set(k.ecosystem, (s = new Set()));
+      s.add(k.name);
+    }
+    if (!wanted.size) return;
+    const picked = pickIndex(this.#indexText, wanted);
+    if (!picked) {
+      void this.#index; // not the shape the writer gives: parse it whole (a damaged index is a clear error)
+      return;
+    }
+    for (const [eco, names] of wanted) {
+      for (const n of names) this.#prepared.add(`${eco}\0${n}`);
+      if (picked[eco]) Object.assign((this.#picked[eco] ??= Object.create(null) as Index[string]), picked[eco]);
+    }
+  }
+
+  #entry(ecosystem: string, name: string): [number, number] | undefined {
+    if (!this.#parsed && this.#prepared.has(`${ecosystem}\0${name}`)) return this.#picked[ecosystem]?.[name];
+    return Object.hasOwn(this.#index[ecosystem] ?? {}, name) ? this.#index[ecosystem]![name] : undefined;
   }
 
   /** The live generation under `dir`, or undefined when there is no database yet. A damaged one is a UserError. */
@@ -241,7 +350,9 @@ export class AdvisoryDb {
       }
       meta.watermark ??= {};
       meta.invalid ??= [];
-      const index = JSON.parse(readFileSync(path.join(gen, 'index.json'), 'utf8')) as Index;
+      const index = readFileSync(path.join(gen, 'index.json'), 'utf8');
+      // A written index is one JSON object; a cut-off one is damage (parsed, and reported, when first used).
+      if (!index.startsWith('{') || !index.endsWith('}')) throw new Error('index.json is incomplete');
       return new AdvisoryDb(gen, meta, index, fd);
     } catch (e) {
       if (e instanceof UserError) throw e;
@@ -272,7 +383,7 @@ export class AdvisoryDb {
   }
 
   lookup(ecosystem: string, name: string): Advisory[] {
-    const at = this.#index[ecosystem]?.[name];
+    const at = this.#entry(ecosystem, name);
     if (!at) return [];
     const key = `${ecosystem}\0${name}`;
     const hit = this.#cache.get(key);
@@ -325,6 +436,7 @@ export class AdvisoryDb {
   close(): void {
     if (this.#fd !== undefined) closeSync(this.#fd);
     this.#fd = undefined;
+    this.#cache.clear();
   }
 }
 
@@ -544,7 +656,7 @@ function writeGeneration(dir: string, data: Map<string, Map<string, StoredRecord
         const list = byName.get(name)!.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
         const text = `${list.map((a) => a.json()).join('\n')}\n`;
         const len = Buffer.byteLength(text);
-        (index[eco] ??= {})[name] = [offset, len];
+        (index[eco] ??= Object.create(null) as Index[string])[name] = [offset, len]; // null prototype: a name may be `__proto__`
         offset += len;
         writeSync(recordsFd, text);
       }

@@ -1,8 +1,10 @@
+import { spawnSync } from 'node:child_process';
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { after, describe, it } from 'node:test';
 import { configSchema } from '../../src/config/schema.ts';
 import { buildInventory } from '../../src/inventory/build.ts';
@@ -58,6 +60,19 @@ describe('audit', () => {
     ]);
     assert.equal(r.findings.find((f) => f.subject === 'Jinja2@2.7.1')!.message.startsWith('Jinja2 2.7.1 is affected by CVE-2014-1402'), true);
     assert.deepEqual(r.upgrades.find((u) => u.service === 'svc-b'), { service: 'svc-b', ecosystem: 'PyPI', name: 'requests', from: '2.19.0', to: '2.31.0', updateType: 'minor' });
+  });
+
+  it('run by the launcher (in a worker with a capped young generation), gives the same report and exit code as in-process', async () => {
+    const env = { DEPWARDEN_HOME: path.join(dbDir, 'none'), SOURCE_DATE_EPOCH: String(Date.parse('2024-06-01') / 1000) };
+    const inProcess = await runCli(['audit', repo, '--db', dbDir, '--format', 'json'], { env });
+    const bin = fileURLToPath(new URL('../../bin/depwarden.js', import.meta.url));
+    const launched = spawnSync(process.execPath, [bin, 'audit', repo, '--db', dbDir, '--format', 'json'], { encoding: 'utf8', env: { ...process.env, ...env } });
+    assert.equal(inProcess.code, 1);
+    assert.equal(launched.status, inProcess.code, launched.stderr);
+    assert.equal(launched.stdout, inProcess.stdout);
+    const usage = spawnSync(process.execPath, [bin, 'audit', repo, '--db', dbDir, '--fail-on', 'nonsense'], { encoding: 'utf8', env: { ...process.env, ...env } });
+    assert.equal(usage.status, 2);
+    assert.match(usage.stderr, /--fail-on must be one of/);
   });
 
   it('triage hides a finding until it expires, then brings it back with DW202', async () => {
