@@ -1,10 +1,9 @@
-import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { DeclaredLicense, Datasources } from '../datasources/index.ts';
-import { writeFileAtomic } from '../edit/atomic-write.ts';
 import { HttpError } from '../http/client.ts';
 import type { LockedPackage } from '../model/dependency.ts';
 import type { Inventory } from '../model/inventory.ts';
+import { JsonFileCache } from '../util/json-file-cache.ts';
 import { normalizeLicense } from './normalize.ts';
 
 /**
@@ -39,37 +38,10 @@ interface Entry {
   declared: DeclaredLicense;
 }
 
-/** Registry answers keyed by ecosystem, registry and release; one JSON file written atomically. */
-export class LicenseCache {
-  readonly file: string;
-  private readonly entries = new Map<string, Entry>();
-  private dirty = false;
-
+/** Registry answers keyed by ecosystem, registry and release (the shared on-disk cache file). */
+export class LicenseCache extends JsonFileCache<Entry> {
   constructor(dir: string) {
-    this.file = path.join(dir, 'licenses-v1.json');
-    try {
-      const doc = JSON.parse(readFileSync(this.file, 'utf8')) as { entries?: Record<string, Entry> };
-      for (const [k, v] of Object.entries(doc.entries ?? {})) if (v && typeof v === 'object' && v.declared && typeof v.declared === 'object') this.entries.set(k, v);
-    } catch {
-      // absent or unreadable: start empty (a corrupt cache costs a lookup, never a wrong licence)
-    }
-  }
-
-  get(key: string): Entry | undefined {
-    return this.entries.get(key);
-  }
-
-  set(key: string, declared: DeclaredLicense): void {
-    this.entries.set(key, { declared });
-    this.dirty = true;
-  }
-
-  save(): void {
-    if (!this.dirty) return;
-    mkdirSync(path.dirname(this.file), { recursive: true });
-    const sorted = Object.fromEntries([...this.entries].sort(([a], [b]) => (a < b ? -1 : 1)));
-    writeFileAtomic(this.file, Buffer.from(`${JSON.stringify({ version: 1, entries: sorted })}\n`, 'utf8'));
-    this.dirty = false;
+    super(path.join(dir, 'licenses-v1.json'), (v): v is Entry => !!v && typeof v === 'object' && !!(v as Entry).declared && typeof (v as Entry).declared === 'object');
   }
 }
 
@@ -153,7 +125,7 @@ export async function addRegistryLicenses(inv: Inventory, opts: RegistryLicenseO
       try {
         const d = await opts.datasources.declaredLicense(p.ecosystem as 'PyPI' | 'npm', p.ecosystem === 'npm' ? p.name : p.normalizedName, p.version);
         if (!d) return [key, 'not-found'];
-        opts.cache.set(key, d);
+        opts.cache.set(key, { declared: d });
         return [key, d];
       } catch (e) {
         return [key, { error: errorText(e) }];
