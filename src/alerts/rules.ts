@@ -1,6 +1,7 @@
 import type { AlertSeverity, AlertsConfig } from '../config/sections/alerts.ts';
 import { readLog, verifyLog } from '../governance/audit-log.ts';
 import { fleetSnapshotDetails } from '../history/snapshots.ts';
+import type { VulnRecord } from '../jobs/analyses.ts';
 import type { Store } from '../store/store.ts';
 import { severityRank } from './message.ts';
 
@@ -40,19 +41,6 @@ export interface RuleInput {
   now: Date;
   /** Vulnerability alerts already stored, with whether they were first seen without a fix (for "fix available"). */
   known: Map<string, { fixedIn: string | undefined; state: string }>;
-}
-
-interface VulnRecord {
-  id: string;
-  ids?: string[];
-  ecosystem: string;
-  package: string;
-  version: string;
-  severity: string;
-  fixedIn?: string;
-  summary?: string;
-  triage: unknown;
-  service: string;
 }
 
 const sev = (s: string): AlertSeverity => (severityRank(s) >= 0 ? (s as AlertSeverity) : 'medium');

@@ -101,7 +101,8 @@ export async function runConflicts(root: string): Promise<SnapshotInput[]> {
   return findingSnapshots(inv, applyRuleConfig(analyzeConflicts(inv, config), config), false);
 }
 
-interface VulnRecord {
+/** One vulnerability of a service as an audit snapshot stores it (its `detail`); alerts and the dashboard read it back. */
+export interface VulnRecord {
   id: string;
   ids: string[];
   ecosystem: string;

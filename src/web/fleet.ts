@@ -1,6 +1,8 @@
 import { latestCompletedBuilds, latestCoverage } from '../builds/store.ts';
 import { currentHealth } from '../health/store.ts';
 import { fleetSnapshots } from '../history/snapshots.ts';
+import type { VulnRecord } from '../jobs/analyses.ts';
+import { severityRank, type Severity } from '../model/finding.ts';
 import type { Store } from '../store/store.ts';
 import type { RegisteredRepo } from '../serve/feature.ts';
 import { repoOwners } from './owners.ts';
@@ -149,19 +151,6 @@ export interface AffectedService {
   snapshot: number;
 }
 
-interface VulnDetail {
-  id: string;
-  ids: string[];
-  ecosystem: string;
-  package: string;
-  version: string;
-  severity: string;
-  fixedIn?: string;
-  summary?: string;
-  triage: unknown;
-  service: string;
-}
-
 /**
  * Every advisory affecting the fleet now (the newest audit snapshot of each service), with the services it
  * affects. One pass over the details of the fleet's current audit snapshots.
@@ -171,10 +160,11 @@ export async function fleetAdvisories(store: Store, registered: Set<string>): Pr
     "SELECT DISTINCT ON (repo, service) id, repo, service, detail FROM snapshots WHERE kind = 'audit' AND service <> '' ORDER BY repo, service, id DESC",
   );
   const by = new Map<string, { id: string; aliases: Set<string>; summary: string | null; severity: string; affected: AffectedService[] }>();
-  const rank = (s: string): number => ['unknown', 'info', 'low', 'medium', 'high', 'critical'].indexOf(s);
+  // An unknown severity (-1) ranks below info.
+  const rank = (s: string): number => severityRank(s as Severity);
   for (const r of rows) {
     if (!registered.has(r.repo)) continue;
-    const detail = (typeof r.detail === 'string' ? JSON.parse(r.detail) : r.detail) as VulnDetail[];
+    const detail = (typeof r.detail === 'string' ? JSON.parse(r.detail) : r.detail) as VulnRecord[];
     for (const v of detail) {
       let a = by.get(v.id);
       if (!a) by.set(v.id, (a = { id: v.id, aliases: new Set(), summary: v.summary ?? null, severity: v.severity, affected: [] }));
