@@ -1,6 +1,6 @@
 import { existsSync, lstatSync, readFileSync, realpathSync } from 'node:fs';
 import path from 'node:path';
-import { isMap, isSeq, LineCounter, parseDocument } from 'yaml';
+import type { Document, LineCounter } from 'yaml';
 import type { z } from 'zod';
 import { UserError } from '../cli/context.ts';
 import type { Config } from './schema.ts';
@@ -56,7 +56,8 @@ function readConfigText(root: string, name: string): string {
  * Throws UserError (exit 2) listing every problem, not just the first.
  */
 export async function parseConfig(file: string, text: string): Promise<Config> {
-  const { configSchema } = await import('./schema.ts');
+  // Loaded here, not at the top: a repository without a config file needs neither the YAML parser nor zod.
+  const [{ configSchema }, { LineCounter, parseDocument }] = await Promise.all([import('./schema.ts'), import('yaml')]);
   const lc = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length > 0) {
@@ -87,11 +88,11 @@ export async function parseConfig(file: string, text: string): Promise<Config> {
 }
 
 /** Line of the deepest node on `keyPath` that exists (an unknown key points at its parent). */
-function lineOf(doc: ReturnType<typeof parseDocument>, lc: LineCounter, keyPath: (string | number)[]): number {
+function lineOf(doc: Document, lc: LineCounter, keyPath: (string | number)[]): number {
   for (let n = keyPath.length; n >= 0; n--) {
     const node = n === 0 ? doc.contents : doc.getIn(keyPath.slice(0, n), true);
     const range = (node as { range?: [number, number, number] } | undefined)?.range;
-    if (range && (n === 0 || isMap(node) || isSeq(node) || node)) return lc.linePos(range[0]).line;
+    if (range) return lc.linePos(range[0]).line;
   }
   return 1;
 }

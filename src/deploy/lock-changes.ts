@@ -1,5 +1,7 @@
 import { execFileSync } from 'node:child_process';
-import { classify, parseFile } from '../formats/index.ts';
+import { classify } from '../formats/index.ts';
+import { parsePackageLock } from '../formats/package-lock.ts';
+import { parsePoetryLock } from '../formats/poetry-lock.ts';
 import type { LockedPackage } from '../model/index.ts';
 import { diffLock, type LockDiff } from '../updates/lock-diff.ts';
 
@@ -27,7 +29,7 @@ export function lockChanges(root: string, from: string, to: string): LockDiff[] 
     const side = (rev: string): LockedPackage[] => {
       const text = git(root, 'show', `${rev}:${file}`);
       if (text === undefined) return [];
-      const r = parseFile(kind, file, text, { exists: () => false, readText: () => undefined });
+      const r = kind === 'poetry-lock' ? parsePoetryLock(file, text) : parsePackageLock(file, text);
       return ((r.data as { packages?: LockedPackage[] } | undefined)?.packages ?? []) as LockedPackage[];
     };
     const d = diffLock(file, side(from), side(to), new Set());

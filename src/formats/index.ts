@@ -1,17 +1,5 @@
 import type { FormatKind, ParsedData, ParseResult } from '../model/files.ts';
-import { parseCompose } from './compose.ts';
-import { parseDockerfile } from './dockerfile.ts';
-import { parseWorkflow } from './gha-workflow.ts';
-import { parsePackageJson } from './package-json.ts';
-import { parsePackageLock } from './package-lock.ts';
-import { parsePipfile, parsePipfileLock } from './pipfile.ts';
-import { parsePnpmLock } from './pnpm-lock.ts';
 import { errorMessage, parseFinding } from './parse-finding.ts';
-import { parsePoetryLock } from './poetry-lock.ts';
-import { parsePyproject } from './pyproject.ts';
-import { parseRequirements } from './requirements.ts';
-import { parseUvLock } from './uv-lock.ts';
-import { parseYarnLock } from './yarn-lock.ts';
 
 export { classify } from './registry.ts';
 
@@ -25,40 +13,49 @@ export interface ParseContext {
   buildArgs?: Record<string, string>;
 }
 
+type Parser = (file: string, text: string, ctx: ParseContext) => ParseResult<ParsedData>;
+
+/**
+ * Each format's parser module, loaded only when a repository has a file of that kind: the YAML parser alone is
+ * ~70 modules, which a Poetry-only repository never needs (start-up is most of a small repository's run).
+ */
+const LOADERS: Record<FormatKind, () => Promise<Parser>> = {
+  pyproject: async () => (await import('./pyproject.ts')).parsePyproject,
+  'poetry-lock': async () => (await import('./poetry-lock.ts')).parsePoetryLock,
+  requirements: async () => (await import('./requirements.ts')).parseRequirements,
+  'package-json': async () => (await import('./package-json.ts')).parsePackageJson,
+  'package-lock': async () => (await import('./package-lock.ts')).parsePackageLock,
+  'uv-lock': async () => (await import('./uv-lock.ts')).parseUvLock,
+  'pnpm-lock': async () => (await import('./pnpm-lock.ts')).parsePnpmLock,
+  'yarn-lock': async () => (await import('./yarn-lock.ts')).parseYarnLock,
+  pipfile: async () => (await import('./pipfile.ts')).parsePipfile,
+  'pipfile-lock': async () => (await import('./pipfile.ts')).parsePipfileLock,
+  dockerfile: async () => {
+    const { parseDockerfile } = await import('./dockerfile.ts');
+    return (file, text, ctx) => parseDockerfile(file, text, ctx.buildArgs);
+  },
+  compose: async () => (await import('./compose.ts')).parseCompose,
+  'gha-workflow': async () => (await import('./gha-workflow.ts')).parseWorkflow,
+};
+const parsers = new Map<FormatKind, Parser>();
+
+/** Loads the parsers of these kinds (once per process); `parseFile` needs its kind's parser loaded. */
+export async function loadParsers(kinds: Iterable<FormatKind>): Promise<void> {
+  const missing = [...new Set(kinds)].filter((k) => !parsers.has(k));
+  const loaded = await Promise.all(missing.map((k) => LOADERS[k]()));
+  missing.forEach((k, i) => parsers.set(k, loaded[i]!));
+}
+
 /**
  * Parses one file of a known kind. Never throws: a parser bug becomes a DW000 finding too,
  * so one hostile file cannot stop the scan of the others.
  */
 export function parseFile(kind: FormatKind, file: string, text: string, ctx: ParseContext): ParseResult<ParsedData> {
+  const parse = parsers.get(kind);
+  // A caller's mistake, not the file's: not turned into a finding.
+  if (!parse) throw new Error(`the ${kind} parser is not loaded: call loadParsers first`);
   try {
-    switch (kind) {
-      case 'pyproject':
-        return parsePyproject(file, text);
-      case 'poetry-lock':
-        return parsePoetryLock(file, text);
-      case 'requirements':
-        return parseRequirements(file, text, ctx);
-      case 'package-json':
-        return parsePackageJson(file, text);
-      case 'package-lock':
-        return parsePackageLock(file, text);
-      case 'uv-lock':
-        return parseUvLock(file, text);
-      case 'pnpm-lock':
-        return parsePnpmLock(file, text);
-      case 'yarn-lock':
-        return parseYarnLock(file, text);
-      case 'pipfile':
-        return parsePipfile(file, text);
-      case 'pipfile-lock':
-        return parsePipfileLock(file, text);
-      case 'dockerfile':
-        return parseDockerfile(file, text, ctx.buildArgs);
-      case 'compose':
-        return parseCompose(file, text, ctx);
-      case 'gha-workflow':
-        return parseWorkflow(file, text);
-    }
+    return parse(file, text, ctx);
   } catch (e) {
     return { findings: [parseFinding(file, 1, 1, `parser failed: ${errorMessage(e)}`)] };
   }

@@ -1,6 +1,11 @@
-import { parse, YAMLParseError } from 'yaml';
+import { createRequire } from 'node:module';
+import type * as Yaml from 'yaml';
 import type { Finding } from '../model/finding.ts';
 import { errorMessage, parseFinding } from './parse-finding.ts';
+
+// Required on first use: yarn.lock v1 (not YAML) is read by the module that imports this one, and loading the
+// YAML parser (~70 modules) for it would cost a Yarn 1 or Poetry repository's run ~10 ms for nothing.
+const requireYaml = (): typeof Yaml => createRequire(import.meta.url)('yaml') as typeof Yaml;
 
 export type Obj = Record<string, unknown>;
 export const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -11,6 +16,7 @@ export const str = (v: unknown): string | undefined => (typeof v === 'string' ? 
  * YAML parser names. Aliases are bounded: lock writers never use them, a billion-laughs file is refused.
  */
 export function parseYamlLock(file: string, text: string): { doc: Obj } | { findings: Finding[] } {
+  const { parse, YAMLParseError } = requireYaml();
   try {
     const doc: unknown = parse(text, { maxAliasCount: 1000, uniqueKeys: false, prettyErrors: false });
     if (!isObj(doc)) return { findings: [parseFinding(file, 1, 1, 'the lock must be a YAML mapping')] };

@@ -7,6 +7,7 @@ import { assignYarnScopes } from '../formats/yarn-lock.ts';
 import type { Dependency, LockedPackage } from '../model/dependency.ts';
 import { isLockData, isLockKind, type ImageRef, type PackageJsonData, type ParsedData, type RequirementsData } from '../model/files.ts';
 import type { Inventory, Service } from '../model/inventory.ts';
+import { loadParsers } from '../formats/index.ts';
 import { loadFiles } from './load-files.ts';
 import { normalizePypiName } from '../util/names.ts';
 import { groupServices, manifestUnits } from './services.ts';
@@ -18,6 +19,7 @@ import { groupServices, manifestUnits } from './services.ts';
 export async function buildInventory(rootArg: string, config: Config): Promise<Inventory> {
   const root = path.resolve(rootArg);
   const walked = await walkRepository(root, { ignore: config.ignore });
+  await loadParsers(walked.files.map((f) => f.kind));
   const loaded = loadFiles(root, walked.files, walked.allFiles);
   const { parsed, kinds } = loaded;
 

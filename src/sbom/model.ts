@@ -393,10 +393,16 @@ function byPurl(doc: SbomDoc, usedBy: Map<string, Set<string>>): SbomDoc {
     components.push(merged);
   }
   const to = (r: string): string => canonical.get(r) ?? r;
-  const dependencies = new Map<string, string[]>();
+  // Collected as sets and sorted once: many copies of one package fold onto one ref.
+  const targetsOf = new Map<string, Set<string>>();
   for (const [from, tos] of doc.dependencies) {
     const f = to(from);
-    const targets = new Set([...(dependencies.get(f) ?? []), ...tos.map(to)]);
+    let targets = targetsOf.get(f);
+    if (!targets) targetsOf.set(f, (targets = new Set()));
+    for (const t of tos) targets.add(to(t));
+  }
+  const dependencies = new Map<string, string[]>();
+  for (const [f, targets] of targetsOf) {
     targets.delete(f); // two copies of a package, one depending on the other, are not a self-dependency
     dependencies.set(f, [...targets].sort());
   }

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { describe, it } from 'node:test';
-import { classify, parseFile } from '../../src/formats/index.ts';
+import { before, describe, it } from 'node:test';
+import { classify, loadParsers, parseFile } from '../../src/formats/index.ts';
 import type { ParsedData } from '../../src/model/files.ts';
 import { CORPUS, corpusCases } from '../helpers/corpus.ts';
 
@@ -25,6 +25,7 @@ const num = (re: RegExp, text: string): number | undefined => {
 
 /** Each format's records against the corpus's independent counts (INDEX.tsv ground_truth_counts). */
 describe('format parsers agree with the corpus ground truth', () => {
+  before(() => loadParsers(['pyproject', 'poetry-lock', 'requirements', 'package-json', 'package-lock', 'uv-lock', 'pnpm-lock', 'yarn-lock', 'pipfile', 'pipfile-lock', 'dockerfile', 'compose', 'gha-workflow']));
   for (const c of corpusCases()) {
     for (const [rel, truth] of c.truth) {
       if (!classify(rel)) continue; // dependabot.yml, renovate.json: not formats depwarden reads

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
-import { redactSecrets } from '../../src/util/redact.ts';
+import { redactAlways, redactSecrets } from '../../src/util/redact.ts';
 import { runCli } from '../helpers/run-cli.ts';
 import { writeTree } from '../helpers/temp-tree.ts';
 
@@ -76,5 +76,35 @@ describe('credentials never reach SBOMs or findings (issue 20.6)', () => {
     assert.equal(redactSecrets('use ghp_abcdefghijklmnopqrstuvwxyz0123456789 here'), 'use *** here');
     assert.equal(redactSecrets('Authorization: Bearer abc'), 'Authorization: ***');
     assert.equal(redactSecrets('https://pypi.org/simple requests==2.31.0'), 'https://pypi.org/simple requests==2.31.0');
+  });
+
+  it('the fast path (no regex pass for texts that cannot hold a secret) never changes the result', () => {
+    // Every string any replacement rewrites, then mutations of them: cut at each position, cased, and spliced into
+    // harmless text. A text the fast path skips must be one the full passes leave unchanged.
+    const seeds = [
+      'https://u:p@h.example/x', 'https%3A%2F%2Fu%3Ap%40h.example%2Fx', 'https://h/x.whl?token=abc&x=1', 'x.whl%3Fsig%3Dabc%26x%3D1',
+      '//npm.example/:_authToken=abc', 'NPM_TOKEN=abc npm ci', 'password: hunter2', 'api_key=k', 'APIKEY:k', 'passwd=p', 'secret:s',
+      'Authorization: Bearer abc', 'use ghp_abcdefghijklmnopqrstuvwxyz0123456789 here', 'github_pat_abcdefghijklmnopqrstuvwxyz0123456789',
+      'glpat-abcdefghijklmnopqrstuv', 'npm_abcdefghijklmnopqrstuvwxyz0123456789', 'xoxb-1234567890-abc', 'AKIAABCDEFGHIJKLMNOP',
+      'git+ssh://git@github.com/o/r.git', 'pkg:pypi/requests@2.31.0', 'pkg:npm/%40scope/x@1.0.0?repository_url=https%3A%2F%2Fu%3At%40r.example',
+    ];
+    const texts = new Set<string>();
+    for (const s of seeds) {
+      for (const t of [s, s.toUpperCase(), s.toLowerCase()]) {
+        texts.add(t);
+        for (let i = 1; i < t.length; i++) {
+          texts.add(t.slice(0, i));
+          texts.add(t.slice(i));
+          texts.add(`requests ${t.slice(i)} 1.0`);
+        }
+      }
+    }
+    let rewritten = 0;
+    for (const t of texts) {
+      const full = redactAlways(t);
+      if (full !== t) rewritten++;
+      assert.equal(redactSecrets(t), full, JSON.stringify(t));
+    }
+    assert.ok(rewritten > 500, `the mutations include texts the passes rewrite (${rewritten})`);
   });
 });
