@@ -62,7 +62,7 @@ function eachTarget(inv: Inventory, config: Config, env: NodeJS.ProcessEnv, visi
         if (t === 'git' || t === 'url' || t === 'file' || t === 'directory') continue;
         const legacy = p.source?.type === 'legacy' && p.source.url ? { name: p.source.name || p.source.url, url: p.source.url, api: 'simple' as const } : undefined;
         const index = legacy ?? pypi;
-        visit({ ecosystem: 'PyPI', name: p.normalizedName, version: p.version, registry: legacy ? redact(legacy.url) : pypiRegistry, hashes: [...p.hashes].sort(), index }, d.file, p.span);
+        visit({ ecosystem: 'PyPI', name: p.normalizedName, version: p.version, registry: legacy ? redact(legacy.url) : pypiRegistry, hashes: sortedHashes(p.hashes), index }, d.file, p.span);
       }
     }
   }
@@ -85,7 +85,27 @@ export function targets(inv: Inventory, config: Config, env: NodeJS.ProcessEnv):
 
 /** How many distinct targets the inventory has, without building their records. */
 export function countTargets(inv: Inventory, config: Config, env: NodeJS.ProcessEnv): number {
-  const keys = new Set<string>();
-  eachTarget(inv, config, env, (t) => keys.add(ProvenanceCache.key(t)));
-  return keys.size;
+  // The cache key without building it for each of a fleet's 30,000 locked entries (most repeat one package's
+  // ~10 hashes): a package version's hash lists are compared element by element, and only a list that matches
+  // none is joined as the key joins it (two lists can join alike when a hash holds a comma).
+  const byVersion = new Map<string, { lists: string[][]; joined: Set<string> }>();
+  let n = 0;
+  eachTarget(inv, config, env, (t) => {
+    const prefix = `${t.ecosystem}|${t.registry}|${t.name}@${t.version}`;
+    let seen = byVersion.get(prefix);
+    if (!seen) byVersion.set(prefix, (seen = { lists: [], joined: new Set() }));
+    if (seen.lists.some((l) => l.length === t.hashes.length && l.every((h, i) => h === t.hashes[i]))) return;
+    const joined = t.hashes.join(',');
+    if (seen.joined.has(joined)) return;
+    seen.lists.push(t.hashes);
+    seen.joined.add(joined);
+    n++;
+  });
+  return n;
+}
+
+/** The hashes in key order: the list itself when the lock already has them sorted (Poetry's do), else a copy. */
+function sortedHashes(h: string[]): string[] {
+  for (let i = 1; i < h.length; i++) if (h[i - 1]! > h[i]!) return [...h].sort();
+  return h;
 }

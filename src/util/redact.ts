@@ -19,8 +19,17 @@ const TOKEN_SHAPES = /\b(?:gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{30
  * ends in "token" (a package `pytoken==1.0`) is left alone: the key must stand on its own and `==` is no assignment.
  */
 export function redactSecrets(text: string): string {
-  return MAY_HOLD_SECRET.test(text) ? redactAlways(text) : text;
+  if (!MAY_HOLD_SECRET.test(text)) return text;
+  // A fleet's findings repeat the same texts (one advisory, its link and hint in every service): each is
+  // redacted once. Bounded: a long-running server starts over rather than keep every text it ever wrote.
+  let out = redacted.get(text);
+  if (out === undefined) {
+    if (redacted.size >= 50_000) redacted.clear();
+    redacted.set(text, (out = redactAlways(text)));
+  }
+  return out;
 }
+const redacted = new Map<string, string>();
 
 /**
  * What every replacement below needs to find anything: `=` or `%` (assignments, query parameters, encoded URLs),

@@ -89,7 +89,9 @@ function evaluate(pkg: LockedPackage, db: AdvisorySource): Evaluation {
   const byRoot = new Map<string, typeof hits>();
   for (const h of hits) {
     const r = find(h.adv.id);
-    byRoot.set(r, [...(byRoot.get(r) ?? []), h]);
+    const list = byRoot.get(r);
+    if (list) list.push(h);
+    else byRoot.set(r, [h]);
   }
   const groups: Evaluation['groups'] = [];
   for (const list of byRoot.values()) {
@@ -164,7 +166,9 @@ function smallestUpgrades(matches: VulnMatch[]): AuditResult['upgrades'] {
   const byPkg = new Map<string, VulnMatch[]>();
   for (const m of matches) {
     const k = `${m.service}\0${m.pkg.ecosystem}\0${m.pkg.normalizedName}\0${m.pkg.version}`;
-    byPkg.set(k, [...(byPkg.get(k) ?? []), m]);
+    const list = byPkg.get(k);
+    if (list) list.push(m);
+    else byPkg.set(k, [m]);
   }
   const out: AuditResult['upgrades'] = [];
   for (const list of byPkg.values()) {

@@ -172,3 +172,20 @@ test('provenance: a digest-pinned image whose registry no longer serves the dige
   assert.match(f[0].subject, /dead$/);
   assert.deepEqual(r.doc.images.map((i: any) => i.status).sort(), ['missing', 'served']);
 });
+
+test('check counts the provenance targets without building them: the same number as the verifier\'s list, on every corpus repository', async () => {
+  const { loadConfig } = await import('../../src/config/load.ts');
+  const { buildInventory } = await import('../../src/inventory/build.ts');
+  const { countTargets, targets } = await import('../../src/provenance/targets.ts');
+  const { CORPUS, corpusCases } = await import('../helpers/corpus.ts');
+  let total = 0;
+  for (const c of corpusCases()) {
+    const dir = path.join(CORPUS, c.dir);
+    const { config } = await loadConfig(dir);
+    const inv = await buildInventory(dir, config);
+    const want = targets(inv, config, {}).length;
+    assert.equal(countTargets(inv, config, {}), want, c.dir);
+    total += want;
+  }
+  assert.ok(total > 1000, `the corpus locks many packages (${total})`);
+});
