@@ -59,11 +59,29 @@ function writeFd(fd: number, s: string): void {
   }
 }
 
+/**
+ * Set when the reader of stdout has gone (`depwarden sbom | head`): the rest of the output is dropped and the
+ * command finishes its work, instead of Node's unhandled-EPIPE stack trace.
+ */
+let stdoutClosed = false;
+function watchStdout(): void {
+  if (!isMainThread || process.stdout.listeners('error').includes(onStdoutError)) return;
+  process.stdout.on('error', onStdoutError);
+}
+function onStdoutError(e: NodeJS.ErrnoException): void {
+  if (e.code === 'EPIPE' || e.code === 'ERR_STREAM_DESTROYED') {
+    stdoutClosed = true;
+    return;
+  }
+  throw e;
+}
+
 export function processContext(): CliContext {
+  watchStdout();
   return {
     cwd: process.cwd(),
     env: process.env,
-    stdout: (s) => (isMainThread ? process.stdout.write(s) : writeFd(1, s)),
+    stdout: (s) => (isMainThread ? stdoutClosed || process.stdout.write(s) : writeFd(1, s)),
     stderr: (s) => process.stderr.write(s),
     // In the launcher's audit worker (bin/depwarden.js) stdout is a pipe to the main thread, which says what it is.
     isTTY: Boolean(process.stdout.isTTY) || (workerData as { stdoutIsTTY?: boolean } | null)?.stdoutIsTTY === true,

@@ -20,3 +20,21 @@ describe('launcher', () => {
     assert.equal(r.stdout.trim(), pkg.version);
   });
 });
+
+describe('a reader that stops early (`depwarden sbom | head`)', () => {
+  for (const argv of [['sbom'], ['scan', '--format', 'json']]) {
+    it(`${argv[0]}: the rest of the output is dropped quietly, no EPIPE stack trace, the exit code is the command's`, async () => {
+      const { spawn } = await import('node:child_process');
+      const { CORPUS } = await import('../helpers/corpus.ts');
+      const repo = `${CORPUS}/poetry/langchain-ai__langgraph`;
+      const child = spawn(process.execPath, [new URL('../../bin/depwarden.js', import.meta.url).pathname, argv[0]!, repo, ...argv.slice(1)], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let stderr = '';
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      // Close our end after the first chunk: the output (hundreds of KB) is far longer than one pipe buffer.
+      child.stdout.once('data', () => child.stdout.destroy());
+      const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+      assert.doesNotMatch(stderr, /EPIPE|Unhandled|at .*\(node:/, stderr);
+      assert.equal(code, 0, stderr);
+    });
+  }
+});
