@@ -50,7 +50,14 @@ function qualifiersOf(q: Record<string, string>): Record<string, string> | undef
   return Object.keys(q).length ? q : undefined;
 }
 
+/** What packageUrl is called with: the purl's parts before the purl rules (test/sbom/purl-equivalence.test.ts). */
+export type PurlArgs = [type: PurlType, namespace: string | undefined, name: string, version: string | undefined, qualifiers: Record<string, string> | undefined, subpath: string | undefined];
+
 function purlOf(p: Pick<LockedPackage, 'ecosystem' | 'name' | 'source'>, version: string): string {
+  return packageUrl(...purlArgsOf(p, version));
+}
+
+export function purlArgsOf(p: Pick<LockedPackage, 'ecosystem' | 'name' | 'source'>, version: string): PurlArgs {
   const q: Record<string, string> = {};
   const s = p.source;
   if (s?.type === 'git') {
@@ -65,9 +72,9 @@ function purlOf(p: Pick<LockedPackage, 'ecosystem' | 'name' | 'source'>, version
   // Lock and manifest URLs may carry credentials (https://user:token@…, ?token=…): never into a purl.
   for (const k of Object.keys(q)) q[k] = redactSecrets(q[k]!);
   const qualifiers = qualifiersOf(q);
-  if (p.ecosystem === 'PyPI') return packageUrl('pypi', undefined, p.name, version || undefined, qualifiers, undefined);
+  if (p.ecosystem === 'PyPI') return ['pypi', undefined, p.name, version || undefined, qualifiers, undefined];
   const scoped = /^(@[^/]+)\/(.+)$/.exec(p.name);
-  return packageUrl('npm', scoped ? scoped[1]! : undefined, scoped ? scoped[2]! : p.name, version || undefined, qualifiers, undefined);
+  return ['npm', scoped ? scoped[1]! : undefined, scoped ? scoped[2]! : p.name, version || undefined, qualifiers, undefined];
 }
 
 /**
@@ -75,6 +82,11 @@ function purlOf(p: Pick<LockedPackage, 'ecosystem' | 'name' | 'source'>, version
  * image), the tag then as a qualifier; repository_url for registries other than Docker Hub.
  */
 export function purlOfImage(img: ImageRef): string | undefined {
+  const args = purlArgsOfImage(img);
+  return args && packageUrl(...args);
+}
+
+export function purlArgsOfImage(img: ImageRef): PurlArgs | undefined {
   const parts = img.repository.split('/');
   const name = parts.pop()!;
   if (!name) return undefined; // built from a variable with no value here
@@ -83,17 +95,22 @@ export function purlOfImage(img: ImageRef): string | undefined {
   if (img.registry && img.registry !== 'docker.io') q.repository_url = img.registry;
   if (img.digest && img.tag) q.tag = img.tag;
   if (img.platform) q.platform = img.platform;
-  return packageUrl('docker', namespace, name, img.digest ?? img.tag ?? 'latest', qualifiersOf(q), undefined);
+  return ['docker', namespace, name, img.digest ?? img.tag ?? 'latest', qualifiersOf(q), undefined];
 }
 
 /** pkg:github/<owner>/<repo>@<ref>, the action's sub-path as purl subpath. */
 export function purlOfAction(a: ActionRef): string | undefined {
+  const args = purlArgsOfAction(a);
+  return args && packageUrl(...args);
+}
+
+export function purlArgsOfAction(a: ActionRef): PurlArgs | undefined {
   if (!a.owner || !a.repo) return undefined;
-  return packageUrl('github', a.owner, a.repo, a.ref, undefined, a.path || undefined);
+  return ['github', a.owner, a.repo, a.ref, undefined, a.path || undefined];
 }
 
 /** The purl types written here, and what packageurl-js's type rules (purl-type.js) do to their names. */
-type PurlType = 'pypi' | 'npm' | 'docker' | 'github';
+export type PurlType = 'pypi' | 'npm' | 'docker' | 'github';
 const LOWER: Record<PurlType, boolean> = { pypi: true, npm: true, github: true, docker: false };
 
 /** packageurl-js's normalizePath (normalize.js): leading slashes and empty segments dropped, `filter` on each segment. */
