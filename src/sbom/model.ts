@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { normalizeLicense } from '../licenses/normalize.ts';
+import { createRequire } from 'node:module';
 import type { Dependency, LockedPackage } from '../model/dependency.ts';
 import type { ImageRef } from '../model/files.ts';
 import type { Inventory, Service } from '../model/inventory.ts';
@@ -65,6 +65,11 @@ function redactComponent(c: SbomComponent): SbomComponent {
     properties,
   };
 }
+
+type NormalizeModule = typeof import('../licenses/normalize.ts');
+let licenses: NormalizeModule | undefined;
+/** Loaded with the first licence (it loads spdx-expression-parse and its id lists): Poetry locks state none. */
+const normalizeLicense = (text: string): string | undefined => (licenses ??= createRequire(import.meta.url)('../licenses/normalize.ts') as NormalizeModule).normalizeLicense(text);
 
 const shortHash = (s: string): string => createHash('sha256').update(s).digest('hex').slice(0, 16);
 

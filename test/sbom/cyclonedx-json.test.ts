@@ -142,7 +142,7 @@ describe('direct CycloneDX JSON equals the library serializer', () => {
     assert.equal(cdxSpdxIdSource(), 'schema-file');
     const dir = path.dirname(req.resolve('@cyclonedx/cyclonedx-library/package.json'));
     const schema = req(path.join(dir, 'res', 'schema', 'spdx.SNAPSHOT.schema.json')) as { enum: string[] };
-    const ids = [...schema.enum, ...(req('spdx-license-ids') as string[]), ...(req('spdx-license-ids/deprecated') as string[]), ...(req('spdx-exceptions') as string[]), '', 'nope', 'LicenseRef-x', 'MIT+', 'mit license'];
+    const ids = [...schema.enum, ...(req('spdx-license-ids') as string[]), ...(req('spdx-license-ids/deprecated') as string[]), ...(req('spdx-exceptions') as string[]), '', 'nope', 'LicenseRef-x', 'MIT+', 'mit license', 'constructor', 'toString', 'hasOwnProperty', '__proto__', 'valueOf'];
     assert.ok(ids.length > 1500);
     for (const id of ids) for (const v of [id, id.toLowerCase(), id.toUpperCase()]) assert.equal(cdxSpdxId(v), fixupSpdxId(v), v);
     const texts = [...ids.slice(0, 3000).filter(Boolean), 'MIT OR Apache-2.0', 'GPL-2.0+', 'GPL-2.0-only WITH Classpath-exception-2.0', '(MIT)', 'MIT AND (BSD-3-Clause OR ISC)', 'Free text', 'x'.repeat(2000)];
