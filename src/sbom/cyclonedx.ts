@@ -157,10 +157,12 @@ function vulnerabilityJson(v: SbomVulnerability, refs: ReadonlySet<string>): Jso
  * non-empty: the library then makes up random refs (BomRefDiscriminator), which only it can reproduce.
  */
 export function cycloneDxJsonText(doc: SbomDoc, opts: CycloneDxOptions): string | undefined {
-  const ordered = [...doc.components].sort((a, b) => byCodeUnits([a.name, a.version, a.purl ?? '', a.ref], [b.name, b.version, b.purl ?? '', b.ref]));
+  // The sort keys built once per component, not twice per comparison (the same order: sort is stable).
+  const keyed = doc.components.map((c) => ({ c, k: [c.name, c.version, c.purl ?? '', c.ref] }));
+  keyed.sort((a, b) => byCodeUnits(a.k, b.k));
   const refs = new Set<string>([doc.rootRef]);
   const written: SbomComponent[] = [];
-  for (const c of ordered) {
+  for (const { c } of keyed) {
     if (c.ref === doc.rootRef) continue;
     if (refs.has(c.ref)) return undefined;
     refs.add(c.ref);

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { LockedPackage } from '../model/dependency.ts';
-import { versionRules } from './versioning.ts';
+import { poetrySatisfies } from './versioning.ts';
 
 /**
  * The dependency graph of one lock: each recorded edge resolved to the locked package it installs.
@@ -47,7 +47,7 @@ export function lockGraph(packages: LockedPackage[]): { edges: Map<LockedPackage
         else {
           // Several versions locked (split by markers): the one the constraint allows, preferring the one
           // locked under the edge's own markers; never none when the lock names the package.
-          const allowed = cands.filter((c) => versionRules().satisfies('poetry', e.constraint, c.version) !== false);
+          const allowed = cands.filter((c) => poetrySatisfies(e.constraint, c.version) !== false);
           t = (e.markers ? allowed.find((c) => c.markers === e.markers) : undefined) ?? allowed[0] ?? cands[0];
         }
       }

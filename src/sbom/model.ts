@@ -5,7 +5,7 @@ import type { ImageRef } from '../model/files.ts';
 import type { Inventory, Service } from '../model/inventory.ts';
 import { lockGraph } from './graph.ts';
 import { redactSecrets } from '../util/redact.ts';
-import { versionRules } from './versioning.ts';
+import { isExactPin } from './versioning.ts';
 import { purlOfAction, purlOfDeclared, purlOfImage, purlOfLocked } from './purl.ts';
 
 /** One SBOM entry, independent of the output format. */
@@ -152,7 +152,7 @@ const SCOPE_RANK: Record<SbomComponent['scope'], number> = { required: 0, option
 
 /** The version an exact pin names (`==1.2.3`, `1.2.3`), else undefined. */
 function pinnedVersion(d: Dependency): string | undefined {
-  if (d.constraintSyntax === 'none' || !versionRules().isExactPin(d.constraintSyntax, d.constraint)) return undefined;
+  if (d.constraintSyntax === 'none' || !isExactPin(d.constraintSyntax, d.constraint)) return undefined;
   return d.constraint.trim().replace(/^npm:(@?[^@]+)@/, '').replace(/^={1,3}\s*/, '');
 }
 

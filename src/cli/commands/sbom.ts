@@ -77,7 +77,7 @@ export const register: RegisterCommand = (program, ctx, result) => {
       const { sbomDocuments, renderSbom, SBOM_EXT } = await import('../../sbom/documents.ts');
       const { sbomTimestamp } = await import('../../sbom/timestamp.ts');
       if (opts.service !== undefined && !inv.services.some((s) => s.name === opts.service)) throw new UserError(`no service named ${opts.service} (see \`depwarden scan\`)`);
-      let docs = sbomDocuments(inv, path.basename(root), opts.service);
+      let docs = sbomDocuments(inv, path.basename(root), opts.service, { repositoryOnly: !outputDir });
       if (opts.provenance) {
         const { sbomWithProvenance } = await import('../../provenance/sbom.ts');
         const r = await sbomWithProvenance(inv, config, ctx.env, docs);
