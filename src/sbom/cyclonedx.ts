@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { licenseChoice } from './license-choice.ts';
 import type { SbomComponent, SbomDoc } from './model.ts';
@@ -36,7 +36,7 @@ export const PLACEHOLDER_SERIAL = 'urn:uuid:00000000-0000-4000-8000-000000000000
 
 /** A UUID (version 5 layout: version nibble 5, RFC 4122 variant) from a SHA-256 of the content. */
 export function uuidFromContent(text: string): string {
-  const h = createHash('sha256').update(text).digest('hex');
+  const h = hash('sha256', text, 'hex');
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-${((parseInt(h[16]!, 16) & 3) | 8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }
 
@@ -107,7 +107,7 @@ function componentJson(c: SbomComponent): Json {
     const colon = h.indexOf(':');
     const a: unknown = HASH_ALG[h.slice(0, colon).toLowerCase()];
     const hex = h.slice(colon + 1);
-    if (a && /^[0-9a-f]+$/i.test(hex) && !hashes.has(a)) hashes.set(a, hex.toLowerCase());
+    if (a && !hashes.has(a) && /^[0-9a-f]+$/i.test(hex)) hashes.set(a, hex.toLowerCase());
   }
   if (hashes.size) {
     const list: Json[] = [];

@@ -19,7 +19,9 @@ export function lockGraph(packages: LockedPackage[]): { edges: Map<LockedPackage
   for (const p of packages) {
     byId.set(`${p.normalizedName}@${p.version}`, p);
     if (p.path !== undefined) byPath.set(p.path, p);
-    byName.set(p.normalizedName, [...(byName.get(p.normalizedName) ?? []), p]);
+    const same = byName.get(p.normalizedName);
+    if (same) same.push(p);
+    else byName.set(p.normalizedName, [p]);
   }
   for (const p of packages) {
     const targets = new Set<LockedPackage>();

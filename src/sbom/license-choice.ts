@@ -54,7 +54,18 @@ export type LicenseChoice = { id: string } | { expression: string } | { name: st
  * A licence as the lock states it: one SPDX id as `license.id`, a compound SPDX expression as `expression`,
  * anything else (free text, "SEE LICENSE IN ...", "UNLICENSED") as a named licence: never dropped.
  */
+const choices = new Map<string, LicenseChoice>();
 export function licenseChoice(text: string): LicenseChoice {
+  // Memoised per text: the same few licences repeat on most components of an npm lock.
+  let c = choices.get(text);
+  if (!c) {
+    c = choose(text);
+    if (choices.size < 100_000) choices.set(text, c);
+  }
+  return c;
+}
+
+function choose(text: string): LicenseChoice {
   let parsed: ReturnType<ParseSpdx>;
   try {
     parsed = parseSpdxExpression(text);

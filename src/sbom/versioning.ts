@@ -26,7 +26,17 @@ function pepModules(): { pep440: Pep440Module; poetry: PoetryModule } {
 }
 
 /** constraint.ts `satisfies('poetry', constraint, version)`. */
+const memo = new Map<string, boolean | undefined>();
 export function poetrySatisfies(c: string, version: string): boolean | undefined {
+  // Memoised as constraint.ts's: ten locks of one repository ask the same (constraint, version) questions.
+  const key = `${c}\0${version}`;
+  if (memo.has(key)) return memo.get(key);
+  const r = poetrySatisfiesUncached(c, version);
+  if (memo.size < 500_000) memo.set(key, r);
+  return r;
+}
+
+function poetrySatisfiesUncached(c: string, version: string): boolean | undefined {
   const { pep440, poetry } = pepModules();
   if (!pep440.isValidVersion(version)) return undefined;
   const alts = poetry.poetryToPep440(c);
