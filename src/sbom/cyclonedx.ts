@@ -1,163 +1,11 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { createRequire } from 'node:module';
-import path from 'node:path';
-// Sub-path imports: the package root also loads the validators, which only tests need.
-import * as Enums from '@cyclonedx/cyclonedx-library/Enums';
-import * as Models from '@cyclonedx/cyclonedx-library/Models';
-import { fixupSpdxId } from '@cyclonedx/cyclonedx-library/SPDX';
-import * as Spec from '@cyclonedx/cyclonedx-library/Spec';
-import parseSpdx from 'spdx-expression-parse';
+import { licenseChoice } from './license-choice.ts';
 import type { SbomComponent, SbomDoc } from './model.ts';
 import type { SbomVulnerability } from './vulnerabilities.ts';
 
 export const CDX_VERSIONS = ['1.5', '1.6', '1.7'] as const;
 export type CdxVersion = (typeof CDX_VERSIONS)[number];
-
-const SPEC: Record<CdxVersion, Spec.Version> = { '1.5': Spec.Version.v1dot5, '1.6': Spec.Version.v1dot6, '1.7': Spec.Version.v1dot7 };
-
-const HASH_ALG: Record<string, Enums.HashAlgorithm> = {
-  sha1: Enums.HashAlgorithm['SHA-1'],
-  sha256: Enums.HashAlgorithm['SHA-256'],
-  sha384: Enums.HashAlgorithm['SHA-384'],
-  sha512: Enums.HashAlgorithm['SHA-512'],
-};
-
-type SerializeModule = typeof import('@cyclonedx/cyclonedx-library/Serialize');
-const require = createRequire(import.meta.url);
-let jsonSerialize: Pick<SerializeModule, 'JsonSerializer' | 'JSON'> | undefined;
-
-/**
- * The library's JSON serializer. Its public `Serialize` entry also loads the XML serializer, which pulls in
- * xmlbuilder2 and its DOM (~20 ms, a tenth of a run on a small repository) even when only JSON is written.
- * So JSON comes from the entry that entry re-exports (the same classes, pinned library version); if a future
- * version moves that file, the public entry is used: same output, a little slower.
- */
-function jsonSerializeModule(): Pick<SerializeModule, 'JsonSerializer' | 'JSON'> {
-  if (!jsonSerialize) {
-    try {
-      const dir = path.dirname(require.resolve('@cyclonedx/cyclonedx-library/package.json'));
-      jsonSerialize = require(path.join(dir, 'dist.node', 'serialize', 'index.common.js')) as SerializeModule;
-      if (typeof jsonSerialize.JsonSerializer !== 'function') throw new Error('moved');
-    } catch {
-      jsonSerialize = require('@cyclonedx/cyclonedx-library/Serialize') as SerializeModule;
-    }
-  }
-  return jsonSerialize;
-}
-
-/** Which module serialised JSON (tests check the fast path is taken and gives the public entry's bytes). */
-export function jsonSerializerSource(): 'internal' | 'public' {
-  const m = jsonSerializeModule();
-  return m === (require('@cyclonedx/cyclonedx-library/Serialize') as unknown) ? 'public' : 'internal';
-}
-
-/**
- * A licence as the lock states it: one SPDX id as `license.id`, a compound SPDX expression as `expression`,
- * anything else (free text, "SEE LICENSE IN ...", "UNLICENSED") as a named licence: never dropped.
- */
-export function licenseOf(text: string): Models.LicenseExpression | Models.NamedLicense | Models.SpdxLicense {
-  let parsed: ReturnType<typeof parseSpdx>;
-  try {
-    parsed = parseSpdx(text);
-  } catch {
-    return new Models.NamedLicense(text.slice(0, 1000));
-  }
-  // A single id the CycloneDX schema lists goes in `license.id` (its enum); others stay a valid expression.
-  const id = 'license' in parsed && !parsed.plus && !('exception' in parsed) ? fixupSpdxId(parsed.license) : undefined;
-  if (id) return new Models.SpdxLicense(id);
-  return new Models.LicenseExpression(text);
-}
-
-/**
- * Order by UTF-16 code units, never by locale: the library's own sortLists uses localeCompare, which follows the
- * machine's locale (under LC_ALL=da_DK "aa" sorts after "z", and bom-refs are hex), so the same input gave
- * different bytes on different machines. Every list is inserted here in this order and written unsorted.
- */
-function cmp(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-function byCodeUnits(a: readonly string[], b: readonly string[]): number {
-  for (let i = 0; i < Math.min(a.length, b.length); i++) {
-    const c = cmp(a[i]!, b[i]!);
-    if (c) return c;
-  }
-  return a.length - b.length;
-}
-
-function component(c: SbomComponent): Models.Component {
-  const type = c.kind === 'container' ? Enums.ComponentType.Container : c.kind === 'action' || c.kind === 'application' ? Enums.ComponentType.Application : Enums.ComponentType.Library;
-  const hashes = new Models.HashDictionary();
-  for (const h of c.hashes) {
-    const colon = h.indexOf(':');
-    const a = HASH_ALG[h.slice(0, colon).toLowerCase()];
-    const hex = h.slice(colon + 1);
-    // One value per algorithm in CycloneDX: a wheel and an sdist both hash to sha256; keep the first (sorted)
-    // here and every one in the depwarden:hashes property.
-    if (a && /^[0-9a-f]+$/i.test(hex) && !hashes.has(a)) hashes.set(a, hex.toLowerCase());
-  }
-  const licenses = new Models.LicenseRepository();
-  if (c.license) licenses.add(licenseOf(c.license));
-  const refs = new Models.ExternalReferenceRepository();
-  if (c.vcs) refs.add(new Models.ExternalReference(`${c.vcs.url}${c.vcs.commit ? `#${c.vcs.commit}` : ''}`, Enums.ExternalReferenceType.VCS, c.vcs.commit ? { comment: `resolved commit ${c.vcs.commit}` } : {}));
-  const properties = new Models.PropertyRepository();
-  const props = Object.entries(c.properties);
-  if (c.hashes.length > 1) props.push(['depwarden:hashes', c.hashes.join(' ')]);
-  for (const [k, v] of props.sort(byCodeUnits)) properties.add(new Models.Property(k, v));
-  return new Models.Component(type, c.name, {
-    bomRef: c.ref,
-    ...(c.version ? { version: c.version } : {}),
-    scope: c.scope === 'required' ? Enums.ComponentScope.Required : c.scope === 'optional' ? Enums.ComponentScope.Optional : Enums.ComponentScope.Excluded,
-    hashes,
-    licenses,
-    externalReferences: refs,
-    properties,
-    // The purl was built and normalised by packageurl-js (purl.ts); the library takes any object with toString.
-    ...(c.purl ? { purl: c.purl as unknown as Models.Component['purl'] } : {}),
-  });
-}
-
-function vulnerability(v: SbomVulnerability, refs: Map<string, Models.Component>): Models.Vulnerability.Vulnerability {
-  const V = Models.Vulnerability;
-  const E = Enums.Vulnerability;
-  const sourceOf = (id: string): Models.Vulnerability.Source => new V.Source({ name: id.split('-')[0]! });
-  const analysis = new V.Analysis({
-    state: v.analysis.state as Enums.Vulnerability.AnalysisState,
-    ...(v.analysis.justification ? { justification: v.analysis.justification as Enums.Vulnerability.AnalysisJustification } : {}),
-    ...(v.analysis.detail ? { detail: v.analysis.detail } : {}),
-  });
-  for (const r of [...(v.analysis.response ?? [])].sort(cmp)) analysis.response.add(r as Enums.Vulnerability.AnalysisResponse);
-  const out = new V.Vulnerability({
-    bomRef: `vuln-${v.id}`,
-    id: v.id,
-    source: sourceOf(v.id),
-    ...(v.description ? { description: v.description } : {}),
-    ...(v.recommendation ? { recommendation: v.recommendation } : {}),
-    analysis,
-  });
-  for (const a of [...v.aliases].sort(cmp)) out.references.add(new V.Reference(a, sourceOf(a)));
-  out.ratings.add(
-    new V.Rating({
-      severity: (v.rating.severity in { critical: 1, high: 1, medium: 1, low: 1, info: 1, none: 1 } ? v.rating.severity : 'unknown') as Enums.Vulnerability.Severity,
-      method: (Object.values(E.RatingMethod) as string[]).includes(v.rating.method) ? (v.rating.method as Enums.Vulnerability.RatingMethod) : E.RatingMethod.Other,
-      ...(v.rating.score !== undefined ? { score: v.rating.score } : {}),
-      ...(v.rating.vector ? { vector: v.rating.vector } : {}),
-    }),
-  );
-  for (const ref of [...v.affects].sort(cmp)) {
-    const c = refs.get(ref);
-    if (c) out.affects.add(new V.Affect(c.bomRef));
-  }
-  return out;
-}
-
-/** A fixed stand-in while the content is hashed; replaced by the UUID derived from that hash. */
-const PLACEHOLDER_SERIAL = 'urn:uuid:00000000-0000-4000-8000-000000000000';
-
-/** A UUID (version 5 layout: version nibble 5, RFC 4122 variant) from a SHA-256 of the content. */
-export function uuidFromContent(text: string): string {
-  const h = createHash('sha256').update(text).digest('hex');
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-${((parseInt(h[16]!, 16) & 3) | 8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
-}
 
 export interface CycloneDxOptions {
   version: CdxVersion;
@@ -168,72 +16,202 @@ export interface CycloneDxOptions {
 }
 
 /**
- * CycloneDX JSON (or XML) through the official library, every list in code-unit order (see byCodeUnits). The serial number is a UUID derived
- * from the document's content, and the timestamp comes from the caller: the same input gives the same bytes.
+ * Order by UTF-16 code units, never by locale: the library's own sortLists uses localeCompare, which follows the
+ * machine's locale (under LC_ALL=da_DK "aa" sorts after "z", and bom-refs are hex), so the same input gave
+ * different bytes on different machines. Every list is inserted in this order and written unsorted.
+ */
+export function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+export function byCodeUnits(a: readonly string[], b: readonly string[]): number {
+  for (let i = 0; i < Math.min(a.length, b.length); i++) {
+    const c = cmp(a[i]!, b[i]!);
+    if (c) return c;
+  }
+  return a.length - b.length;
+}
+
+/** A fixed stand-in while the content is hashed; replaced by the UUID derived from that hash. */
+export const PLACEHOLDER_SERIAL = 'urn:uuid:00000000-0000-4000-8000-000000000000';
+
+/** A UUID (version 5 layout: version nibble 5, RFC 4122 variant) from a SHA-256 of the content. */
+export function uuidFromContent(text: string): string {
+  const h = hash('sha256', text, 'hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-${((parseInt(h[16]!, 16) & 3) | 8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
+const require = createRequire(import.meta.url);
+type LibraryModule = typeof import('./cyclonedx-library.ts');
+const library = (): LibraryModule => require('./cyclonedx-library.ts') as LibraryModule;
+
+/**
+ * CycloneDX JSON or XML; the serial number is a UUID derived from the document's content and the timestamp
+ * comes from the caller: the same input gives the same bytes. JSON is written directly (cycloneDxJsonText);
+ * XML, and JSON in the one case the direct writer leaves to it, by the official library (cyclonedx-library.ts),
+ * which loading the library for JSON cost a fifth of a small repository's run.
  */
 export function renderCycloneDx(doc: SbomDoc, opts: CycloneDxOptions): string {
-  const bom = new Models.Bom();
-  bom.metadata.timestamp = opts.timestamp;
-  bom.metadata.tools.components.add(new Models.Component(Enums.ComponentType.Application, 'depwarden', { version: opts.toolVersion }));
-  const rootLicenses = new Models.LicenseRepository();
-  if (doc.subject.license) rootLicenses.add(licenseOf(doc.subject.license));
-  const root = new Models.Component(Enums.ComponentType.Application, doc.subject.name, { bomRef: doc.rootRef, ...(doc.subject.version ? { version: doc.subject.version } : {}), licenses: rootLicenses });
-  bom.metadata.component = root;
-  // An incomplete inventory says so in the document, not only on stderr (issue 11.2).
-  if (doc.gaps?.length) {
-    bom.metadata.properties.add(new Models.Property('depwarden:inventory', 'incomplete'));
-    for (const g of doc.gaps) bom.metadata.properties.add(new Models.Property('depwarden:not-covered', `${g.file}: ${g.reason}`));
-  }
-  const byRef = new Map<string, Models.Component>([[doc.rootRef, root]]);
-  const ordered = [...doc.components].sort((a, b) => byCodeUnits([a.name, a.version, a.purl ?? '', a.ref], [b.name, b.version, b.purl ?? '', b.ref]));
-  for (const c of ordered) {
-    if (c.ref === doc.rootRef) continue;
-    const m = component(c);
-    byRef.set(c.ref, m);
-    bom.components.add(m);
-  }
-  for (const [from, tos] of doc.dependencies) {
-    const f = byRef.get(from);
-    if (!f) continue;
-    for (const t of [...tos].sort(cmp)) {
-      const target = byRef.get(t);
-      if (target) f.dependencies.add(target.bomRef);
-    }
-  }
-  for (const v of [...(opts.vulnerabilities ?? [])].sort((a, b) => cmp(a.id, b.id))) bom.vulnerabilities.add(vulnerability(v, byRef));
-  bom.serialNumber = PLACEHOLDER_SERIAL;
-  const spec = Spec.SpecVersionDict[SPEC[opts.version]]!;
-  let text: string;
-  if (opts.format === 'xml') {
-    const S = require('@cyclonedx/cyclonedx-library/Serialize') as SerializeModule;
-    text = new S.XmlSerializer(new S.XML.Normalize.Factory(spec)).serialize(bom, { sortLists: false, space: 2 });
-  } else {
-    const S = jsonSerializeModule();
-    text = `${new S.JsonSerializer(new S.JSON.Normalize.Factory(spec)).serialize(bom, { sortLists: false, space: 2 })}\n`;
-  }
-  if (doc.gaps?.length) text = withIncompleteComposition(text, opts.format, doc.rootRef);
-  // The serial is the document's first occurrence of the placeholder (JSON: a top field; XML: a root attribute).
+  const text = opts.format === 'json' ? cycloneDxJsonText(doc, opts) : undefined;
+  if (text === undefined) return library().renderCycloneDxWithLibrary(doc, opts);
+  // The serial is the document's first occurrence of the placeholder (a top field).
   return text.replace(PLACEHOLDER_SERIAL, `urn:uuid:${uuidFromContent(text)}`);
 }
 
-/**
- * CycloneDX `compositions` with aggregate `incomplete` for the root (its assembly and its dependencies): the
- * spec's way to say "more exists than is listed". The library has no composition model, so it is added to the
- * serialised text, at the place the schemas put it (JSON: a top-level key; XML: after <dependencies>, before
- * <properties>/<vulnerabilities>).
+/*
+ * The direct JSON writer. It writes what the library's JSON normalizer (serialize/json/normalize.js, pinned
+ * version) makes of the models renderCycloneDxWithLibrary builds, key for key in its order, and what its
+ * JsonSerializer prints (JSON.stringify, 2 spaces): the library stays the oracle, and
+ * test/sbom/cyclonedx-json.test.ts compares the bytes of both for every corpus case, every spec version, with
+ * and without vulnerabilities and inventory gaps. Everything depwarden writes is supported alike by specs
+ * 1.5-1.7 (component types, SHA hash algorithms, the vcs reference type, rating methods, properties); only
+ * `$schema` and `specVersion` differ. That test also checks these facts against the library's Spec objects.
  */
-function withIncompleteComposition(text: string, format: 'json' | 'xml', rootRef: string): string {
-  if (format === 'json') {
-    const d = JSON.parse(text) as Record<string, unknown>;
-    d.compositions = [{ aggregate: 'incomplete', assemblies: [rootRef], dependencies: [rootRef] }];
-    return `${JSON.stringify(d, null, 2)}\n`;
+
+const SCHEMA_URL: Record<CdxVersion, string> = {
+  '1.5': 'http://cyclonedx.org/schema/bom-1.5.schema.json',
+  '1.6': 'http://cyclonedx.org/schema/bom-1.6.schema.json',
+  '1.7': 'http://cyclonedx.org/schema/bom-1.7.schema.json',
+};
+
+/** Our hash names → CycloneDX algorithms (a plain object as in cyclonedx-library.ts: the same lookups). */
+const HASH_ALG: Record<string, string> = { sha1: 'SHA-1', sha256: 'SHA-256', sha384: 'SHA-384', sha512: 'SHA-512' };
+/** The algorithms of HASH_ALG, all in the specs' lists; the specs' hash value pattern (same for 1.5-1.7). */
+export const WRITTEN_HASH_ALGS: ReadonlySet<unknown> = new Set(Object.values(HASH_ALG));
+export const HASH_VALUE = /^([a-fA-F0-9]{32})$|^([a-fA-F0-9]{40})$|^([a-fA-F0-9]{64})$|^([a-fA-F0-9]{96})$|^([a-fA-F0-9]{128})$/;
+/** Enums.Vulnerability.RatingMethod's values (all supported by 1.5-1.7); anything else is written `other`. */
+export const RATING_METHODS: readonly string[] = ['CVSSv2', 'CVSSv3', 'CVSSv31', 'CVSSv4', 'OWASP', 'SSVC', 'other'];
+const SEVERITIES: Record<string, 1> = { critical: 1, high: 1, medium: 1, low: 1, info: 1, none: 1 };
+
+/** The library's escapeUri (_helpers/uri.js): the characters a JSON iri-reference may not hold. */
+function escapeUri(value: string): string {
+  return value.replace(/ /g, '%20').replace(/"/g, '%22').replace(/'/g, '%27').replace(/\[/g, '%5B').replace(/]/g, '%5D').replace(/</g, '%3C').replace(/>/g, '%3E').replace(/\{/g, '%7B').replace(/}/g, '%7D');
+}
+
+type Json = Record<string, unknown>;
+
+function licensesOf(text: string | undefined): Json[] | undefined {
+  if (!text) return undefined;
+  const l = licenseChoice(text);
+  return ['id' in l ? { license: { id: l.id } } : 'name' in l ? { license: { name: l.name } } : { expression: l.expression }];
+}
+
+function componentJson(c: SbomComponent): Json {
+  const out: Json = { type: c.kind === 'container' ? 'container' : c.kind === 'action' || c.kind === 'application' ? 'application' : 'library', name: c.name };
+  if (c.version) out.version = c.version;
+  out['bom-ref'] = c.ref;
+  out.scope = c.scope === 'required' ? 'required' : c.scope === 'optional' ? 'optional' : 'excluded';
+  // One value per algorithm (the first, sorted); a dictionary with entries is written even if the spec's
+  // value pattern then drops them all (as the library does).
+  const hashes = new Map<unknown, string>();
+  for (const h of c.hashes) {
+    const colon = h.indexOf(':');
+    const a: unknown = HASH_ALG[h.slice(0, colon).toLowerCase()];
+    const hex = h.slice(colon + 1);
+    if (a && !hashes.has(a) && /^[0-9a-f]+$/i.test(hex)) hashes.set(a, hex.toLowerCase());
   }
-  const ref = rootRef.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
-  const xml = `<compositions><composition><aggregate>incomplete</aggregate><assemblies><assembly ref="${ref}"/></assemblies><dependencies><dependency ref="${ref}"/></dependencies></composition></compositions>`;
-  const at = ['<properties>', '<vulnerabilities>', '</bom>'].map((t) => text.lastIndexOf(`\n  ${t}`)).find((i) => i >= 0);
-  const close = text.lastIndexOf('</bom>');
-  const pos = at ?? close;
-  return `${text.slice(0, pos)}\n  ${xml}${text.slice(pos)}`;
+  if (hashes.size) {
+    const list: Json[] = [];
+    for (const [alg, content] of hashes) if (WRITTEN_HASH_ALGS.has(alg) && HASH_VALUE.test(content)) list.push({ alg, content });
+    out.hashes = list;
+  }
+  const licenses = licensesOf(c.license);
+  if (licenses) out.licenses = licenses;
+  if (c.purl) out.purl = c.purl;
+  if (c.vcs) {
+    const ref: Json = { url: escapeUri(`${c.vcs.url}${c.vcs.commit ? `#${c.vcs.commit}` : ''}`), type: 'vcs' };
+    if (c.vcs.commit) ref.comment = `resolved commit ${c.vcs.commit}`;
+    out.externalReferences = [ref];
+  }
+  const props = Object.entries(c.properties);
+  if (c.hashes.length > 1) props.push(['depwarden:hashes', c.hashes.join(' ')]);
+  if (props.length) out.properties = props.sort(byCodeUnits).map(([name, value]) => ({ name, value }));
+  return out;
+}
+
+function vulnerabilityJson(v: SbomVulnerability, refs: ReadonlySet<string>): Json {
+  const sourceOf = (id: string): Json => ({ name: id.split('-')[0]! });
+  const out: Json = { 'bom-ref': `vuln-${v.id}` };
+  if (v.id) out.id = v.id;
+  out.source = sourceOf(v.id);
+  if (v.aliases.length) out.references = [...v.aliases].sort(cmp).map((a) => ({ id: a, source: sourceOf(a) }));
+  const rating: Json = {};
+  if (v.rating.score !== undefined) rating.score = v.rating.score;
+  rating.severity = v.rating.severity in SEVERITIES ? v.rating.severity : 'unknown';
+  rating.method = RATING_METHODS.includes(v.rating.method) ? v.rating.method : 'other';
+  if (v.rating.vector) rating.vector = v.rating.vector;
+  out.ratings = [rating];
+  if (v.description) out.description = v.description;
+  if (v.recommendation) out.recommendation = v.recommendation;
+  const analysis: Json = { state: v.analysis.state };
+  if (v.analysis.justification) analysis.justification = v.analysis.justification;
+  if (v.analysis.response?.length) analysis.response = [...new Set([...v.analysis.response].sort(cmp))];
+  if (v.analysis.detail) analysis.detail = v.analysis.detail;
+  out.analysis = analysis;
+  const affects = [...v.affects].sort(cmp).filter((r) => refs.has(r));
+  if (affects.length) out.affects = affects.map((ref) => ({ ref }));
+  return out;
+}
+
+/**
+ * The document's JSON text with the placeholder serial, or undefined when its bom-refs are not unique and
+ * non-empty: the library then makes up random refs (BomRefDiscriminator), which only it can reproduce.
+ */
+export function cycloneDxJsonText(doc: SbomDoc, opts: CycloneDxOptions): string | undefined {
+  // The sort keys built once per component, not twice per comparison (the same order: sort is stable).
+  const keyed = doc.components.map((c) => ({ c, k: [c.name, c.version, c.purl ?? '', c.ref] }));
+  keyed.sort((a, b) => byCodeUnits(a.k, b.k));
+  const refs = new Set<string>([doc.rootRef]);
+  const written: SbomComponent[] = [];
+  for (const { c } of keyed) {
+    if (c.ref === doc.rootRef) continue;
+    if (refs.has(c.ref)) return undefined;
+    refs.add(c.ref);
+    written.push(c);
+  }
+  const vulns = [...(opts.vulnerabilities ?? [])].sort((a, b) => cmp(a.id, b.id));
+  const vulnRefs = new Set<string>();
+  for (const v of vulns) {
+    const r = `vuln-${v.id}`;
+    if (refs.has(r) || vulnRefs.has(r)) return undefined;
+    vulnRefs.add(r);
+  }
+  if (doc.rootRef === '') return undefined;
+
+  const root: Json = { type: 'application', name: doc.subject.name };
+  if (doc.subject.version) root.version = doc.subject.version;
+  root['bom-ref'] = doc.rootRef;
+  const rootLicenses = licensesOf(doc.subject.license);
+  if (rootLicenses) root.licenses = rootLicenses;
+  const tool: Json = { type: 'application', name: 'depwarden' };
+  if (opts.toolVersion) tool.version = opts.toolVersion;
+  const metadata: Json = { timestamp: opts.timestamp.toISOString(), tools: { components: [tool] }, component: root };
+  // An incomplete inventory says so in the document, not only on stderr (issue 11.2).
+  if (doc.gaps?.length) metadata.properties = [{ name: 'depwarden:inventory', value: 'incomplete' }, ...doc.gaps.map((g) => ({ name: 'depwarden:not-covered', value: `${g.file}: ${g.reason}` }))];
+
+  const dependencies: Json[] = [];
+  for (const ref of [doc.rootRef, ...written.map((c) => c.ref)]) {
+    const tos = doc.dependencies.get(ref);
+    const dep: Json = { ref };
+    if (tos?.length) {
+      const on = [...new Set([...tos].sort(cmp))].filter((t) => t !== ref && refs.has(t));
+      if (on.length) dep.dependsOn = on;
+    }
+    dependencies.push(dep);
+  }
+  const bom: Json = {
+    $schema: SCHEMA_URL[opts.version],
+    bomFormat: 'CycloneDX',
+    specVersion: opts.version,
+    version: 1,
+    serialNumber: PLACEHOLDER_SERIAL,
+    metadata,
+    components: written.map(componentJson),
+    dependencies,
+  };
+  if (vulns.length) bom.vulnerabilities = vulns.map((v) => vulnerabilityJson(v, refs));
+  // CycloneDX `compositions`, aggregate `incomplete` for the root: where the library path appends it (last).
+  if (doc.gaps?.length) bom.compositions = [{ aggregate: 'incomplete', assemblies: [doc.rootRef], dependencies: [doc.rootRef] }];
+  return `${JSON.stringify(bom, null, 2)}\n`;
 }
 
 const validators = new Map<string, { validate(data: string): Promise<unknown> }>();
@@ -243,7 +221,8 @@ export async function validateCycloneDxJson(json: string, version: CdxVersion): 
   let v = validators.get(version);
   if (!v) {
     const { JsonStrictValidator } = await import('@cyclonedx/cyclonedx-library/Validation');
-    v = new JsonStrictValidator(SPEC[version]);
+    const { Version } = await import('@cyclonedx/cyclonedx-library/Spec');
+    v = new JsonStrictValidator(({ '1.5': Version.v1dot5, '1.6': Version.v1dot6, '1.7': Version.v1dot7 } as const)[version]);
     validators.set(version, v);
   }
   return v.validate(json);

@@ -19,6 +19,8 @@ function ownerOf(services: Service[], file: string): Service | undefined {
   return best;
 }
 
+const withGaps = (doc: SbomDoc, mine: InventoryGap[]): SbomDoc => (mine.length ? { ...doc, gaps: mine } : doc);
+
 export const SBOM_FORMATS = ['cyclonedx-json', 'cyclonedx-xml', 'spdx-json'] as const;
 export type SbomFormat = (typeof SBOM_FORMATS)[number];
 export const SBOM_EXT: Record<SbomFormat, string> = { 'cyclonedx-json': 'cdx.json', 'cyclonedx-xml': 'cdx.xml', 'spdx-json': 'spdx.json' };
@@ -42,10 +44,12 @@ export interface SbomDocument {
  * The documents `depwarden sbom` writes: one per service, then the whole repository (unless one service was
  * asked for). Two services whose names give the same file name get a numeric suffix, in service order.
  */
-export function sbomDocuments(inv: Inventory, repositoryName: string, only?: string): SbomDocument[] {
-  const services = only === undefined ? inv.services : inv.services.filter((s) => s.name === only);
+export function sbomDocuments(inv: Inventory, repositoryName: string, only?: string, opts: { repositoryOnly?: boolean } = {}): SbomDocument[] {
   const gaps = inventoryGaps(inv);
-  const withGaps = (doc: SbomDoc, mine: InventoryGap[]): SbomDoc => (mine.length ? { ...doc, gaps: mine } : doc);
+  // The repository document alone (what `sbom` prints without -o): the per-service documents would be built
+  // and dropped, and repositorySbom builds each service's again.
+  if (opts.repositoryOnly && only === undefined) return [repositoryDocument(inv, repositoryName, gaps)];
+  const services = only === undefined ? inv.services : inv.services.filter((s) => s.name === only);
   const used = new Set<string>(['repository']);
   const out: SbomDocument[] = [];
   for (const s of services) {
@@ -54,8 +58,12 @@ export function sbomDocuments(inv: Inventory, repositoryName: string, only?: str
     used.add(file);
     out.push({ file, doc: withGaps(serviceSbom(s, inv), gaps.filter((g) => ownerOf(inv.services, g.file) === s)), sources: sourcesOf([s]) });
   }
-  if (only === undefined) out.push({ file: 'repository', doc: withGaps(repositorySbom(inv, repositoryName), gaps), sources: [...new Set([...sourcesOf(inv.services), ...inv.actions.map((a) => a.span.file)])].sort() });
+  if (only === undefined) out.push(repositoryDocument(inv, repositoryName, gaps));
   return out;
+}
+
+function repositoryDocument(inv: Inventory, repositoryName: string, gaps: InventoryGap[]): SbomDocument {
+  return { file: 'repository', doc: withGaps(repositorySbom(inv, repositoryName), gaps), sources: [...new Set([...sourcesOf(inv.services), ...inv.actions.map((a) => a.span.file)])].sort() };
 }
 
 export interface RenderOptions {

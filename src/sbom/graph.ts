@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { LockedPackage } from '../model/dependency.ts';
-import { versionRules } from './versioning.ts';
+import { poetrySatisfies } from './versioning.ts';
 
 /**
  * The dependency graph of one lock: each recorded edge resolved to the locked package it installs.
@@ -19,7 +19,9 @@ export function lockGraph(packages: LockedPackage[]): { edges: Map<LockedPackage
   for (const p of packages) {
     byId.set(`${p.normalizedName}@${p.version}`, p);
     if (p.path !== undefined) byPath.set(p.path, p);
-    byName.set(p.normalizedName, [...(byName.get(p.normalizedName) ?? []), p]);
+    const same = byName.get(p.normalizedName);
+    if (same) same.push(p);
+    else byName.set(p.normalizedName, [p]);
   }
   for (const p of packages) {
     const targets = new Set<LockedPackage>();
@@ -47,7 +49,7 @@ export function lockGraph(packages: LockedPackage[]): { edges: Map<LockedPackage
         else {
           // Several versions locked (split by markers): the one the constraint allows, preferring the one
           // locked under the edge's own markers; never none when the lock names the package.
-          const allowed = cands.filter((c) => versionRules().satisfies('poetry', e.constraint, c.version) !== false);
+          const allowed = cands.filter((c) => poetrySatisfies(e.constraint, c.version) !== false);
           t = (e.markers ? allowed.find((c) => c.markers === e.markers) : undefined) ?? allowed[0] ?? cands[0];
         }
       }

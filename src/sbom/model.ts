@@ -1,11 +1,11 @@
-import { createHash } from 'node:crypto';
-import { normalizeLicense } from '../licenses/normalize.ts';
+import { hash } from 'node:crypto';
+import { createRequire } from 'node:module';
 import type { Dependency, LockedPackage } from '../model/dependency.ts';
 import type { ImageRef } from '../model/files.ts';
 import type { Inventory, Service } from '../model/inventory.ts';
 import { lockGraph } from './graph.ts';
 import { redactSecrets } from '../util/redact.ts';
-import { versionRules } from './versioning.ts';
+import { isExactPin } from './versioning.ts';
 import { purlOfAction, purlOfDeclared, purlOfImage, purlOfLocked } from './purl.ts';
 
 /** One SBOM entry, independent of the output format. */
@@ -54,6 +54,10 @@ export interface SbomDoc {
 
 /** Lock and manifest URLs may carry credentials (issue 20.6): none reaches a document's text fields. */
 function redactComponent(c: SbomComponent): SbomComponent {
+  // Nearly every component holds no credential: then it is returned as it is, not copied (callers own it).
+  let clean = redactSecrets(c.name) === c.name && redactSecrets(c.version) === c.version && (!c.purl || redactSecrets(c.purl) === c.purl) && (!c.vcs || redactSecrets(c.vcs.url) === c.vcs.url);
+  for (const k in c.properties) if (clean && redactSecrets(c.properties[k]!) !== c.properties[k]) clean = false;
+  if (clean) return c;
   const properties: Record<string, string> = {};
   for (const [k, v] of Object.entries(c.properties)) properties[k] = redactSecrets(v);
   return {
@@ -66,7 +70,21 @@ function redactComponent(c: SbomComponent): SbomComponent {
   };
 }
 
-const shortHash = (s: string): string => createHash('sha256').update(s).digest('hex').slice(0, 16);
+type NormalizeModule = typeof import('../licenses/normalize.ts');
+let licenses: NormalizeModule | undefined;
+/** Loaded with the first licence (it loads spdx-expression-parse and its id lists): Poetry locks state none. */
+const licenseMemo = new Map<string, string | undefined>();
+/** Memoised per text (a pure function): an npm lock states "MIT" a thousand times, each a full SPDX parse. */
+function normalizeLicense(text: string): string | undefined {
+  if (licenseMemo.has(text)) return licenseMemo.get(text);
+  licenses ??= createRequire(import.meta.url)('../licenses/normalize.ts') as NormalizeModule;
+  const r = licenses.normalizeLicense(text);
+  if (licenseMemo.size < 100_000) licenseMemo.set(text, r);
+  return r;
+}
+
+// One-shot crypto.hash: the same digest as createHash().update().digest(), without a Hash object per component.
+const shortHash = (s: string): string => hash('sha256', s, 'hex').slice(0, 16);
 
 /**
  * Group names of development and test tooling (Poetry 1.1's category "dev", Pipfile's "develop", the usual
@@ -147,7 +165,7 @@ const SCOPE_RANK: Record<SbomComponent['scope'], number> = { required: 0, option
 
 /** The version an exact pin names (`==1.2.3`, `1.2.3`), else undefined. */
 function pinnedVersion(d: Dependency): string | undefined {
-  if (d.constraintSyntax === 'none' || !versionRules().isExactPin(d.constraintSyntax, d.constraint)) return undefined;
+  if (d.constraintSyntax === 'none' || !isExactPin(d.constraintSyntax, d.constraint)) return undefined;
   return d.constraint.trim().replace(/^npm:(@?[^@]+)@/, '').replace(/^={1,3}\s*/, '');
 }
 
@@ -330,7 +348,11 @@ export function repositorySbom(inv: Inventory, name: string): SbomDoc {
       properties: { 'depwarden:service-root': s.root },
     });
     for (const c of d.components) if (!byRef.has(c.ref)) byRef.set(c.ref, c);
-    for (const [k, v] of d.dependencies) deps.set(k, [...new Set([...(deps.get(k) ?? []), ...v])].sort());
+    // serviceSbom's lists are sorted and unique already: merged (and sorted again) only when two services share a ref.
+    for (const [k, v] of d.dependencies) {
+      const had = deps.get(k);
+      deps.set(k, had ? [...new Set([...had, ...v])].sort() : v);
+    }
     top.push(d.rootRef);
   }
   for (const a of inv.actions) {

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import parseSpdx from 'spdx-expression-parse';
+import { parseSpdxExpression } from './license-choice.ts';
 import type { SbomComponent, SbomDoc } from './model.ts';
 
 const ALG: Record<string, string> = { sha1: 'SHA1', sha256: 'SHA256', sha384: 'SHA384', sha512: 'SHA512' };
@@ -15,7 +15,7 @@ class Licenses {
   field(text: string | undefined): string {
     if (!text) return 'NOASSERTION';
     try {
-      parseSpdx(text);
+      parseSpdxExpression(text);
       return text;
     } catch {
       const id = `LicenseRef-${createHash('sha256').update(text).digest('hex').slice(0, 16)}`;

@@ -6,7 +6,6 @@ import { Option } from 'commander';
 import { loadConfig } from '../../config/load.ts';
 import { inventoryOf } from '../lazy.ts';
 import { EXIT, type RegisterCommand, UserError } from '../context.ts';
-import { writeAtomic } from '../finding-command.ts';
 import { repoPath, requireSomething } from '../repo-path.ts';
 import { TOOL_VERSION } from '../version.ts';
 
@@ -77,7 +76,7 @@ export const register: RegisterCommand = (program, ctx, result) => {
       const { sbomDocuments, renderSbom, SBOM_EXT } = await import('../../sbom/documents.ts');
       const { sbomTimestamp } = await import('../../sbom/timestamp.ts');
       if (opts.service !== undefined && !inv.services.some((s) => s.name === opts.service)) throw new UserError(`no service named ${opts.service} (see \`depwarden scan\`)`);
-      let docs = sbomDocuments(inv, path.basename(root), opts.service);
+      let docs = sbomDocuments(inv, path.basename(root), opts.service, { repositoryOnly: !outputDir });
       if (opts.provenance) {
         const { sbomWithProvenance } = await import('../../provenance/sbom.ts');
         const r = await sbomWithProvenance(inv, config, ctx.env, docs);
@@ -103,6 +102,9 @@ export const register: RegisterCommand = (program, ctx, result) => {
         return;
       }
       mkdirSync(outputDir, { recursive: true });
+      // Imported here: finding-command.ts (where writeAtomic lives) loads every rule and report format, ~25
+      // modules an SBOM to stdout never uses.
+      const { writeAtomic } = await import('../finding-command.ts');
       let n = 0;
       for (const d of docs) {
         for (const f of formats) {
