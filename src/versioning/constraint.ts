@@ -1,6 +1,5 @@
 import type { Dependency, Ecosystem } from '../model/dependency.ts';
-import semver from 'semver';
-import { isExactNpm, npmSatisfies } from './npm.ts';
+import { isExactNpm, npmSatisfies, semverLib } from './npm.ts';
 import { compareVersions, isValidVersion, parseVersion, satisfiesSpecifier } from './pep440.ts';
 import { poetryToPep440 } from './poetry-constraint.ts';
 
@@ -68,6 +67,7 @@ export function isExactPin(syntax: ConstraintSyntax, constraint: string): boolea
  */
 export function compareIn(ecosystem: string, a: string, b: string): number {
   if (ecosystem === 'npm') {
+    const semver = semverLib();
     const x = semver.valid(a, { loose: true });
     const y = semver.valid(b, { loose: true });
     return x && y ? semver.compare(x, y) : a < b ? -1 : a > b ? 1 : 0;
@@ -80,6 +80,7 @@ export type UpdateType = 'major' | 'minor' | 'patch' | 'prerelease' | 'none' | '
 /** Classifies the step from one version to another, by the ecosystem's version rules. */
 export function classifyUpdate(ecosystem: Ecosystem, from: string, to: string): UpdateType {
   if (ecosystem === 'npm') {
+    const semver = semverLib();
     const a = semver.valid(from, { loose: true });
     const b = semver.valid(to, { loose: true });
     if (!a || !b) return 'unknown';
