@@ -2,7 +2,10 @@
 // wall time (median of RUNS warm runs each) and a field-by-field comparison judged against the raw lock files,
 // read here independently of depwarden's parsers (smol-toml / JSON / text search).
 // Run: node bench/sbom.ts        (cdxgen is installed on first use, see bench/lib/peers.ts)
+// BENCH_BASE=<another checkout> also times that checkout's `depwarden sbom`, interleaved with this one and cdxgen
+// in every run (same machine load), as the "before" column: a before/after comparison in one run.
 import { spawnSync } from 'node:child_process';
+import { loadavg } from 'node:os';
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseToml } from 'smol-toml';
@@ -11,6 +14,7 @@ import { peerBin } from './lib/peers.ts';
 
 const CORPUS = path.resolve(REPO, '..', 'shared', 'corpus');
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+const BASE = process.env.BENCH_BASE ? path.resolve(process.env.BENCH_BASE) : undefined;
 const TYPES: Record<string, string[]> = { poetry: ['python'], requirements: ['python'], npm: ['js'], monorepo: ['python', 'js'] };
 const CASES = readFileSync(path.join(CORPUS, 'INDEX.tsv'), 'utf8')
   .trim()
@@ -129,6 +133,8 @@ const total = { d: 0, c: 0, both: 0, onlyD: 0, onlyC: 0, onlyCInLock: 0, violati
 const tally: Record<string, Record<Verdict, number>> = {};
 for (const f of FIELDS) for (const tool of ['d', 'c']) tally[`${f}.${tool}`] = { right: 0, wrong: 0, none: 0, 'n/a': 0 };
 const rows: string[] = [];
+const loads: number[] = [loadavg()[0]!];
+let totalBase = 0;
 const examples: string[] = [];
 // One warm-up each: compile caches and the OS file cache filled before timing.
 timed(NODE, [path.join(REPO, 'bin', 'depwarden.js'), 'sbom', path.join(CORPUS, CASES[0]!.dir)], env);
@@ -138,8 +144,11 @@ for (const { dir, types } of CASES) {
   const fC = path.join(out, `${dir.replace('/', '_')}.cdxgen.cdx.json`);
   const tD: number[] = [];
   const tC: number[] = [];
+  const tB: number[] = [];
   let cErr = '';
+  if (BASE) timed(NODE, [path.join(BASE, 'bin', 'depwarden.js'), 'sbom', src], env);
   for (let i = 0; i < RUNS; i++) {
+    if (BASE) tB.push(timed(NODE, [path.join(BASE, 'bin', 'depwarden.js'), 'sbom', src], env).ms);
     const d = timed(NODE, [path.join(REPO, 'bin', 'depwarden.js'), 'sbom', src], env, fD);
     if (!d.ok) throw new Error(`depwarden sbom failed on ${dir}: ${d.err}`);
     tD.push(d.ms);
@@ -148,7 +157,7 @@ for (const { dir, types } of CASES) {
     tC.push(c.ms);
   }
   if (cErr) {
-    rows.push(`| ${dir} | ${median(tD).toFixed(0)} | failed | | | | | | |`);
+    rows.push(`| ${dir} |${BASE ? ` ${median(tB).toFixed(0)} |` : ''} ${median(tD).toFixed(0)} | failed | | | | | | |`);
     examples.push(`cdxgen failed on ${dir}: ${cErr.replace(/\s+/g, ' ').slice(0, 200)}`);
     continue;
   }
@@ -173,6 +182,9 @@ for (const { dir, types } of CASES) {
   }
   const md = median(tD);
   const mc = median(tC);
+  loads.push(loadavg()[0]!);
+  const before = BASE ? ` ${median(tB).toFixed(0)} (${(mc / median(tB)).toFixed(1)}x) |` : '';
+  if (BASE) totalBase += median(tB);
   total.d! += md;
   total.c! += mc;
   total.both! += both.length;
@@ -180,13 +192,13 @@ for (const { dir, types } of CASES) {
   total.onlyC! += onlyC.length;
   total.onlyCInLock! += onlyC.filter((k) => t.keys.has(k)).length;
   total.violations! += violations;
-  rows.push(`| ${dir} | ${md.toFixed(0)} | ${mc.toFixed(0)} | ${(mc / md).toFixed(1)}x | ${both.length} | ${a.size - both.length} | ${onlyC.length} (${onlyC.filter((k) => t.keys.has(k)).length}) | ${violations} |`);
+  rows.push(`| ${dir} |${before} ${md.toFixed(0)} | ${mc.toFixed(0)} | ${(mc / md).toFixed(1)}x | ${both.length} | ${a.size - both.length} | ${onlyC.length} (${onlyC.filter((k) => t.keys.has(k)).length}) | ${violations} |`);
 }
-console.log(`RUNS=${RUNS} (median wall time per tool and case, warm)\n`);
-console.log('| case | depwarden ms | cdxgen ms | ratio | both | only depwarden | only cdxgen (of them in a lock) | cdxgen right, depwarden not |');
-console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+console.log(`RUNS=${RUNS} (median wall time per tool and case, warm); 1-min load average ${Math.min(...loads).toFixed(2)}-${Math.max(...loads).toFixed(2)}\n`);
+console.log(`| case |${BASE ? ' before ms (ratio) |' : ''} depwarden ms | cdxgen ms | ratio | both | only depwarden | only cdxgen (of them in a lock) | cdxgen right, depwarden not |`);
+console.log(`| --- |${BASE ? ' ---: |' : ''} ---: | ---: | ---: | ---: | ---: | ---: | ---: |`);
 for (const r of rows) console.log(r);
-console.log(`| total | ${total.d!.toFixed(0)} | ${total.c!.toFixed(0)} | ${(total.c! / total.d!).toFixed(1)}x | ${total.both} | ${total.onlyD} | ${total.onlyC} (${total.onlyCInLock}) | ${total.violations} |`);
+console.log(`| total |${BASE ? ` ${totalBase.toFixed(0)} (${(total.c! / totalBase).toFixed(1)}x) |` : ''} ${total.d!.toFixed(0)} | ${total.c!.toFixed(0)} | ${(total.c! / total.d!).toFixed(1)}x | ${total.both} | ${total.onlyD} | ${total.onlyC} (${total.onlyCInLock}) | ${total.violations} |`);
 console.log('\nComponents both report, judged against the lock files (right / wrong / none given / lock states nothing):\n');
 console.log('| field | depwarden | cdxgen |');
 console.log('| --- | --- | --- |');

@@ -2,8 +2,7 @@ import type { Inventory } from '../model/inventory.ts';
 import type { VulnMatch } from '../vulns/audit.ts';
 import { type CdxVersion, renderCycloneDx } from './cyclonedx.ts';
 import { repositorySbom, type SbomDoc, serviceSbom } from './model.ts';
-import { renderSpdx } from './spdx.ts';
-import { vulnerabilitiesFor } from './vulnerabilities.ts';
+import { createRequire } from 'node:module';
 import { type InventoryGap, inventoryGaps } from '../inventory/gaps.ts';
 import type { Service } from '../model/inventory.ts';
 
@@ -74,13 +73,17 @@ export interface RenderOptions {
   vulnerabilities?: VulnMatch[];
 }
 
+// SPDX and the audit embedding load only when asked for: the default run writes CycloneDX JSON alone.
+const require = createRequire(import.meta.url);
+
 export function renderSbom(doc: SbomDoc, format: SbomFormat, opts: RenderOptions): string {
-  if (format === 'spdx-json') return renderSpdx(doc, { timestamp: opts.timestamp, toolVersion: opts.toolVersion });
+  if (format === 'spdx-json') return (require('./spdx.ts') as typeof import('./spdx.ts')).renderSpdx(doc, { timestamp: opts.timestamp, toolVersion: opts.toolVersion });
+  const { vulnerabilitiesFor } = opts.vulnerabilities ? (require('./vulnerabilities.ts') as typeof import('./vulnerabilities.ts')) : { vulnerabilitiesFor: undefined };
   return renderCycloneDx(doc, {
     version: opts.spec,
     timestamp: opts.timestamp,
     toolVersion: opts.toolVersion,
     format: format === 'cyclonedx-xml' ? 'xml' : 'json',
-    ...(opts.vulnerabilities ? { vulnerabilities: vulnerabilitiesFor(doc, opts.vulnerabilities) } : {}),
+    ...(opts.vulnerabilities && vulnerabilitiesFor ? { vulnerabilities: vulnerabilitiesFor(doc, opts.vulnerabilities) } : {}),
   });
 }

@@ -2,31 +2,29 @@ import { createRequire } from 'node:module';
 import type { ConstraintSyntax } from '../versioning/constraint.ts';
 
 const require = createRequire(import.meta.url);
-type ConstraintModule = typeof import('../versioning/constraint.ts');
 type Pep440Module = typeof import('../versioning/pep440.ts');
 type PoetryModule = typeof import('../versioning/poetry-constraint.ts');
-let constraint: ConstraintModule | undefined;
+/** node-semver's functions/valid.js: the `valid` its package root exports (`semver.valid`). */
+type SemverValid = (version: string) => string | null;
+let validSemver: SemverValid | undefined;
 let pep: { pep440: Pep440Module; poetry: PoetryModule } | undefined;
 
 /**
  * The version rules (semver, PEP 440), loaded on first use: most SBOMs never need them (one locked version per
  * name, every manifest locked). Node 24 requires ES modules synchronously and shares the instance with `import`.
- * src/versioning/constraint.ts loads node-semver too (~10 ms of the ~14 ms it costs), which only npm's rules use,
- * so the PEP 440 / Poetry questions an SBOM asks are answered from pep440.ts and poetry-constraint.ts alone, as
- * constraint.ts answers them (its `satisfies` and `isExactPin`, restated below for these syntaxes;
- * test/sbom/versioning.test.ts proves the answers equal on every constraint and version of the corpus).
+ * src/versioning/constraint.ts loads all of node-semver (~10 ms of the ~14 ms it costs), so the questions an SBOM
+ * asks are answered from pep440.ts, poetry-constraint.ts and semver's `valid` alone, as constraint.ts answers
+ * them (its `satisfies` and `isExactPin`, restated below; test/sbom/versioning.test.ts proves the answers equal
+ * on every constraint and version of the corpus).
  */
-function constraintModule(): ConstraintModule {
-  constraint ??= require('../versioning/constraint.ts') as ConstraintModule;
-  return constraint;
-}
 function pepModules(): { pep440: Pep440Module; poetry: PoetryModule } {
   pep ??= { pep440: require('../versioning/pep440.ts') as Pep440Module, poetry: require('../versioning/poetry-constraint.ts') as PoetryModule };
   return pep;
 }
 
-/** constraint.ts `satisfies('poetry', constraint, version)`. */
 const memo = new Map<string, boolean | undefined>();
+
+/** constraint.ts `satisfies('poetry', constraint, version)`. */
 export function poetrySatisfies(c: string, version: string): boolean | undefined {
   // Memoised as constraint.ts's: ten locks of one repository ask the same (constraint, version) questions.
   const key = `${c}\0${version}`;
@@ -50,9 +48,15 @@ function poetrySatisfiesUncached(c: string, version: string): boolean | undefine
 
 /** constraint.ts `isExactPin`: one exact version (`==1.2.3`, Poetry `1.2.3`, npm `1.2.3`). */
 export function isExactPin(syntax: ConstraintSyntax, c0: string): boolean {
-  if (syntax === 'npm') return constraintModule().isExactPin(syntax, c0);
   if (syntax === 'none') return false;
   const c = c0.trim();
+  if (syntax === 'npm') {
+    // npm.ts isExactNpm: node-semver's `valid` (the function the package root exports), without the other ~40
+    // modules of the package root.
+    validSemver ??= require('semver/functions/valid') as SemverValid;
+    const r = c.trim().replace(/^npm:(@?[^@]+)@/, '');
+    return validSemver(r.replace(/^=/, '')) !== null && !/^[~^<>*xX]/.test(r);
+  }
   const { pep440 } = pepModules();
   if (syntax === 'pep440') return /^===\s*\S+$/.test(c) || (/^==\s*[^,*;\s]+$/.test(c) && pep440.isValidVersion(c.replace(/^==\s*/, '')));
   return (/^(==|=)?\s*[^,*|^~<>!=\s]+$/.test(c) && pep440.isValidVersion(c.replace(/^==?\s*/, ''))) || /^===\s*\S+$/.test(c);

@@ -11,7 +11,7 @@ import { CORPUS, corpusCases } from '../helpers/corpus.ts';
 // constraint.ts is the oracle.
 
 const SYNTAXES = ['pep440', 'poetry', 'npm', 'none'] as const;
-const EXTRA = ['', '*', '1.2.3', '==1.2.3', '=1.2.3', '===1.2.3', '== 1.2.3', '^1.2', '~1.2.3', '>=1,<2', '>= 1.2, < 2', '1.2.*', '==1.2.*', '1.2 || 2.0', '>=1.0 <2.0', 'not a version', '==1.2.3;python_version<"3.8"', '!=1.5', '^0.0.3', 'latest', 'v1.2.3', '  1.0  '];
+const EXTRA = ['', '*', '1.2.3', '==1.2.3', '=1.2.3', '===1.2.3', '== 1.2.3', '^1.2', '~1.2.3', '>=1,<2', '>= 1.2, < 2', '1.2.*', '==1.2.*', '1.2 || 2.0', '>=1.0 <2.0', 'not a version', '==1.2.3;python_version<"3.8"', '!=1.5', '^0.0.3', 'latest', 'v1.2.3', '  1.0  ', 'npm:foo@1.2.3', 'npm:@s/p@=2.0.0', '=1.2.3-beta.1', 'x', '1.x', '01.2.3', '1.2.3 - 2.0.0'];
 const VERSIONS = ['1.2.3', '1.2.0', '0.0.3', '2.0', '1.5', '1.0.0rc1', '2.0.0.dev1', 'not-a-version', '1!2.0', '1.2.3+local'];
 
 describe('SBOM version rules equal src/versioning/constraint.ts', () => {
