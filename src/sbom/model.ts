@@ -88,9 +88,9 @@ const shortHash = (s: string): string => hash('sha256', s, 'hex').slice(0, 16);
 
 /**
  * Group names of development and test tooling (Poetry 1.1's category "dev", Pipfile's "develop", the usual
- * Poetry/uv group names for tests, linters, type checkers and docs builds): nothing of theirs ships.
+ * Poetry/uv group names for tests, linters, type checkers, CI tooling and docs builds): nothing of theirs ships.
  */
-const DEV_GROUP = /^(?:dependency-group:)?(dev|devel|develop|development|dev-dependencies|tests?|testing|lint|linting|linters?|typing|types|typecheck|type-check|mypy|format|fmt|style|coverage|ci|docs?|documentation|bench|benchmarks?)$/i;
+const DEV_GROUP = /^(?:dependency-group:)?(dev|devel|develop|development|dev-dependencies|tests?|testing|lint|linting|linters?|typing|types|typecheck|type-check|mypy|format|fmt|style|coverage|ci|github-actions|pre-?commit|docs?|documentation|bench|benchmarks?)$/i;
 
 /**
  * excluded only for what development/test groups alone bring in. A Python package locked only for another

@@ -42,6 +42,8 @@ describe('repository SBOM', () => {
       { name: 'mkdocs', version: '1.6.1', groups: ['docs'], hash: '2' },
       { name: 'pytest', version: '8.3.3', groups: ['dev'], hash: '3' },
       { name: 'gunicorn', version: '23.0.0', groups: ['server'], hash: '5' },
+      // python-poetry/poetry's own lock: pytest is in its test group and its CI-only github-actions group.
+      { name: 'pluggy', version: '1.5.0', groups: ['github-actions', 'test'], hash: '6' },
       { name: 'localwheel', version: '1.0', groups: ['main'], hash: '4', source: '[package.source]\ntype = "file"\nurl = "wheels/localwheel-1.0-py3-none-any.whl"\n' },
     ]),
     'a/Dockerfile': `FROM --platform=$BUILDPLATFORM python:3.12-slim@sha256:${'a'.repeat(64)}\n`,
@@ -75,6 +77,7 @@ describe('repository SBOM', () => {
     assert.equal(by('gunicorn')[0]!.scope, 'optional');
     assert.equal(by('mkdocs')[0]!.scope, 'excluded');
     assert.equal(by('pytest')[0]!.scope, 'excluded');
+    assert.equal(by('pluggy')[0]!.scope, 'excluded', 'CI tooling does not ship either');
     // Identical declarations in two files: one component, both files.
     const httpx = by('httpx');
     assert.equal(httpx.length, 1);
