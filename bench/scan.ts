@@ -1,6 +1,6 @@
 // Benchmark of `depwarden scan` and `check` on a synthetic 200-service monorepo, against the floor (reading and
 // parsing the same files with the same parsers, nothing else) and against @cyclonedx/cdxgen on the same tree.
-// Run: node bench/scan.ts [--runs 5] [--no-cdxgen]      (writes the tree under bench/out/, git-ignored;
+// Run: node bench/scan.ts [--runs 5] [--no-cdxgen] [--base <another checkout>]      (writes the tree under bench/out/, git-ignored;
 // cdxgen is installed on first use into the peers cache dir at the version pinned in bench/lib/peers.ts)
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
@@ -29,6 +29,33 @@ function series(label: string, cmd: string, argv: string[], env: NodeJS.ProcessE
   const r = { ms: median(ms), peakMb: Math.max(...mb) };
   console.log(`${label.padEnd(22)} median ${r.ms.toFixed(0).padStart(6)} ms   peak ${r.peakMb.toFixed(0)} MB   (${n} runs)`);
   return r;
+}
+
+// --base <checkout>: that checkout's scan and check too, every command once per round in turn (the same load for
+// all), so old and new code compare side by side on a shared machine.
+const baseAt = args.indexOf('--base');
+if (baseAt >= 0) {
+  const base = path.resolve(args[baseAt + 1] ?? '');
+  const cmds: [string, string[]][] = [
+    ['floor (read+parse)', [path.join(REPO, 'bench', 'lib', 'parse-floor.ts'), out]],
+    ...(['scan', 'check'] as const).flatMap((c): [string, string[]][] => [
+      [`base ${c}`, [path.join(base, 'bin', 'depwarden.js'), c, out, '--format', 'json', '-o', '/dev/null']],
+      [`depwarden ${c}`, [cli, c, out, '--format', 'json', '-o', '/dev/null']],
+    ]),
+  ];
+  const got = new Map<string, { ms: number[]; mb: number[] }>(cmds.map(([l]) => [l, { ms: [], mb: [] }]));
+  for (let i = 0; i < runs; i++) {
+    for (const [label, argv] of cmds) {
+      const m = measure(NODE, argv);
+      if (m.status !== 0 && m.status !== 1) throw new Error(`${label} failed (${m.status}): ${m.stderr.slice(0, 500)}`);
+      got.get(label)!.ms.push(m.ms);
+      got.get(label)!.mb.push(m.peakMb);
+    }
+  }
+  const floorMs = median(got.get('floor (read+parse)')!.ms);
+  console.log(`interleaved, ${runs} rounds, base ${base}; 1-min load average ${readFileSync('/proc/loadavg', 'utf8').split(' ')[0]} at the end`);
+  for (const [label, { ms, mb }] of got) console.log(`${label.padEnd(22)} median ${median(ms).toFixed(0).padStart(6)} ms   peak ${Math.max(...mb).toFixed(0)} MB   ${(median(ms) / floorMs).toFixed(2)}x the floor`);
+  process.exit(0);
 }
 
 const floor = series('floor (read+parse)', NODE, [path.join(REPO, 'bench', 'lib', 'parse-floor.ts'), out]);
