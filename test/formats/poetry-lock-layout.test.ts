@@ -137,6 +137,8 @@ describe('poetry.lock layout reader', () => {
     const declined = (text: string): void => assert.equal(readPoetryLayout(text), undefined, JSON.stringify(text.slice(0, 80)));
     declined(`${doc}requests = []\n`); // duplicate key in [metadata.files]
     declined(doc.replace('[package.extras]', '[package.dependencies]')); // table defined twice
+    declined(doc.replace('files = []', 'files = []\n\n[package.extras]\na = []\n\n[package.extras]\nb = []')); // twice, in a later [[package]]
+    declined(doc.replace('[metadata.files]', '[package.files]')); // a sub-table over a key the [[package]] already has
     declined(doc.replace('optional = false', 'optional.x = false')); // dotted key
     declined(doc.replace('description = ""', 'description = "\\u00e9"')); // \u escape
     declined(doc.replace('description = ""', 'description = """x"""')); // multi-line string
