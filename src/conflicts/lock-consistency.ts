@@ -1,4 +1,4 @@
-import type { LockedPackage } from '../model/dependency.ts';
+import type { LockedEdge, LockedPackage } from '../model/dependency.ts';
 import type { Finding } from '../model/finding.ts';
 import type { Inventory } from '../model/inventory.ts';
 import { lockGraph } from '../sbom/graph.ts';
@@ -56,7 +56,11 @@ export function applies(markers: string | undefined, envs: MarkerEnv[]): boolean
 
 function poetryEdges(pkgs: LockedPackage[], service: string, envs: MarkerEnv[], lockVersion: string): Finding[] {
   const byName = new Map<string, LockedPackage[]>();
-  for (const p of pkgs) byName.set(p.normalizedName, [...(byName.get(p.normalizedName) ?? []), p]);
+  for (const p of pkgs) {
+    const have = byName.get(p.normalizedName);
+    if (have) have.push(p);
+    else byName.set(p.normalizedName, [p]);
+  }
   const out: Finding[] = [];
   // Several versions of one package are fine when their markers never apply together. Only lock-version 2.1
   // records package markers; older locks select versions through their dependents' edges, so nothing to judge.
@@ -78,15 +82,19 @@ function poetryEdges(pkgs: LockedPackage[], service: string, envs: MarkerEnv[], 
     }
   }
   for (const p of pkgs) {
-    // Poetry writes one entry per marker-separated alternative; the edge holds when any alternative holds.
-    const byTarget = new Map<string, typeof p.dependencies>();
-    for (const e of p.dependencies) byTarget.set(e.normalizedName, [...(byTarget.get(e.normalizedName) ?? []), e]);
-    for (const [target, edges] of byTarget) {
+    const deps = p.dependencies;
+    for (let i = 0; i < deps.length; i++) {
+      // Poetry writes one entry per marker-separated alternative; the edge holds when any alternative holds. The
+      // alternatives of a target are judged together, at its first entry (a scan, not a map: a package has a
+      // handful of edges, and this runs for each of a fleet's 30,000 locked packages).
+      const target = deps[i]!.normalizedName;
+      if (firstIndexOf(deps, target) < i) continue;
       const locked = byName.get(target);
       if (!locked) continue;
       // Only the alternatives whose markers hold in a target environment (Linux x86_64/aarch64, the lowest and
       // highest Python the lock allows) have to be met.
-      const relevant = edges.filter((e) => applies(e.markers, envs));
+      const relevant: LockedEdge[] = [];
+      for (let j = i; j < deps.length; j++) if (deps[j]!.normalizedName === target && applies(deps[j]!.markers, envs)) relevant.push(deps[j]!);
       if (relevant.length === 0) continue;
       const met = relevant.some((e) => locked.some((t) => satisfies('poetry', e.constraint, t.version) !== false));
       if (met) continue;
@@ -104,6 +112,11 @@ function poetryEdges(pkgs: LockedPackage[], service: string, envs: MarkerEnv[], 
     }
   }
   return out;
+}
+
+function firstIndexOf(edges: LockedEdge[], normalizedName: string): number {
+  for (let i = 0; i < edges.length; i++) if (edges[i]!.normalizedName === normalizedName) return i;
+  return -1;
 }
 
 const RELOCK_HINT = { 'uv-lock': 'Run `uv lock` and commit uv.lock.', 'pnpm-lock': 'Run `pnpm install --lockfile-only` and commit pnpm-lock.yaml.', 'yarn-lock': 'Run `yarn install` and commit yarn.lock.' };

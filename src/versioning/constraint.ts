@@ -9,14 +9,25 @@ export type ConstraintSyntax = Dependency['constraintSyntax'];
  * Does `version` meet `constraint` written in `syntax`? undefined when either cannot be read: callers never
  * turn "unreadable" into "violated".
  */
-const memo = new Map<string, boolean | undefined>();
+// syntax + prerelease option -> constraint -> version -> answer. Nested maps, not one joined key: a fleet check
+// asks ~90,000 questions, and building and hashing a joined string per question cost more than the answers.
+const memo = new Map<string, Map<string, Map<string, boolean | undefined>>>();
+let memoSize = 0;
 
 export function satisfies(syntax: ConstraintSyntax, constraint: string, version: string, opts: { prereleases?: boolean } = {}): boolean | undefined {
   // Memoised: a fleet's locks ask the same (constraint, version) questions thousands of times.
-  const key = `${syntax}\0${constraint}\0${version}\0${opts.prereleases ?? ''}`;
-  if (memo.has(key)) return memo.get(key);
+  const mode = opts.prereleases === undefined ? syntax : `${syntax}\0${opts.prereleases}`;
+  let byConstraint = memo.get(mode);
+  if (!byConstraint) memo.set(mode, (byConstraint = new Map()));
+  let byVersion = byConstraint.get(constraint);
+  if (!byVersion) byConstraint.set(constraint, (byVersion = new Map()));
+  const have = byVersion.get(version);
+  if (have !== undefined || byVersion.has(version)) return have;
   const r = satisfiesUncached(syntax, constraint, version, opts);
-  if (memo.size < 500_000) memo.set(key, r);
+  if (memoSize < 500_000) {
+    byVersion.set(version, r);
+    memoSize++;
+  }
   return r;
 }
 

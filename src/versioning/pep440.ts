@@ -7,10 +7,18 @@ import * as pep440 from '@renovatebot/pep440';
  */
 export type Pep440Version = NonNullable<ReturnType<typeof pep440.explain>>;
 
+/** The parsed version, memoised (a fleet check asks about the same few thousand versions again and again): the
+ * object is shared, so callers read it and never change it. */
 export function parseVersion(s: string): Pep440Version | null {
-  return pep440.explain(s.trim()) ?? null;
+  let v = parseCache.get(s);
+  if (v === undefined) {
+    v = pep440.explain(s.trim()) ?? null;
+    if (parseCache.size < CACHE_LIMIT) parseCache.set(s, v);
+  }
+  return v;
 }
 
+const parseCache = new Map<string, Pep440Version | null>();
 const validCache = new Map<string, boolean>();
 const compareCache = new Map<string, number>();
 const CACHE_LIMIT = 200_000;
