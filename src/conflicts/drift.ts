@@ -13,18 +13,29 @@ export function drift(inv: Inventory, config: Config): Finding[] {
   const out: Finding[] = [];
   const policy = (key: string): 'allow' | 'warn' | 'fail' => config.conflicts.driftPackages[key] ?? config.conflicts.drift;
 
-  const pkgs = new Map<string, Map<string, Set<string>>>(); // eco:name -> version -> services
-  const where = new Map<string, Finding['location']>();
+  // eco:name -> version -> services, and where the package is first seen. Gathered per ecosystem first (no
+  // joined key built per locked package: a fleet has 30,000 of them), then keyed as before.
+  const byEcosystem = new Map<string, Map<string, { versions: Map<string, Set<string>>; where: Finding['location'] }>>();
   for (const s of inv.services) {
     for (const p of s.locked) {
       if (!p.version || p.link || p.workspace || p.source?.type === 'directory') continue;
       // npm nests several copies of one package in one lock: drift is about services, so top-level copies only.
       if (p.ecosystem === 'npm' && p.path !== `node_modules/${p.name}`) continue;
-      const key = `${p.ecosystem}:${p.normalizedName}`;
-      const versions = pkgs.get(key) ?? new Map<string, Set<string>>();
-      versions.set(p.version, (versions.get(p.version) ?? new Set()).add(s.name));
-      pkgs.set(key, versions);
-      if (!where.has(key)) where.set(key, p.span);
+      let names = byEcosystem.get(p.ecosystem);
+      if (!names) byEcosystem.set(p.ecosystem, (names = new Map()));
+      let seen = names.get(p.normalizedName);
+      if (!seen) names.set(p.normalizedName, (seen = { versions: new Map(), where: p.span }));
+      const services = seen.versions.get(p.version);
+      if (services) services.add(s.name);
+      else seen.versions.set(p.version, new Set([s.name]));
+    }
+  }
+  const pkgs = new Map<string, Map<string, Set<string>>>();
+  const where = new Map<string, Finding['location']>();
+  for (const [eco, names] of byEcosystem) {
+    for (const [name, seen] of names) {
+      pkgs.set(`${eco}:${name}`, seen.versions);
+      where.set(`${eco}:${name}`, seen.where);
     }
   }
   for (const [key, versions] of [...pkgs].sort(([a], [b]) => (a < b ? -1 : 1))) {

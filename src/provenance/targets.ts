@@ -88,12 +88,18 @@ export function countTargets(inv: Inventory, config: Config, env: NodeJS.Process
   // The cache key without building it for each of a fleet's 30,000 locked entries (most repeat one package's
   // ~10 hashes): a package version's hash lists are compared element by element, and only a list that matches
   // none is joined as the key joins it (two lists can join alike when a hash holds a comma).
-  const byVersion = new Map<string, { lists: string[][]; joined: Set<string> }>();
+  // Nested maps (ecosystem -> registry -> name -> version), not a joined string per entry.
+  type Seen = { lists: string[][]; joined: Set<string> };
+  const byEcosystem = { npm: new Map<string, Map<string, Map<string, Seen>>>(), PyPI: new Map<string, Map<string, Map<string, Seen>>>() };
   let n = 0;
   eachTarget(inv, config, env, (t) => {
-    const prefix = `${t.ecosystem}|${t.registry}|${t.name}@${t.version}`;
-    let seen = byVersion.get(prefix);
-    if (!seen) byVersion.set(prefix, (seen = { lists: [], joined: new Set() }));
+    const byRegistry = byEcosystem[t.ecosystem];
+    let names = byRegistry.get(t.registry);
+    if (!names) byRegistry.set(t.registry, (names = new Map()));
+    let versions = names.get(t.name);
+    if (!versions) names.set(t.name, (versions = new Map()));
+    let seen = versions.get(t.version);
+    if (!seen) versions.set(t.version, (seen = { lists: [], joined: new Set() }));
     if (seen.lists.some((l) => l.length === t.hashes.length && l.every((h, i) => h === t.hashes[i]))) return;
     const joined = t.hashes.join(',');
     if (seen.joined.has(joined)) return;
