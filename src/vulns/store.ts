@@ -140,12 +140,50 @@ class Spill {
   }
 }
 
-function recordOfLine(line: string, read: () => string): StoredRecord {
+/** Where a record's JSON line can be read back: the import spill file, or the live generation's records file. */
+interface LineSource {
+  read(at: number, len: number): string;
+}
+
+function recordOfLine(line: string, source: LineSource, at: number, len: number): StoredRecord {
   const a = JSON.parse(line) as Advisory;
-  return { id: a.id, modified: a.modified, names: [...new Set(a.affected.map((x) => x.name))], json: read };
+  return new LineRecord(a.id, a.modified, namesOf(a.affected), source, at, len);
 }
 
 /** Advisories added one at a time, by ecosystem and id (newest `modified` wins), each reduced to that ecosystem. */
+/**
+ * A record whose JSON line is read back from a file when it is written. A class, not an object with a closure:
+ * an import holds 200,000 of them, and a closure and its context each took the import's peak from 286–304 MB to
+ * 337–350 MB (docs/benchmarks.md).
+ */
+class LineRecord implements StoredRecord {
+  readonly id: string;
+  readonly modified: string;
+  readonly names: string[];
+  readonly #source: LineSource;
+  readonly #at: number;
+  readonly #len: number;
+
+  constructor(id: string, modified: string, names: string[], source: LineSource, at: number, len: number) {
+    this.id = id;
+    this.modified = modified;
+    this.names = names;
+    this.#source = source;
+    this.#at = at;
+    this.#len = len;
+  }
+
+  json(): string {
+    return this.#source.read(this.#at, this.#len);
+  }
+}
+
+/** The distinct names, in first-seen order; most advisories name one package (no Set for those). */
+function namesOf(affected: { name: string }[]): string[] {
+  if (affected.length === 1) return [affected[0]!.name];
+  return [...new Set(affected.map((x) => x.name))];
+}
+
 export class RecordSet {
   readonly #byEco = new Map<string, Map<string, StoredRecord>>();
   #spill: Spill | undefined;
@@ -170,7 +208,7 @@ export class RecordSet {
       const p = project(a, eco);
       const spill = (this.#spill ??= new Spill());
       const [at, len] = spill.add(JSON.stringify(p));
-      m.set(a.id, { id: p.id, modified: p.modified, names: [...new Set(p.affected.map((x) => x.name))], json: () => spill.read(at, len) });
+      m.set(a.id, new LineRecord(p.id, p.modified, namesOf(p.affected), spill, at, len));
     }
   }
 
@@ -409,6 +447,7 @@ export class AdvisoryDb {
   /** Every record by ecosystem and id, as stored lines (what a writer merges into; no object per advisory kept). */
   records(): Map<string, Map<string, StoredRecord>> {
     const out = new Map<string, Map<string, StoredRecord>>();
+    const source: LineSource = { read: (at, len) => this.#range(at, len) };
     for (const eco of Object.keys(this.#index).sort()) {
       const m = new Map<string, StoredRecord>();
       for (const name of Object.keys(this.#index[eco]!).sort()) {
@@ -419,7 +458,7 @@ export class AdvisoryDb {
           const lineAt = off;
           const len = Buffer.byteLength(line);
           off += len + 1;
-          const r = recordOfLine(line, () => this.#range(lineAt, len));
+          const r = recordOfLine(line, source, lineAt, len);
           if (!m.has(r.id)) m.set(r.id, r);
         }
       }
