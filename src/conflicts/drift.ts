@@ -13,8 +13,8 @@ export function drift(inv: Inventory, config: Config): Finding[] {
   const out: Finding[] = [];
   const policy = (key: string): 'allow' | 'warn' | 'fail' => config.conflicts.driftPackages[key] ?? config.conflicts.drift;
 
-  // eco:name -> version -> services, and where the package is first seen. Gathered per ecosystem first (no
-  // joined key built per locked package: a fleet has 30,000 of them), then keyed as before.
+  // ecosystem -> name -> the services running each version, and where the package is first seen. Nested maps:
+  // no joined key is built per locked package (a fleet has 30,000 of them).
   const byEcosystem = new Map<string, Map<string, { versions: Map<string, Set<string>>; where: Finding['location'] }>>();
   for (const s of inv.services) {
     for (const p of s.locked) {
@@ -30,18 +30,11 @@ export function drift(inv: Inventory, config: Config): Finding[] {
       else seen.versions.set(p.version, new Set([s.name]));
     }
   }
-  const pkgs = new Map<string, Map<string, Set<string>>>();
-  const where = new Map<string, Finding['location']>();
-  for (const [eco, names] of byEcosystem) {
-    for (const [name, seen] of names) {
-      pkgs.set(`${eco}:${name}`, seen.versions);
-      where.set(`${eco}:${name}`, seen.where);
-    }
-  }
-  for (const [key, versions] of [...pkgs].sort(([a], [b]) => (a < b ? -1 : 1))) {
+  // In `ecosystem:name` order, as findings always came.
+  const packages = [...byEcosystem].flatMap(([eco, names]) => [...names].map(([name, seen]) => ({ key: `${eco}:${name}`, eco, name, ...seen })));
+  for (const { eco, name, versions, where } of packages.sort((a, b) => (a.key < b.key ? -1 : 1))) {
     // Two versions inside one service (a lock holding both) is not drift between services.
     if (versions.size < 2 || new Set([...versions.values()].flatMap((v) => [...v])).size < 2) continue;
-    const [eco, name] = [key.slice(0, key.indexOf(':')), key.slice(key.indexOf(':') + 1)];
     const action = policy(name);
     if (action === 'allow') continue;
     const sorted = [...versions.keys()].sort((a, b) => compareIn(eco, a, b));
@@ -55,7 +48,7 @@ export function drift(inv: Inventory, config: Config): Finding[] {
       message: `${name} runs at ${sorted.length} versions across services (${sorted.join(', ')})${step === 'major' ? ': a major-version split' : ''}`,
       hint: `Align on ${highest}, or allow this split (conflicts.driftPackages.${name}: allow).`,
       detail,
-      location: where.get(key)!,
+      location: where,
       subject: name,
       properties: { versions: sorted, step },
     });

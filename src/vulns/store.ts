@@ -150,11 +150,10 @@ function recordOfLine(line: string, source: LineSource, at: number, len: number)
   return new LineRecord(a.id, a.modified, namesOf(a.affected), source, at, len);
 }
 
-/** Advisories added one at a time, by ecosystem and id (newest `modified` wins), each reduced to that ecosystem. */
 /**
  * A record whose JSON line is read back from a file when it is written. A class, not an object with a closure:
- * an import holds 200,000 of them, and a closure and its context each took the import's peak from 286–304 MB to
- * 337–350 MB (docs/benchmarks.md).
+ * an import holds 200,000 of them, and with a closure and its context each the import peaked at 323–335 MB
+ * instead of 277–293 MB (docs/benchmarks.md).
  */
 class LineRecord implements StoredRecord {
   readonly id: string;
@@ -184,6 +183,7 @@ function namesOf(affected: { name: string }[]): string[] {
   return [...new Set(affected.map((x) => x.name))];
 }
 
+/** Advisories added one at a time, by ecosystem and id (newest `modified` wins), each reduced to that ecosystem. */
 export class RecordSet {
   readonly #byEco = new Map<string, Map<string, StoredRecord>>();
   #spill: Spill | undefined;
